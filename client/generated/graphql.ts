@@ -1,0 +1,54 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** What an outbox event does to its row. */
+export type OperationKind =
+  | 'DELETE'
+  | 'INSERT'
+  | 'UPDATE';
+
+export type OperationStatus =
+  | 'APPLIED'
+  | 'REJECTED';
+
+/** One request of a device: a segment of its outbox (or a piece of one). */
+export type SyncBatchInput = {
+  /** The idempotency key of this request: the same id with the same operations is a replay. */
+  batchId: string | number;
+  /** The device's id; lives exactly as long as the device's database. */
+  clientId: string | number;
+  /** Applied in list order. */
+  operations: Array<SyncOperationInput>;
+};
+
+/** One outbox event of the device, applied by the server in list order. */
+export type SyncOperationInput = {
+  /** INSERT: all columns but the key; UPDATE: the changed columns; DELETE: null. SQL column names. */
+  data?: unknown;
+  /** The device's id for the event; results refer to it. */
+  eventId: string | number;
+  /** The row's key as the device knows it (temporary keys of autonumbered tables are negative). */
+  key: string | number;
+  kind: OperationKind;
+  /** SQL table name, e.g. `invoice_line`. */
+  table: string;
+};
+
+export type SyncLimitsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SyncLimitsQuery = { syncLimits: { maxOperationsPerRequest: number, maxBodyBytes: number } };
+
+export type SyncBatchMutationVariables = Exact<{
+  input: SyncBatchInput;
+}>;
+
+
+export type SyncBatchMutation = { syncBatch: { batchId: string, replayed: boolean, results: Array<{ eventId: string, status: OperationStatus, error: { code: string, message: string } | null }>, keyMappings: Array<{ table: string, clientKey: string, serverKey: string }> } };
+
+
+export const SyncLimitsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncLimits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncLimits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"maxOperationsPerRequest"}},{"kind":"Field","name":{"kind":"Name","value":"maxBodyBytes"}}]}}]}}]} as unknown as DocumentNode<SyncLimitsQuery, SyncLimitsQueryVariables>;
+export const SyncBatchDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SyncBatch"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SyncBatchInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncBatch"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"batchId"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"results"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"eventId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"keyMappings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"clientKey"}},{"kind":"Field","name":{"kind":"Name","value":"serverKey"}}]}}]}}]}}]} as unknown as DocumentNode<SyncBatchMutation, SyncBatchMutationVariables>;

@@ -1,0 +1,42 @@
+CREATE TABLE `sync_outbox` (
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`kind` text NOT NULL,
+	`table_name` text,
+	`row_key` text,
+	`data` text,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`error_code` text,
+	`error_message` text,
+	`batch_id` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `sync_outbox_status_seq` ON `sync_outbox` (`status`,`seq`);--> statement-breakpoint
+CREATE INDEX `sync_outbox_batch` ON `sync_outbox` (`batch_id`);--> statement-breakpoint
+CREATE TABLE `sync_outbox_ref` (
+	`seq` integer NOT NULL,
+	`column_name` text,
+	`ref_table` text NOT NULL,
+	`ref_key` integer NOT NULL,
+	FOREIGN KEY (`seq`) REFERENCES `sync_outbox`(`seq`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `sync_outbox_ref_target` ON `sync_outbox_ref` (`ref_table`,`ref_key`);--> statement-breakpoint
+CREATE INDEX `sync_outbox_ref_seq` ON `sync_outbox_ref` (`seq`);--> statement-breakpoint
+CREATE TABLE `sync_piece` (
+	`batch_id` text PRIMARY KEY NOT NULL,
+	`first_seq` integer NOT NULL,
+	`last_seq` integer NOT NULL,
+	`checkpoint_seq` integer,
+	`operations` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `sync_state` (
+	`name` text PRIMARY KEY NOT NULL,
+	`value` text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `sync_temp_key` (
+	`table_name` text PRIMARY KEY NOT NULL,
+	`last` integer NOT NULL
+);

@@ -1,0 +1,71 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** The outbox: pending and rejected events and checkpoints, in `seq` order. */
+export const syncOutbox = sqliteTable(
+  "sync_outbox",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    /** insert | update | delete | checkpoint */
+    kind: text("kind").notNull(),
+    tableName: text("table_name"),
+    /** The row's key as text (a temporary key is negative). */
+    rowKey: text("row_key"),
+    /** JSON object of SQL column names to values (INSERT: all but the key; UPDATE: the changes). */
+    data: text("data"),
+    /** pending | rejected */
+    status: text("status").notNull().default("pending"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    /** The batch id of the piece this event was sent in, fixed before the first attempt. */
+    batchId: text("batch_id"),
+    createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  },
+  (table) => [
+    index("sync_outbox_status_seq").on(table.status, table.seq),
+    index("sync_outbox_batch").on(table.batchId),
+  ],
+);
+
+/**
+ * The temporary keys an event refers to (its own key, or a foreign key in its data): the index
+ * that lets a key mapping find the waiting events to rewrite without scanning the outbox.
+ */
+export const syncOutboxRef = sqliteTable(
+  "sync_outbox_ref",
+  {
+    seq: integer("seq")
+      .notNull()
+      .references(() => syncOutbox.seq, { onDelete: "cascade" }),
+    /** The column holding the key, or NULL for the event's own key. */
+    columnName: text("column_name"),
+    refTable: text("ref_table").notNull(),
+    refKey: integer("ref_key").notNull(),
+  },
+  (table) => [
+    index("sync_outbox_ref_target").on(table.refTable, table.refKey),
+    index("sync_outbox_ref_seq").on(table.seq),
+  ],
+);
+
+/** A piece of the outbox being sent: its batch id survives restarts, so a resend is a replay. */
+export const syncPiece = sqliteTable("sync_piece", {
+  batchId: text("batch_id").primaryKey(),
+  firstSeq: integer("first_seq").notNull(),
+  lastSeq: integer("last_seq").notNull(),
+  /** The checkpoint that closes this piece's segment, removed with the answer. */
+  checkpointSeq: integer("checkpoint_seq"),
+  operations: integer("operations").notNull(),
+});
+
+/** Durable temporary-key counters: a temporary key is never reused by this device. */
+export const syncTempKey = sqliteTable("sync_temp_key", {
+  tableName: text("table_name").primaryKey(),
+  last: integer("last").notNull(),
+});
+
+/** Small facts of this device database, such as its client id. */
+export const syncState = sqliteTable("sync_state", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+});

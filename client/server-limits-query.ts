@@ -1,0 +1,11 @@
+import { graphql } from "./generated/index.ts";
+
+/** The server's limits, read before a send to size the pieces. */
+export const SyncLimitsQuery = graphql(`
+  query SyncLimits {
+    syncLimits {
+      maxOperationsPerRequest
+      maxBodyBytes
+    }
+  }
+`);

@@ -1,0 +1,159 @@
+import { getTableColumns } from "drizzle-orm";
+import { getTableConfig, type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
+
+/** The wire type of a column: what a value in `data` must be. */
+export const columnTypes = ["integer", "real", "text"] as const;
+export type ColumnType = (typeof columnTypes)[number];
+
+/** How a table's key is made: numbered by the server, or made by the device (text UUID). */
+export type KeyKind = "autonumber" | "client";
+
+/** A column of a synced table, by its SQL name. */
+export interface ColumnInfo {
+  /** SQL column name: the name used on the wire and in the outbox. */
+  readonly name: string;
+  /** The property name in the drizzle table (camelCase). */
+  readonly property: string;
+  readonly type: ColumnType;
+  readonly notNull: boolean;
+  /** True when SQLite fills the column when it is left out. */
+  readonly hasDefault: boolean;
+  readonly isKey: boolean;
+  /** SQL name of the referenced table when the column is a foreign key to its key. */
+  readonly references: string | undefined;
+}
+
+/** A synced table, with everything the server and the client need to know about it. */
+export interface TableInfo {
+  readonly name: string;
+  readonly keyKind: KeyKind;
+  readonly key: ColumnInfo;
+  /** Every column, the key first. */
+  readonly columns: readonly ColumnInfo[];
+  /** The columns other than the key, which travel in `data`. */
+  readonly dataColumns: readonly ColumnInfo[];
+  readonly columnsByName: ReadonlyMap<string, ColumnInfo>;
+  /** Foreign-key columns (each references another synced table's key). */
+  readonly references: readonly ColumnInfo[];
+  readonly drizzle: SQLiteTable;
+}
+
+/**
+ * A synced model: drizzle tables (by property name) plus the metadata derived from them.
+ * Invariant: every table has a single-column key that is either an integer autoincrement key
+ * (autonumber) or a text key (made by the device), and every foreign key points at the key of
+ * another table of the same model.
+ */
+export interface SyncModel<
+  TTables extends Record<string, SQLiteTable> = Record<string, SQLiteTable>,
+> {
+  readonly tables: TTables;
+  readonly byName: ReadonlyMap<string, TableInfo>;
+  /** The tables in an order where every referenced table comes before the tables that reference it. */
+  readonly ordered: readonly TableInfo[];
+}
+
+function sqlType(column: SQLiteColumn, where: string): ColumnType {
+  const type = column.getSQLType().toLowerCase();
+  if (type.startsWith("int")) return "integer";
+  if (type === "real" || type.startsWith("double") || type.startsWith("float")) return "real";
+  if (type.startsWith("text") || type.startsWith("varchar") || type.startsWith("char"))
+    return "text";
+  throw new Error(`${where}: SQL type "${type}" cannot be synced (use integer, real or text)`);
+}
+
+function describeTable(table: SQLiteTable): TableInfo {
+  const config = getTableConfig(table);
+  const propertyOf = new Map<SQLiteColumn, string>(
+    Object.entries(getTableColumns(table)).map(([property, column]) => [column, property]),
+  );
+  const references = new Map<string, string>();
+  for (const fk of config.foreignKeys) {
+    const ref = fk.reference();
+    const [column] = ref.columns;
+    const [foreign] = ref.foreignColumns;
+    if (ref.columns.length !== 1 || !column || !foreign || !foreign.primary) {
+      throw new Error(
+        `${config.name}: only single-column foreign keys to a table's key can be synced`,
+      );
+    }
+    references.set(column.name, getTableConfig(ref.foreignTable).name);
+  }
+  const keys = config.columns.filter((column) => column.primary);
+  const [keyColumn] = keys;
+  if (keys.length !== 1 || !keyColumn || config.primaryKeys.length > 0) {
+    throw new Error(`${config.name}: a synced table needs exactly one primary-key column`);
+  }
+  const columns = config.columns.map(
+    (column): ColumnInfo => ({
+      name: column.name,
+      property: propertyOf.get(column) ?? column.name,
+      type: sqlType(column, `${config.name}.${column.name}`),
+      notNull: column.notNull,
+      hasDefault: column.hasDefault,
+      isKey: column === keyColumn,
+      references: references.get(column.name),
+    }),
+  );
+  const key = columns.find((column) => column.isKey);
+  if (!key) throw new Error(`${config.name}: key column not found`);
+  const autonumber = "autoIncrement" in keyColumn && keyColumn.autoIncrement === true;
+  if (!autonumber && key.type !== "text") {
+    throw new Error(
+      `${config.name}: the key must be an integer with autoIncrement (autonumber) or text (UUID)`,
+    );
+  }
+  return {
+    name: config.name,
+    keyKind: autonumber ? "autonumber" : "client",
+    key,
+    columns: [key, ...columns.filter((column) => !column.isKey)],
+    dataColumns: columns.filter((column) => !column.isKey),
+    columnsByName: new Map(columns.map((column) => [column.name, column])),
+    references: columns.filter((column) => column.references !== undefined),
+    drizzle: table,
+  };
+}
+
+function orderByReferences(tables: readonly TableInfo[]): TableInfo[] {
+  const byName = new Map(tables.map((table) => [table.name, table]));
+  const ordered: TableInfo[] = [];
+  const visiting = new Set<string>();
+  const visit = (table: TableInfo): void => {
+    if (ordered.includes(table) || visiting.has(table.name)) return;
+    visiting.add(table.name);
+    for (const column of table.references) {
+      const target = byName.get(column.references ?? "");
+      if (target && target !== table) visit(target);
+    }
+    ordered.push(table);
+  };
+  for (const table of tables) visit(table);
+  return ordered;
+}
+
+/**
+ * Derives the sync metadata of a set of drizzle tables. Throws, naming the table, when a table
+ * cannot be synced (no single key, a key that is neither autonumber nor text, an unsupported
+ * column type, or a reference to a table outside the model).
+ */
+export function defineSyncModel<TTables extends Record<string, SQLiteTable>>(
+  tables: TTables,
+): SyncModel<TTables> {
+  const infos = Object.values(tables).map(describeTable);
+  const byName = new Map(infos.map((table) => [table.name, table]));
+  for (const table of infos) {
+    for (const column of table.references) {
+      const target = byName.get(column.references ?? "");
+      if (!target) {
+        throw new Error(
+          `${table.name}.${column.name} references "${column.references}", which is not in the model`,
+        );
+      }
+      if (target.key.type !== column.type) {
+        throw new Error(`${table.name}.${column.name}: its type differs from ${target.name}'s key`);
+      }
+    }
+  }
+  return { tables, byName, ordered: orderByReferences(infos) };
+}

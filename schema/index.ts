@@ -1,0 +1,13 @@
+export {
+  type ColumnInfo,
+  type ColumnType,
+  columnTypes,
+  defineSyncModel,
+  type KeyKind,
+  type SyncModel,
+  type TableInfo,
+} from "./define-sync-model.ts";
+export { type ExampleTables, exampleModel } from "./example-model.ts";
+export { modelMigrationsFolder } from "./migrations-folder.ts";
+export * as exampleTables from "./model.ts";
+export { typeDefs } from "./type-defs.ts";

@@ -1,0 +1,258 @@
+import type { SyncModel, TableInfo } from "../schema/index.ts";
+import type {
+  BatchOutcome,
+  KeyMapping,
+  OperationVerdict,
+  Rejection,
+  SyncOperation,
+  TempKeyRef,
+} from "./operation.ts";
+import { type Prepared, prepareOperation, type Refused } from "./prepare-operation.ts";
+import {
+  ConstraintViolation,
+  type Row,
+  type SqlValue,
+  type SyncStoreTransaction,
+} from "./store/sync-store.ts";
+import { loadTempKeys, type TempKeys } from "./temp-keys.ts";
+
+/** Options of {@link applyBatch}. */
+export interface ApplyBatchOptions {
+  readonly model: SyncModel;
+  readonly tx: SyncStoreTransaction;
+  readonly clientId: string;
+  readonly operations: readonly SyncOperation[];
+}
+
+/** An INSERT waiting in a run of INSERTs into one table, written with one statement. */
+interface PendingInsert {
+  readonly index: number;
+  readonly prepared: Prepared & { operation: { kind: "INSERT" } };
+  readonly row: Row;
+}
+
+const applied = (eventId: string): OperationVerdict => ({
+  eventId,
+  status: "APPLIED",
+  error: null,
+});
+const rejected = (eventId: string, error: Rejection): OperationVerdict => ({
+  eventId,
+  status: "REJECTED",
+  error,
+});
+
+/** Collects every temporary key the request mentions, by table, to load their states at once. */
+function mentionedTempKeys(prepared: ReadonlyArray<Prepared | Refused>): Map<string, Set<number>> {
+  const keys = new Map<string, Set<number>>();
+  const add = (table: string, tempKey: number): void => {
+    let set = keys.get(table);
+    if (!set) {
+      set = new Set();
+      keys.set(table, set);
+    }
+    set.add(tempKey);
+  };
+  for (const item of prepared) {
+    if (!item.ok) {
+      if (item.insertKey) add(item.insertKey.table, item.insertKey.tempKey);
+      continue;
+    }
+    if (item.operation.kind === "INSERT" && typeof item.key === "number")
+      add(item.table.name, item.key);
+    for (const ref of item.operation.refs) add(ref.table, ref.tempKey);
+  }
+  return keys;
+}
+
+/** Replaces temporary keys with server keys; the first reference that cannot resolve rejects. */
+function resolveRefs(
+  tempKeys: TempKeys,
+  refs: readonly TempKeyRef[],
+  write: (ref: TempKeyRef, serverKey: number) => void,
+): Rejection | undefined {
+  for (const ref of refs) {
+    const resolved = tempKeys.resolve(ref);
+    if (typeof resolved !== "number") return resolved;
+    write(ref, resolved);
+  }
+  return undefined;
+}
+
+/**
+ * Applies a request's operations in list order inside the caller's transaction and returns a
+ * verdict per operation plus the key mappings of autonumbered INSERTs.
+ *
+ * Invariants: a rejected operation writes nothing; the other operations apply as if each ran
+ * alone in order; temporary keys (foreign keys, UPDATE/DELETE keys) are rewritten from this
+ * request's INSERTs and from every earlier request of the client; an INSERT of an already mapped
+ * temporary key is answered with its mapping and writes nothing. Runs of INSERTs into one table
+ * are written with one multi-row statement, falling back to row by row only when it fails.
+ */
+export async function applyBatch({
+  model,
+  tx,
+  clientId,
+  operations,
+}: ApplyBatchOptions): Promise<BatchOutcome> {
+  const prepared = operations.map((operation) => prepareOperation(model, operation));
+  const tempKeys = await loadTempKeys(tx, clientId, mentionedTempKeys(prepared));
+  const verdicts: OperationVerdict[] = new Array(operations.length);
+  const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
+  let run: PendingInsert[] = [];
+  let runTable: TableInfo | undefined;
+  /** Temporary keys inserted by the current run, whose mappings are not written yet. */
+  const runKeys = new Set<number>();
+
+  const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
+
+  const succeed = (item: PendingInsert): void => {
+    verdicts[item.index] = applied(eventIdOf(item.index));
+    const { table, key } = item.prepared;
+    if (typeof key === "number") {
+      mappings[item.index] = {
+        table: table.name,
+        clientKey: String(key),
+        serverKey: String(item.row[0]),
+      };
+    }
+  };
+
+  const fail = (index: number, item: Prepared, error: Rejection): void => {
+    verdicts[index] = rejected(eventIdOf(index), error);
+    if (item.operation.kind === "INSERT" && typeof item.key === "number") {
+      tempKeys.reject(item.table.name, item.key);
+    }
+  };
+
+  /** Builds the row of an INSERT, taking a server key for an autonumbered table. */
+  const rowOf = async (item: PendingInsert["prepared"]): Promise<Row | Rejection> => {
+    const row = [...item.operation.values];
+    const problem = resolveRefs(tempKeys, item.operation.refs, (ref, serverKey) => {
+      row[item.table.columns.findIndex((column) => column.name === ref.column)] = serverKey;
+    });
+    if (problem) return problem;
+    if (typeof item.key === "number") {
+      const serverKey = await tx.reserveKeys(item.table, 1);
+      row[0] = serverKey;
+      tempKeys.map(item.table.name, item.key, serverKey);
+    }
+    return row;
+  };
+
+  const insertOneByOne = async (items: readonly PendingInsert[]): Promise<void> => {
+    for (const item of items) {
+      if (typeof item.prepared.key === "number")
+        tempKeys.unmap(item.prepared.table.name, item.prepared.key);
+    }
+    for (const item of items) {
+      const row = await rowOf(item.prepared);
+      if (!Array.isArray(row)) {
+        fail(item.index, item.prepared, row as Rejection);
+        continue;
+      }
+      try {
+        await tx.insertRows(item.prepared.table, [row]);
+        succeed({ ...item, row });
+      } catch (error) {
+        if (!(error instanceof ConstraintViolation)) throw error;
+        if (typeof item.prepared.key === "number")
+          tempKeys.unmap(item.prepared.table.name, item.prepared.key);
+        fail(item.index, item.prepared, { code: "CONSTRAINT_VIOLATION", message: error.message });
+      }
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    const items = run;
+    const table = runTable;
+    run = [];
+    runTable = undefined;
+    runKeys.clear();
+    if (!table || items.length === 0) return;
+    try {
+      await tx.insertRows(
+        table,
+        items.map((item) => item.row),
+      );
+    } catch (error) {
+      if (!(error instanceof ConstraintViolation)) throw error;
+      await insertOneByOne(items);
+      return;
+    }
+    for (const item of items) succeed(item);
+  };
+
+  const writeOne = async (index: number, item: Prepared): Promise<void> => {
+    const { table, operation } = item;
+    let key: SqlValue = item.key;
+    const changes =
+      operation.kind === "UPDATE"
+        ? operation.changes.map(([c, v]): [string, SqlValue] => [c, v])
+        : [];
+    const problem = resolveRefs(tempKeys, operation.refs, (ref, serverKey) => {
+      if (ref.column === undefined) key = serverKey;
+      else for (const change of changes) if (change[0] === ref.column) change[1] = serverKey;
+    });
+    if (problem) return fail(index, item, problem);
+    try {
+      const found =
+        operation.kind === "UPDATE"
+          ? await tx.updateRow(table, key, changes)
+          : await tx.deleteRow(table, key);
+      verdicts[index] = found
+        ? applied(eventIdOf(index))
+        : rejected(eventIdOf(index), {
+            code: "NOT_FOUND",
+            message: `${table.name} has no row with key ${String(key)}`,
+          });
+    } catch (error) {
+      if (!(error instanceof ConstraintViolation)) throw error;
+      fail(index, item, { code: "CONSTRAINT_VIOLATION", message: error.message });
+    }
+  };
+
+  for (const [index, item] of prepared.entries()) {
+    if (!item.ok) {
+      await flush();
+      verdicts[index] = rejected(eventIdOf(index), item.rejection);
+      if (item.insertKey) tempKeys.reject(item.insertKey.table, item.insertKey.tempKey);
+      continue;
+    }
+    if (item.operation.kind !== "INSERT") {
+      await flush();
+      await writeOne(index, item);
+      continue;
+    }
+    const insert = item as PendingInsert["prepared"];
+    if (runTable === item.table && typeof item.key === "number" && runKeys.has(item.key))
+      await flush();
+    const existing =
+      typeof item.key === "number" ? tempKeys.mapped(item.table.name, item.key) : undefined;
+    if (existing !== undefined) {
+      // Already mapped: a resend of an INSERT the server applied before. Answer, write nothing.
+      verdicts[index] = applied(eventIdOf(index));
+      mappings[index] = {
+        table: item.table.name,
+        clientKey: String(item.key),
+        serverKey: String(existing),
+      };
+      continue;
+    }
+    if (runTable !== item.table) await flush();
+    const row = await rowOf(insert);
+    if (!Array.isArray(row)) {
+      fail(index, item, row as Rejection);
+      continue;
+    }
+    runTable = item.table;
+    run.push({ index, prepared: insert, row });
+    if (typeof item.key === "number") runKeys.add(item.key);
+  }
+  await flush();
+  await tempKeys.save();
+  return {
+    results: verdicts,
+    keyMappings: mappings.filter((mapping): mapping is KeyMapping => mapping !== undefined),
+  };
+}

@@ -1,0 +1,78 @@
+import { JSONResolver } from "graphql-scalars";
+import { createGraphQLError } from "graphql-yoga";
+import type { SyncModel } from "../schema/index.ts";
+import { applyBatch } from "./apply-batch.ts";
+import type { Resolvers } from "./generated/resolvers-types.ts";
+import { hashOperations } from "./hash-operations.ts";
+import type { SyncLimits } from "./limits.ts";
+import type { BatchOutcome } from "./operation.ts";
+import type { SyncStore } from "./store/sync-store.ts";
+
+/** What the resolvers need. */
+export interface ResolverOptions {
+  readonly model: SyncModel;
+  readonly store: SyncStore;
+  readonly limits: SyncLimits;
+}
+
+const maxIdLength = 200;
+
+function checkId(name: string, value: string): void {
+  if (value.length === 0 || value.length > maxIdLength) {
+    throw createGraphQLError(`input.${name} must be 1 to ${maxIdLength} characters long`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
+  }
+}
+
+/** The resolvers of `schema/sync.graphql`. */
+export function createResolvers({ model, store, limits }: ResolverOptions): Resolvers {
+  return {
+    JSON: JSONResolver,
+    Query: {
+      syncModel: () => [...model.byName.values()],
+      syncLimits: () => limits,
+    },
+    SyncTable: {
+      keyKind: (table) => (table.keyKind === "autonumber" ? "AUTONUMBER" : "CLIENT"),
+      keyColumn: (table) => table.key.name,
+      columns: (table) =>
+        table.columns.map((column) => ({
+          name: column.name,
+          type: column.type,
+          notNull: column.notNull,
+          isKey: column.isKey,
+          references: column.references ?? null,
+        })),
+    },
+    Mutation: {
+      async syncBatch(_parent, { input }) {
+        const { clientId, batchId, operations } = input;
+        checkId("clientId", clientId);
+        checkId("batchId", batchId);
+        if (operations.length > limits.maxOperationsPerRequest) {
+          throw createGraphQLError(
+            `The request has ${operations.length} operations; the limit is ${limits.maxOperationsPerRequest}. Send it in smaller pieces.`,
+            { extensions: { code: "BATCH_TOO_LARGE", limit: limits.maxOperationsPerRequest } },
+          );
+        }
+        const requestHash = hashOperations(operations);
+        return store.writeTransaction(async (tx) => {
+          const stored = await tx.findBatch(clientId, batchId);
+          if (stored) {
+            if (stored.requestHash !== requestHash) {
+              throw createGraphQLError(
+                `Batch ${batchId} of client ${clientId} was already applied with other operations; a new request needs a new batch id`,
+                { extensions: { code: "BATCH_ID_REUSED" } },
+              );
+            }
+            return { batchId, replayed: true, ...(JSON.parse(stored.answer) as BatchOutcome) };
+          }
+          const outcome = await applyBatch({ model, tx, clientId, operations });
+          await tx.saveBatch(clientId, batchId, { requestHash, answer: JSON.stringify(outcome) });
+          return { batchId, replayed: false, ...outcome };
+        });
+      },
+    },
+  };
+}

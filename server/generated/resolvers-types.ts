@@ -1,0 +1,336 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { TableInfo } from '../../schema/index.ts';
+import type { SyncContext } from '../sync-context.ts';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** Any JSON value. Used for the columns of a row (SQL column names as keys). */
+  JSON: { input: unknown; output: unknown; }
+};
+
+/** How a table's key is made. */
+export type KeyKind =
+  /** The server numbers the rows; devices use negative temporary keys. */
+  | 'AUTONUMBER'
+  /** The device makes the key (a text UUID); it passes through unmapped. */
+  | 'CLIENT';
+
+/** The row the device calls `clientKey` in `table` is `serverKey` on the server. */
+export type KeyMapping = {
+  __typename?: 'KeyMapping';
+  clientKey: Scalars['ID']['output'];
+  serverKey: Scalars['ID']['output'];
+  table: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Applies the operations in order in one transaction, with a verdict per operation, and answers
+   * with the key mappings of autonumbered inserts. Repeating a request returns the stored answer.
+   */
+  syncBatch: SyncBatchResult;
+};
+
+
+export type MutationSyncBatchArgs = {
+  input: SyncBatchInput;
+};
+
+/** Why an operation was rejected. */
+export type OperationError = {
+  __typename?: 'OperationError';
+  /**
+   * One of UNKNOWN_TABLE, UNKNOWN_COLUMN, INVALID_VALUE, NOT_FOUND, CONSTRAINT_VIOLATION,
+   * UNKNOWN_TEMP_KEY, DEPENDENCY_REJECTED.
+   */
+  code: Scalars['String']['output'];
+  /** What was wrong and where, for a person to act on. */
+  message: Scalars['String']['output'];
+};
+
+/** What an outbox event does to its row. */
+export type OperationKind =
+  | 'DELETE'
+  | 'INSERT'
+  | 'UPDATE';
+
+/** The verdict on one operation. */
+export type OperationResult = {
+  __typename?: 'OperationResult';
+  /** Set when REJECTED. */
+  error: Maybe<OperationError>;
+  eventId: Scalars['ID']['output'];
+  status: OperationStatus;
+};
+
+export type OperationStatus =
+  | 'APPLIED'
+  | 'REJECTED';
+
+export type Query = {
+  __typename?: 'Query';
+  /** The server's limits. */
+  syncLimits: SyncLimits;
+  /** The synced model: tables, columns, key kinds and references. */
+  syncModel: Array<SyncTable>;
+};
+
+/** One request of a device: a segment of its outbox (or a piece of one). */
+export type SyncBatchInput = {
+  /** The idempotency key of this request: the same id with the same operations is a replay. */
+  batchId: Scalars['ID']['input'];
+  /** The device's id; lives exactly as long as the device's database. */
+  clientId: Scalars['ID']['input'];
+  /** Applied in list order. */
+  operations: Array<SyncOperationInput>;
+};
+
+/** The answer to one syncBatch request. */
+export type SyncBatchResult = {
+  __typename?: 'SyncBatchResult';
+  batchId: Scalars['ID']['output'];
+  /** One per applied INSERT into an autonumbered table. */
+  keyMappings: Array<KeyMapping>;
+  /** True when this batch id was already applied and this is the stored answer. */
+  replayed: Scalars['Boolean']['output'];
+  /** One per operation, in the order of the request. */
+  results: Array<OperationResult>;
+};
+
+/** A column of a synced table. */
+export type SyncColumn = {
+  __typename?: 'SyncColumn';
+  /** Whether the column is the table's key (it travels in `key`, never in `data`). */
+  isKey: Scalars['Boolean']['output'];
+  /** SQL column name, as used in `data`. */
+  name: Scalars['String']['output'];
+  notNull: Scalars['Boolean']['output'];
+  /** The table this column references, if it is a foreign key. */
+  references: Maybe<Scalars['String']['output']>;
+  /** SQL type: integer, real or text. */
+  type: Scalars['String']['output'];
+};
+
+/** The limits the server enforces on a request. */
+export type SyncLimits = {
+  __typename?: 'SyncLimits';
+  /** At most this many bytes of request body (more: HTTP 413). */
+  maxBodyBytes: Scalars['Int']['output'];
+  /** At most this many operations per syncBatch request (more: BATCH_TOO_LARGE). */
+  maxOperationsPerRequest: Scalars['Int']['output'];
+};
+
+/** One outbox event of the device, applied by the server in list order. */
+export type SyncOperationInput = {
+  /** INSERT: all columns but the key; UPDATE: the changed columns; DELETE: null. SQL column names. */
+  data?: InputMaybe<Scalars['JSON']['input']>;
+  /** The device's id for the event; results refer to it. */
+  eventId: Scalars['ID']['input'];
+  /** The row's key as the device knows it (temporary keys of autonumbered tables are negative). */
+  key: Scalars['ID']['input'];
+  kind: OperationKind;
+  /** SQL table name, e.g. `invoice_line`. */
+  table: Scalars['String']['input'];
+};
+
+/** A table the server syncs. */
+export type SyncTable = {
+  __typename?: 'SyncTable';
+  columns: Array<SyncColumn>;
+  keyColumn: Scalars['String']['output'];
+  keyKind: KeyKind;
+  name: Scalars['String']['output'];
+};
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  KeyKind: KeyKind;
+  KeyMapping: ResolverTypeWrapper<KeyMapping>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OperationError: ResolverTypeWrapper<OperationError>;
+  OperationKind: OperationKind;
+  OperationResult: ResolverTypeWrapper<OperationResult>;
+  OperationStatus: OperationStatus;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SyncBatchInput: SyncBatchInput;
+  SyncBatchResult: ResolverTypeWrapper<SyncBatchResult>;
+  SyncColumn: ResolverTypeWrapper<SyncColumn>;
+  SyncLimits: ResolverTypeWrapper<SyncLimits>;
+  SyncOperationInput: SyncOperationInput;
+  SyncTable: ResolverTypeWrapper<TableInfo>;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  JSON: Scalars['JSON']['output'];
+  KeyMapping: KeyMapping;
+  Mutation: Record<PropertyKey, never>;
+  OperationError: OperationError;
+  OperationResult: OperationResult;
+  Query: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+  SyncBatchInput: SyncBatchInput;
+  SyncBatchResult: SyncBatchResult;
+  SyncColumn: SyncColumn;
+  SyncLimits: SyncLimits;
+  SyncOperationInput: SyncOperationInput;
+  SyncTable: TableInfo;
+};
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
+export type KeyMappingResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['KeyMapping'] = ResolversParentTypes['KeyMapping']> = {
+  clientKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  serverKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  syncBatch?: Resolver<ResolversTypes['SyncBatchResult'], ParentType, ContextType, RequireFields<MutationSyncBatchArgs, 'input'>>;
+};
+
+export type OperationErrorResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['OperationError'] = ResolversParentTypes['OperationError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type OperationResultResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['OperationResult'] = ResolversParentTypes['OperationResult']> = {
+  error?: Resolver<Maybe<ResolversTypes['OperationError']>, ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OperationStatus'], ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  syncLimits?: Resolver<ResolversTypes['SyncLimits'], ParentType, ContextType>;
+  syncModel?: Resolver<Array<ResolversTypes['SyncTable']>, ParentType, ContextType>;
+};
+
+export type SyncBatchResultResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncBatchResult'] = ResolversParentTypes['SyncBatchResult']> = {
+  batchId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  keyMappings?: Resolver<Array<ResolversTypes['KeyMapping']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['OperationResult']>, ParentType, ContextType>;
+};
+
+export type SyncColumnResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncColumn'] = ResolversParentTypes['SyncColumn']> = {
+  isKey?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notNull?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  references?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SyncLimitsResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncLimits'] = ResolversParentTypes['SyncLimits']> = {
+  maxBodyBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxOperationsPerRequest?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SyncTableResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncTable'] = ResolversParentTypes['SyncTable']> = {
+  columns?: Resolver<Array<ResolversTypes['SyncColumn']>, ParentType, ContextType>;
+  keyColumn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  keyKind?: Resolver<ResolversTypes['KeyKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type Resolvers<ContextType = SyncContext> = {
+  JSON?: GraphQLScalarType;
+  KeyMapping?: KeyMappingResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  OperationError?: OperationErrorResolvers<ContextType>;
+  OperationResult?: OperationResultResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  SyncBatchResult?: SyncBatchResultResolvers<ContextType>;
+  SyncColumn?: SyncColumnResolvers<ContextType>;
+  SyncLimits?: SyncLimitsResolvers<ContextType>;
+  SyncTable?: SyncTableResolvers<ContextType>;
+};
+

@@ -1,0 +1,23 @@
+export { type ApplyBatchOptions, applyBatch } from "./apply-batch.ts";
+export { defaultLimits, type SyncLimits } from "./limits.ts";
+export type {
+  BatchOutcome,
+  KeyMapping,
+  OperationKind,
+  OperationVerdict,
+  Rejection,
+  RejectionCode,
+  SyncOperation,
+} from "./operation.ts";
+export { rejectionCodes } from "./operation.ts";
+export { createSyncServer, type SyncServer, type SyncServerOptions } from "./server.ts";
+export { createLibsqlStore, type LibsqlStoreOptions } from "./store/libsql-store.ts";
+export {
+  ConstraintViolation,
+  type Row,
+  type SqlValue,
+  type StoredBatch,
+  type SyncStore,
+  type SyncStoreTransaction,
+  type TempKeyEntry,
+} from "./store/sync-store.ts";

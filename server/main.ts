@@ -1,0 +1,45 @@
+import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname } from "node:path";
+import { createSyncServer } from "./server.ts";
+
+/** The folder of a `file:` URL, created if missing; other URLs need none. */
+function ensureFolder(url: string): void {
+  if (!url.startsWith("file:")) return;
+  const path = url.slice("file:".length).split("?")[0] ?? "";
+  if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+}
+
+const port = Number(process.env.PORT ?? 4000);
+const host = process.env.HOST ?? "127.0.0.1";
+const database = process.env.DATABASE_URL ?? "file:data/server.db";
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+}
+ensureFolder(database);
+
+const sync = await createSyncServer({ database, debug: process.env.SYNC_DEBUG === "1" });
+const server = createServer(sync.yoga);
+server.listen(port, host, () => {
+  const address = server.address();
+  const actual = typeof address === "object" && address ? address.port : port;
+  // The line tests and scripts wait for; keep its shape.
+  console.log(
+    `sync server listening on http://${host}:${actual}${sync.yoga.graphqlEndpoint} (database ${database})`,
+  );
+});
+
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: finishing requests in flight, refusing new ones`);
+  server.close(async () => {
+    await sync.close();
+    console.log("database closed");
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+}
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));

@@ -1,0 +1,71 @@
+import type { SqlValue } from "./store/sync-store.ts";
+
+/** What an operation does to its row (the GraphQL `OperationKind`). */
+export type OperationKind = "INSERT" | "UPDATE" | "DELETE";
+
+/** One operation of a request, as the GraphQL input carries it. */
+export interface SyncOperation {
+  readonly eventId: string;
+  readonly table: string;
+  readonly kind: OperationKind;
+  readonly key: string;
+  readonly data?: unknown;
+}
+
+/** The codes of a rejected operation, part of the protocol. */
+export const rejectionCodes = [
+  "UNKNOWN_TABLE",
+  "UNKNOWN_COLUMN",
+  "INVALID_VALUE",
+  "NOT_FOUND",
+  "CONSTRAINT_VIOLATION",
+  "UNKNOWN_TEMP_KEY",
+  "DEPENDENCY_REJECTED",
+] as const;
+export type RejectionCode = (typeof rejectionCodes)[number];
+
+/** Why an operation cannot be applied: a code and a message a person can act on. */
+export interface Rejection {
+  readonly code: RejectionCode;
+  readonly message: string;
+}
+
+/** The verdict on one operation, in the shape of the GraphQL `OperationResult`. */
+export type OperationVerdict =
+  | { readonly eventId: string; readonly status: "APPLIED"; readonly error: null }
+  | { readonly eventId: string; readonly status: "REJECTED"; readonly error: Rejection };
+
+/** "The row you call `clientKey` in `table` is `serverKey` here." */
+export interface KeyMapping {
+  readonly table: string;
+  readonly clientKey: string;
+  readonly serverKey: string;
+}
+
+/** What applying a request produced: a verdict per operation, in order, and the key mappings. */
+export interface BatchOutcome {
+  readonly results: OperationVerdict[];
+  readonly keyMappings: KeyMapping[];
+}
+
+/** A reference to a row by a temporary key: `column` undefined means the operation's own key. */
+export interface TempKeyRef {
+  readonly table: string;
+  readonly tempKey: number;
+  readonly column: string | undefined;
+}
+
+/** An operation checked against the model, with its values converted to what is stored. */
+export type PreparedOperation =
+  | {
+      readonly kind: "INSERT";
+      /** Values of the table's columns in `TableInfo.columns` order; the key slot is filled later. */
+      readonly values: SqlValue[];
+      readonly refs: readonly TempKeyRef[];
+    }
+  | {
+      readonly kind: "UPDATE";
+      readonly changes: Array<[column: string, value: SqlValue]>;
+      readonly refs: readonly TempKeyRef[];
+    }
+  | { readonly kind: "DELETE"; readonly refs: readonly TempKeyRef[] };

@@ -1,0 +1,179 @@
+import type { ColumnInfo, SyncModel, TableInfo } from "../schema/index.ts";
+import type { PreparedOperation, Rejection, SyncOperation, TempKeyRef } from "./operation.ts";
+import type { SqlValue } from "./store/sync-store.ts";
+
+/** An operation that passed the checks against the model. */
+export interface Prepared {
+  readonly ok: true;
+  readonly table: TableInfo;
+  /** The row's key as stored: a number for autonumbered tables (negative: temporary), else text. */
+  readonly key: number | string;
+  readonly operation: PreparedOperation;
+}
+
+/** An operation that failed them, with the temporary key of its INSERT when it has one. */
+export interface Refused {
+  readonly ok: false;
+  readonly rejection: Rejection;
+  readonly insertKey: { readonly table: string; readonly tempKey: number } | undefined;
+}
+
+const maxClientKeyLength = 200;
+const integerKey = /^-?[1-9][0-9]*$/;
+
+const reject = (
+  code: Rejection["code"],
+  message: string,
+  insertKey?: Refused["insertKey"],
+): Refused => ({ ok: false, rejection: { code, message }, insertKey });
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return value.length > 40 ? "a long string" : `"${value}"`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+function parseKey(table: TableInfo, key: string): number | string | Rejection {
+  if (table.keyKind === "client") {
+    if (key.length === 0 || key.length > maxClientKeyLength) {
+      return {
+        code: "INVALID_VALUE",
+        message: `key of ${table.name} must be a non-empty text of at most ${maxClientKeyLength} characters`,
+      };
+    }
+    return key;
+  }
+  const number = Number(key);
+  if (!integerKey.test(key) || !Number.isSafeInteger(number)) {
+    return {
+      code: "INVALID_VALUE",
+      message: `key ${describe(key)} of ${table.name} must be a non-zero integer (negative for a temporary key)`,
+    };
+  }
+  return number;
+}
+
+/** Checks one value against its column; `undefined` when it fits. */
+function checkValue(table: TableInfo, column: ColumnInfo, value: unknown): Rejection | undefined {
+  const where = `${table.name}.${column.name}`;
+  if (value === null) {
+    return column.notNull
+      ? { code: "CONSTRAINT_VIOLATION", message: `${where} must not be null` }
+      : undefined;
+  }
+  const fits =
+    column.type === "text"
+      ? typeof value === "string"
+      : column.type === "integer"
+        ? Number.isSafeInteger(value)
+        : typeof value === "number" && Number.isFinite(value);
+  if (fits) return undefined;
+  const expected =
+    column.type === "real" ? "a number" : `${column.type === "text" ? "a text" : "an integer"}`;
+  return { code: "INVALID_VALUE", message: `${where} must be ${expected}, got ${describe(value)}` };
+}
+
+/** A temporary-key reference when `value` in `column` is a temporary key of an autonumbered table. */
+function refOf(model: SyncModel, column: ColumnInfo, value: SqlValue): TempKeyRef | undefined {
+  if (column.references === undefined || typeof value !== "number" || value >= 0) return undefined;
+  const target = model.byName.get(column.references);
+  if (target?.keyKind !== "autonumber") return undefined;
+  return { table: target.name, tempKey: value, column: column.name };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks an operation against the model without touching the database: table, key, columns,
+ * value types and not-null. Collects the temporary keys it refers to, which the caller resolves.
+ */
+export function prepareOperation(model: SyncModel, operation: SyncOperation): Prepared | Refused {
+  const table = model.byName.get(operation.table);
+  if (!table) {
+    const known = [...model.byName.keys()].join(", ");
+    return reject(
+      "UNKNOWN_TABLE",
+      `table ${describe(operation.table)} is not synced (synced: ${known})`,
+    );
+  }
+  const key = parseKey(table, operation.key);
+  if (typeof key === "object") return reject(key.code, key.message);
+  const insertKey =
+    operation.kind === "INSERT" && typeof key === "number" && key < 0
+      ? { table: table.name, tempKey: key }
+      : undefined;
+  if (operation.kind === "INSERT" && typeof key === "number" && key > 0) {
+    return reject(
+      "INVALID_VALUE",
+      `INSERT into ${table.name} must carry a temporary (negative) key: the server numbers its rows`,
+    );
+  }
+  const ownRef: TempKeyRef[] =
+    operation.kind !== "INSERT" && typeof key === "number" && key < 0
+      ? [{ table: table.name, tempKey: key, column: undefined }]
+      : [];
+
+  if (operation.kind === "DELETE") {
+    if (operation.data !== undefined && operation.data !== null) {
+      return reject("INVALID_VALUE", `data of a DELETE from ${table.name} must be null`);
+    }
+    return { ok: true, table, key, operation: { kind: "DELETE", refs: ownRef } };
+  }
+
+  const { data } = operation;
+  if (!isRecord(data)) {
+    return reject(
+      "INVALID_VALUE",
+      `data of an ${operation.kind} into ${table.name} must be an object of column values, got ${describe(data)}`,
+      insertKey,
+    );
+  }
+  const refs = ownRef;
+  const given: Array<[ColumnInfo, SqlValue]> = [];
+  for (const [name, value] of Object.entries(data)) {
+    const column = table.columnsByName.get(name);
+    if (!column) {
+      return reject("UNKNOWN_COLUMN", `${table.name} has no column ${describe(name)}`, insertKey);
+    }
+    if (column.isKey) {
+      return reject(
+        "INVALID_VALUE",
+        `${table.name}.${name} is the key: it travels in "key", not in data`,
+        insertKey,
+      );
+    }
+    const problem = checkValue(table, column, value);
+    if (problem) return reject(problem.code, problem.message, insertKey);
+    const stored = value as SqlValue;
+    const ref = refOf(model, column, stored);
+    if (ref) refs.push(ref);
+    given.push([column, stored]);
+  }
+
+  if (operation.kind === "UPDATE") {
+    if (given.length === 0) {
+      return reject("INVALID_VALUE", `data of an UPDATE of ${table.name} names no column`);
+    }
+    const changes = given.map(([column, value]): [string, SqlValue] => [column.name, value]);
+    return { ok: true, table, key, operation: { kind: "UPDATE", changes, refs } };
+  }
+
+  const values: SqlValue[] = table.columns.map(() => null);
+  const position = new Map(table.columns.map((column, index) => [column.name, index]));
+  for (const [column, value] of given) values[position.get(column.name) ?? 0] = value;
+  for (const [index, column] of table.columns.entries()) {
+    if (!column.isKey && column.notNull && values[index] === null) {
+      return reject(
+        "CONSTRAINT_VIOLATION",
+        `${table.name}.${column.name} is missing and must not be null`,
+        insertKey,
+      );
+    }
+  }
+  values[0] = key;
+  return { ok: true, table, key, operation: { kind: "INSERT", values, refs } };
+}

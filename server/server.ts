@@ -1,0 +1,65 @@
+import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
+import { exampleModel, modelMigrationsFolder, type SyncModel, typeDefs } from "../schema/index.ts";
+import { createResolvers } from "./create-resolvers.ts";
+import { graphiqlExample } from "./graphiql-example.ts";
+import { resolveLimits, type SyncLimits } from "./limits.ts";
+import { createLibsqlStore } from "./store/libsql-store.ts";
+import type { SyncStore } from "./store/sync-store.ts";
+import type { SyncContext } from "./sync-context.ts";
+import { useBodyLimit } from "./use-body-limit.ts";
+
+/** Options of {@link createSyncServer}; every one has a default. */
+export interface SyncServerOptions {
+  /** The synced tables. Default: the example model of the spec. */
+  readonly model?: SyncModel;
+  /** A libSQL URL or a ready store. Default: `file:data/server.db`. */
+  readonly database?: string | SyncStore;
+  /**
+   * drizzle-kit migrations of the model, applied when `database` is a URL. Default: the example
+   * model's migrations when the model is the example, else none (the tables must exist).
+   */
+  readonly migrationsFolder?: string;
+  readonly limits?: Partial<SyncLimits>;
+  /** Show unexpected errors' text to clients. Never in production. Default: false, whatever NODE_ENV says. */
+  readonly debug?: boolean;
+  /** Serve GraphiQL on GET /graphql. Default: true. */
+  readonly graphiql?: boolean;
+}
+
+/** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
+export interface SyncServer {
+  readonly yoga: YogaServerInstance<Record<string, unknown>, SyncContext>;
+  readonly store: SyncStore;
+  readonly limits: SyncLimits;
+  readonly model: SyncModel;
+  /** Waits for running transactions, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Builds the sync server: opens (and migrates) the database, then the GraphQL endpoint. */
+export async function createSyncServer({
+  model = exampleModel,
+  database = "file:data/server.db",
+  migrationsFolder = model === exampleModel ? modelMigrationsFolder : undefined,
+  limits: partialLimits,
+  debug = false,
+  graphiql = true,
+}: SyncServerOptions = {}): Promise<SyncServer> {
+  const limits = resolveLimits(partialLimits);
+  const store =
+    typeof database === "string"
+      ? await createLibsqlStore({
+          url: database,
+          ...(migrationsFolder === undefined ? {} : { modelMigrationsFolder: migrationsFolder }),
+        })
+      : database;
+  const yoga = createYoga<Record<string, unknown>, SyncContext>({
+    schema: createSchema({ typeDefs, resolvers: createResolvers({ model, store, limits }) }),
+    maskedErrors: { isDev: debug },
+    graphiql: graphiql ? { title: "Checkpoint sync", defaultQuery: graphiqlExample } : false,
+    landingPage: false,
+    batching: false,
+    plugins: [useBodyLimit(limits.maxBodyBytes)],
+  });
+  return { yoga, store, limits, model, close: () => store.close() };
+}

@@ -1,0 +1,239 @@
+import { fileURLToPath } from "node:url";
+import { type Client, createClient, type InValue, type Transaction } from "@libsql/client";
+import { Mutex } from "async-mutex";
+import { drizzle } from "drizzle-orm/libsql";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import type { TableInfo } from "../../schema/index.ts";
+import { quoteIdentifier } from "./quote-identifier.ts";
+import {
+  ConstraintViolation,
+  type Row,
+  type SqlValue,
+  type StoredBatch,
+  type SyncStore,
+  type SyncStoreTransaction,
+  type TempKeyEntry,
+} from "./sync-store.ts";
+
+/** Options of {@link createLibsqlStore}. */
+export interface LibsqlStoreOptions {
+  /** Any libSQL URL: `file:data/server.db`, `libsql://…`, `http://…`. */
+  readonly url: string;
+  readonly authToken?: string;
+  /** How long a write waits for another process's lock, in milliseconds. */
+  readonly busyTimeoutMs?: number;
+  /** drizzle-kit migrations of the synced model, applied before the store's own. */
+  readonly modelMigrationsFolder?: string;
+}
+
+const storeMigrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+
+/** SQLite caps bound parameters per statement (32,766); stay well below. */
+const maxParametersPerStatement = 30_000;
+
+function isConstraintError(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT");
+}
+
+/** The constraint message without SQL text: SQLite's own wording names the column, not the query. */
+function constraintMessage(error: Error): string {
+  return error.message.replace(/^SQLITE_CONSTRAINT[A-Z_]*:\s*/, "");
+}
+
+function libsqlTransaction(tx: Transaction): SyncStoreTransaction {
+  const nextKeys = new Map<string, number>();
+  let savepoints = 0;
+
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (isConstraintError(error)) throw new ConstraintViolation(constraintMessage(error));
+      throw error;
+    }
+  };
+
+  return {
+    async findBatch(clientId, batchId) {
+      const { rows } = await tx.execute({
+        sql: "SELECT request_hash, answer FROM sync_batch WHERE client_id = ? AND batch_id = ?",
+        args: [clientId, batchId],
+      });
+      const [row] = rows;
+      if (!row) return undefined;
+      return { requestHash: String(row.request_hash), answer: String(row.answer) } as StoredBatch;
+    },
+
+    async saveBatch(clientId, batchId, batch) {
+      await tx.execute({
+        sql: "INSERT INTO sync_batch (client_id, batch_id, request_hash, answer, created_at) VALUES (?, ?, ?, ?, ?)",
+        args: [clientId, batchId, batch.requestHash, batch.answer, new Date().toISOString()],
+      });
+    },
+
+    async findTempKeys(clientId, table, clientKeys) {
+      const found = new Map<number, number | null>();
+      if (clientKeys.length === 0) return found;
+      const { rows } = await tx.execute({
+        sql: `SELECT client_key, server_key FROM sync_key
+              WHERE client_id = ? AND table_name = ? AND client_key IN (SELECT value FROM json_each(?))`,
+        args: [clientId, table, JSON.stringify(clientKeys)],
+      });
+      for (const row of rows) {
+        found.set(Number(row.client_key), row.server_key === null ? null : Number(row.server_key));
+      }
+      return found;
+    },
+
+    async saveTempKeys(clientId, entries: readonly TempKeyEntry[]) {
+      if (entries.length === 0) return;
+      await tx.execute({
+        sql: `INSERT OR REPLACE INTO sync_key (client_id, table_name, client_key, server_key)
+              SELECT ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`,
+        args: [
+          clientId,
+          JSON.stringify(entries.map((entry) => [entry.table, entry.clientKey, entry.serverKey])),
+        ],
+      });
+    },
+
+    async reserveKeys(table, count) {
+      let next = nextKeys.get(table.name);
+      if (next === undefined) {
+        const { rows } = await tx.execute({
+          sql: `SELECT max(
+                  coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),
+                  coalesce((SELECT max(${quoteIdentifier(table.key.name)}) FROM ${quoteIdentifier(table.name)}), 0)
+                ) + 1 AS next`,
+          args: [table.name],
+        });
+        next = Number(rows[0]?.next ?? 1);
+      }
+      nextKeys.set(table.name, next + count);
+      return next;
+    },
+
+    async insertRows(table, rows: readonly Row[]) {
+      if (rows.length === 0) return;
+      const columns = table.columns.map((column) => quoteIdentifier(column.name)).join(", ");
+      const tuple = `(${table.columns.map(() => "?").join(", ")})`;
+      const perStatement = Math.max(
+        1,
+        Math.floor(maxParametersPerStatement / table.columns.length),
+      );
+      const statements = [];
+      for (let start = 0; start < rows.length; start += perStatement) {
+        const chunk = rows.slice(start, start + perStatement);
+        statements.push({
+          sql: `INSERT INTO ${quoteIdentifier(table.name)} (${columns}) VALUES ${chunk.map(() => tuple).join(", ")}`,
+          args: chunk.flat() as InValue[],
+        });
+      }
+      const [only] = statements;
+      if (statements.length === 1 && only) {
+        // SQLite undoes a failed statement by itself, so one statement needs no savepoint.
+        await guard(() => tx.execute(only));
+        return;
+      }
+      const name = `insert_rows_${++savepoints}`;
+      await tx.execute(`SAVEPOINT ${name}`);
+      try {
+        for (const statement of statements) await guard(() => tx.execute(statement));
+        await tx.execute(`RELEASE ${name}`);
+      } catch (error) {
+        await tx.execute(`ROLLBACK TO ${name}`);
+        await tx.execute(`RELEASE ${name}`);
+        throw error;
+      }
+    },
+
+    async updateRow(table, key: SqlValue, changes) {
+      const assignments = changes.map(([column]) => `${quoteIdentifier(column)} = ?`).join(", ");
+      const result = await guard(() =>
+        tx.execute({
+          sql: `UPDATE ${quoteIdentifier(table.name)} SET ${assignments} WHERE ${quoteIdentifier(table.key.name)} = ?`,
+          args: [...changes.map(([, value]) => value), key],
+        }),
+      );
+      return result.rowsAffected > 0;
+    },
+
+    async deleteRow(table: TableInfo, key: SqlValue) {
+      const result = await guard(() =>
+        tx.execute({
+          sql: `DELETE FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(table.key.name)} = ?`,
+          args: [key],
+        }),
+      );
+      return result.rowsAffected > 0;
+    },
+  };
+}
+
+async function prepare(client: Client, modelMigrationsFolder: string | undefined): Promise<void> {
+  if (client.protocol === "file") {
+    // WAL lets readers go on while a batch is written; it is a property of the file, set once.
+    await client.execute("PRAGMA journal_mode = WAL");
+  }
+  const db = drizzle(client);
+  if (modelMigrationsFolder) await migrate(db, { migrationsFolder: modelMigrationsFolder });
+  await migrate(db, {
+    migrationsFolder: storeMigrationsFolder,
+    migrationsTable: "__sync_server_migrations",
+  });
+}
+
+/**
+ * The libSQL store: one database (an embedded file or a libSQL server) holding the synced tables
+ * and the server's bookkeeping. Applies migrations before it resolves. Writes are queued inside
+ * the process (libSQL's busy wait blocks the event loop) and wait `busyTimeoutMs` for other
+ * processes.
+ */
+export async function createLibsqlStore({
+  url,
+  authToken,
+  busyTimeoutMs = 10_000,
+  modelMigrationsFolder,
+}: LibsqlStoreOptions): Promise<SyncStore> {
+  const client = createClient({
+    url,
+    ...(authToken === undefined ? {} : { authToken }),
+    timeout: busyTimeoutMs,
+  });
+  const writes = new Mutex();
+  try {
+    await writes.runExclusive(() => prepare(client, modelMigrationsFolder));
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  let closed = false;
+
+  return {
+    writeTransaction(work) {
+      return writes.runExclusive(async () => {
+        if (closed) throw new Error("the store is closed");
+        const tx = await client.transaction("write");
+        try {
+          const result = await work(libsqlTransaction(tx));
+          await tx.commit();
+          return result;
+        } catch (error) {
+          if (!tx.closed) await tx.rollback().catch(() => undefined);
+          throw error;
+        } finally {
+          tx.close();
+        }
+      });
+    },
+    async close() {
+      await writes.runExclusive(() => {
+        if (closed) return;
+        closed = true;
+        client.close();
+      });
+    },
+  };
+}

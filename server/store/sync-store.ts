@@ -1,0 +1,78 @@
+import type { TableInfo } from "../../schema/index.ts";
+
+/** A value as it is stored in a column. */
+export type SqlValue = string | number | null;
+
+/** A row to insert: one value per column of its table, in `TableInfo.columns` order (key first). */
+export type Row = readonly SqlValue[];
+
+/** The stored answer of a request, by `(clientId, batchId)`. */
+export interface StoredBatch {
+  /** Hash of the request's operations; a repeat with another hash is `BATCH_ID_REUSED`. */
+  readonly requestHash: string;
+  /** The answer as JSON (`results` and `keyMappings`). */
+  readonly answer: string;
+}
+
+/** A client's temporary key: mapped to a server key, or `null` when its INSERT was rejected. */
+export interface TempKeyEntry {
+  readonly table: string;
+  readonly clientKey: number;
+  readonly serverKey: number | null;
+}
+
+/** Thrown by a store when a write breaks a constraint (not null, unique, foreign key). */
+export class ConstraintViolation extends Error {
+  override readonly name = "ConstraintViolation";
+}
+
+/**
+ * What applying a batch needs from the database, inside one write transaction.
+ * Invariant: a method that throws {@link ConstraintViolation} wrote nothing and leaves the
+ * transaction usable; any other error aborts the whole transaction.
+ */
+export interface SyncStoreTransaction {
+  findBatch(clientId: string, batchId: string): Promise<StoredBatch | undefined>;
+  saveBatch(clientId: string, batchId: string, batch: StoredBatch): Promise<void>;
+  /**
+   * The known temporary keys of a client among `clientKeys`: the server key, or `null` when the
+   * INSERT was rejected. A key missing from the answer was never sent by this client.
+   */
+  findTempKeys(
+    clientId: string,
+    table: string,
+    clientKeys: readonly number[],
+  ): Promise<ReadonlyMap<number, number | null>>;
+  /** Records temporary keys (insert or replace). */
+  saveTempKeys(clientId: string, entries: readonly TempKeyEntry[]): Promise<void>;
+  /**
+   * Reserves `count` consecutive server keys of an autonumbered table and returns the first.
+   * A reserved key is larger than every key the table ever committed, so keys are never reused.
+   */
+  reserveKeys(table: TableInfo, count: number): Promise<number>;
+  /** Inserts rows, all or none. */
+  insertRows(table: TableInfo, rows: readonly Row[]): Promise<void>;
+  /** Updates the named columns of one row; `false` when no row has that key. */
+  updateRow(
+    table: TableInfo,
+    key: SqlValue,
+    changes: ReadonlyArray<readonly [column: string, value: SqlValue]>,
+  ): Promise<boolean>;
+  /** Deletes one row; `false` when no row has that key. */
+  deleteRow(table: TableInfo, key: SqlValue): Promise<boolean>;
+}
+
+/**
+ * The server's database, behind the one small interface a second store (PostgreSQL) implements.
+ * Correctness across requests and processes rests on the database's transactions and constraints,
+ * not on in-process state.
+ */
+export interface SyncStore {
+  /**
+   * Runs `work` in one write transaction: commits when it resolves, rolls back when it throws.
+   * Concurrent calls never fail because another one holds the database.
+   */
+  writeTransaction<T>(work: (tx: SyncStoreTransaction) => Promise<T>): Promise<T>;
+  /** Waits for running transactions, then closes the database. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import type { Rejection, TempKeyRef } from "./operation.ts";
+import type { SyncStoreTransaction, TempKeyEntry } from "./store/sync-store.ts";
+
+/** A temporary key's state: its server key, `null` when its INSERT was rejected. */
+type KeyState = number | null;
+
+/**
+ * One client's temporary keys during one request: loaded once per table, updated as operations
+ * apply, and written back at the end. Invariant: a key mapped to a server key stays mapped.
+ */
+export interface TempKeys {
+  /** The server key of a temporary key, or why it cannot be used. */
+  resolve(ref: TempKeyRef): number | Rejection;
+  /** The server key of a temporary key this client already had mapped, if any. */
+  mapped(table: string, tempKey: number): number | undefined;
+  map(table: string, tempKey: number, serverKey: number): void;
+  /** Marks an INSERT rejected, unless its key is already mapped. */
+  reject(table: string, tempKey: number): void;
+  /** Takes back a mapping made in this request whose row was not written after all. */
+  unmap(table: string, tempKey: number): void;
+  /** Writes the keys mapped or rejected during this request. */
+  save(): Promise<void>;
+}
+
+/** Loads the states of `keys` (by table) in one query per table. */
+export async function loadTempKeys(
+  tx: SyncStoreTransaction,
+  clientId: string,
+  keys: ReadonlyMap<string, ReadonlySet<number>>,
+): Promise<TempKeys> {
+  const states = new Map<string, Map<number, KeyState>>();
+  for (const [table, tableKeys] of keys) {
+    states.set(table, new Map(await tx.findTempKeys(clientId, table, [...tableKeys])));
+  }
+  const changed = new Map<string, TempKeyEntry>();
+  const stateOf = (table: string): Map<number, KeyState> => {
+    let state = states.get(table);
+    if (!state) {
+      state = new Map();
+      states.set(table, state);
+    }
+    return state;
+  };
+  const set = (table: string, tempKey: number, serverKey: KeyState): void => {
+    stateOf(table).set(tempKey, serverKey);
+    changed.set(`${table}\u0000${tempKey}`, { table, clientKey: tempKey, serverKey });
+  };
+
+  return {
+    resolve({ table, tempKey, column }) {
+      const state = states.get(table)?.get(tempKey);
+      const where = column === undefined ? "key" : `data.${column}`;
+      if (typeof state === "number") return state;
+      if (state === null) {
+        return {
+          code: "DEPENDENCY_REJECTED",
+          message: `${where}: ${table} ${tempKey} was not created because its INSERT was rejected`,
+        };
+      }
+      return {
+        code: "UNKNOWN_TEMP_KEY",
+        message: `${where}: ${table} ${tempKey} is not a temporary key this client inserted`,
+      };
+    },
+    mapped(table, tempKey) {
+      const state = states.get(table)?.get(tempKey);
+      return typeof state === "number" ? state : undefined;
+    },
+    map(table, tempKey, serverKey) {
+      set(table, tempKey, serverKey);
+    },
+    reject(table, tempKey) {
+      if (typeof states.get(table)?.get(tempKey) !== "number") set(table, tempKey, null);
+    },
+    unmap(table, tempKey) {
+      states.get(table)?.delete(tempKey);
+      changed.delete(`${table}\u0000${tempKey}`);
+    },
+    async save() {
+      await tx.saveTempKeys(clientId, [...changed.values()]);
+    },
+  };
+}
