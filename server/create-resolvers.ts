@@ -1,3 +1,4 @@
+import { GraphQLScalarType } from "graphql";
 import { JSONResolver } from "graphql-scalars";
 import { createGraphQLError } from "graphql-yoga";
 import type { SyncModel } from "../schema/index.ts";
@@ -17,6 +18,12 @@ export interface ResolverOptions {
 
 const maxIdLength = 200;
 
+/** graphql-scalars' JSON, keeping the description the SDL gives it (the SDL is the contract). */
+const json = new GraphQLScalarType({
+  ...JSONResolver.toConfig(),
+  description: "Any JSON value. Used for the columns of a row (SQL column names as keys).",
+});
+
 function checkId(name: string, value: string): void {
   if (value.length === 0 || value.length > maxIdLength) {
     throw createGraphQLError(`input.${name} must be 1 to ${maxIdLength} characters long`, {
@@ -28,7 +35,7 @@ function checkId(name: string, value: string): void {
 /** The resolvers of `schema/sync.graphql`. */
 export function createResolvers({ model, store, limits }: ResolverOptions): Resolvers {
   return {
-    JSON: JSONResolver,
+    JSON: json,
     Query: {
       syncModel: () => [...model.byName.values()],
       syncLimits: () => limits,

@@ -24,6 +24,8 @@ export interface SyncServerOptions {
   readonly debug?: boolean;
   /** Serve GraphiQL on GET /graphql. Default: true. */
   readonly graphiql?: boolean;
+  /** Log unexpected errors (with their stack) on the server. Default: true. */
+  readonly logging?: boolean;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -44,6 +46,7 @@ export async function createSyncServer({
   limits: partialLimits,
   debug = false,
   graphiql = true,
+  logging = true,
 }: SyncServerOptions = {}): Promise<SyncServer> {
   const limits = resolveLimits(partialLimits);
   const store =
@@ -58,6 +61,7 @@ export async function createSyncServer({
     maskedErrors: { isDev: debug },
     graphiql: graphiql ? { title: "Checkpoint sync", defaultQuery: graphiqlExample } : false,
     landingPage: false,
+    logging,
     batching: false,
     plugins: [useBodyLimit(limits.maxBodyBytes)],
   });

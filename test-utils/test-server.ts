@@ -1,0 +1,130 @@
+import { join } from "node:path";
+import { type Client, createClient, type Row } from "@libsql/client";
+import { modelMigrationsFolder } from "../schema/index.ts";
+import {
+  createLibsqlStore,
+  createSyncServer,
+  type SyncOperation,
+  type SyncServer,
+  type SyncServerOptions,
+  type SyncStore,
+} from "../server/index.ts";
+import { tempDir } from "./temp-dir.ts";
+
+/** The mutation as an app sends it, with every field of the answer. */
+export const syncBatchDocument = /* GraphQL */ `
+  mutation SyncBatch($input: SyncBatchInput!) {
+    syncBatch(input: $input) {
+      batchId
+      replayed
+      results { eventId status error { code message } }
+      keyMappings { table clientKey serverKey }
+    }
+  }
+`;
+
+/** The answer of `syncBatch` as JSON. */
+export interface SyncBatchAnswer {
+  batchId: string;
+  replayed: boolean;
+  results: Array<{
+    eventId: string;
+    status: string;
+    error: { code: string; message: string } | null;
+  }>;
+  keyMappings: Array<{ table: string; clientKey: string; serverKey: string }>;
+}
+
+/** A GraphQL response as JSON. */
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  text: string;
+}
+
+/** A sync server on a database file in a temporary folder, called in-process through `yoga.fetch`. */
+export interface TestServer {
+  readonly sync: SyncServer;
+  readonly url: string;
+  readonly dir: string;
+  /** Posts a raw body (any text) with the given content type. */
+  post(body: string, headers?: Record<string, string>): Promise<GraphQLResponse>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+  /** Sends one syncBatch; `answer` is set when the request succeeded as a whole. */
+  syncBatch(
+    clientId: string,
+    batchId: string,
+    operations: readonly SyncOperation[],
+  ): Promise<GraphQLResponse<{ syncBatch: SyncBatchAnswer }> & { answer: SyncBatchAnswer }>;
+  /** Reads the server's database directly (a second connection to the file). */
+  rows(sql: string, args?: Array<string | number | null>): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startTestServer}: `createSyncServer`'s, plus a wrapper around the store. */
+export interface TestServerOptions extends Omit<SyncServerOptions, "database"> {
+  readonly wrapStore?: (store: SyncStore) => SyncStore;
+}
+
+/** Starts a {@link TestServer}. */
+export async function startTestServer({
+  wrapStore,
+  ...options
+}: TestServerOptions = {}): Promise<TestServer> {
+  const dir = tempDir();
+  const url = `file:${join(dir.path, "server.db")}`;
+  const store = await createLibsqlStore({ url, modelMigrationsFolder });
+  const sync = await createSyncServer({
+    database: wrapStore ? wrapStore(store) : store,
+    ...options,
+  });
+  let reader: Client | undefined;
+
+  const post = async (
+    body: string,
+    headers: Record<string, string> = {},
+  ): Promise<GraphQLResponse> => {
+    const response = await sync.yoga.fetch("http://127.0.0.1/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
+    const text = await response.text();
+    let json: Partial<GraphQLResponse> = {};
+    try {
+      json = JSON.parse(text) as Partial<GraphQLResponse>;
+    } catch {
+      // A non-JSON answer is returned as text for the test to inspect.
+    }
+    return { ...json, status: response.status, text };
+  };
+  const gql = async <T>(query: string, variables?: Record<string, unknown>) =>
+    (await post(JSON.stringify({ query, variables }))) as GraphQLResponse<T>;
+
+  return {
+    sync,
+    url,
+    dir: dir.path,
+    post,
+    gql,
+    async syncBatch(clientId, batchId, operations) {
+      const response = await gql<{ syncBatch: SyncBatchAnswer }>(syncBatchDocument, {
+        input: { clientId, batchId, operations },
+      });
+      return { ...response, answer: response.data?.syncBatch as SyncBatchAnswer };
+    },
+    async rows(sql, args = []) {
+      reader ??= createClient({ url });
+      return (await reader.execute({ sql, args })).rows;
+    },
+    async close() {
+      reader?.close();
+      await sync.close();
+      dir.remove();
+    },
+  };
+}
