@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** The outbox: pending and rejected events and checkpoints, in `seq` order. */
 export const syncOutbox = sqliteTable(
@@ -63,6 +63,20 @@ export const syncTempKey = sqliteTable("sync_temp_key", {
   tableName: text("table_name").primaryKey(),
   last: integer("last").notNull(),
 });
+
+/**
+ * Every key mapping this device applied, so that a write naming a row by the temporary key the
+ * app still holds reaches the row under its server key.
+ */
+export const syncMappedKey = sqliteTable(
+  "sync_mapped_key",
+  {
+    tableName: text("table_name").notNull(),
+    clientKey: integer("client_key").notNull(),
+    serverKey: integer("server_key").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.tableName, table.clientKey] })],
+);
 
 /** Small facts of this device database, such as its client id. */
 export const syncState = sqliteTable("sync_state", {

@@ -21,6 +21,8 @@ export interface ColumnInfo {
   readonly isKey: boolean;
   /** SQL name of the referenced table when the column is a foreign key to its key. */
   readonly references: string | undefined;
+  /** The drizzle column (its driver mapping and JS-side default). */
+  readonly drizzle: SQLiteColumn;
 }
 
 /** A synced table, with everything the server and the client need to know about it. */
@@ -93,6 +95,7 @@ function describeTable(table: SQLiteTable): TableInfo {
       hasDefault: column.hasDefault,
       isKey: column === keyColumn,
       references: references.get(column.name),
+      drizzle: column,
     }),
   );
   const key = columns.find((column) => column.isKey);

@@ -10,4 +10,5 @@ export {
 export { type ExampleTables, exampleModel } from "./example-model.ts";
 export { modelMigrationsFolder } from "./migrations-folder.ts";
 export * as exampleTables from "./model.ts";
+export { quoteIdentifier } from "./quote-identifier.ts";
 export { typeDefs } from "./type-defs.ts";

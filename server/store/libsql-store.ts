@@ -4,7 +4,7 @@ import { Mutex } from "async-mutex";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import type { TableInfo } from "../../schema/index.ts";
-import { quoteIdentifier } from "./quote-identifier.ts";
+import { quoteIdentifier } from "../../schema/index.ts";
 import {
   ConstraintViolation,
   type Row,

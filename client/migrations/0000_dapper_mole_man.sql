@@ -1,3 +1,10 @@
+CREATE TABLE `sync_mapped_key` (
+	`table_name` text NOT NULL,
+	`client_key` integer NOT NULL,
+	`server_key` integer NOT NULL,
+	PRIMARY KEY(`table_name`, `client_key`)
+);
+--> statement-breakpoint
 CREATE TABLE `sync_outbox` (
 	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`kind` text NOT NULL,

@@ -1,0 +1,105 @@
+import type { Client, Transaction } from "@libsql/client";
+import type { Mutex } from "async-mutex";
+import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
+import type { CheckedAnswer } from "./check-answer.ts";
+import type { Piece } from "./next-piece.ts";
+import { runWrite } from "./run-write.ts";
+
+/** `[temporary key, server key]` pairs as JSON, read by `json_each` in SQL. */
+const pairsSql = "SELECT value ->> 0 AS client_key, value ->> 1 AS server_key FROM json_each(?)";
+
+/** Rewrites a table's temporary keys everywhere on the device: its rows, foreign keys, waiting events. */
+async function applyMappings(
+  tx: Transaction,
+  model: SyncModel,
+  table: TableInfo,
+  pairs: ReadonlyArray<readonly [number, number]>,
+): Promise<void> {
+  const json = JSON.stringify(pairs);
+  const key = quoteIdentifier(table.key.name);
+  await tx.execute({
+    sql: `UPDATE ${quoteIdentifier(table.name)} SET ${key} = m.server_key FROM (${pairsSql}) AS m
+          WHERE ${quoteIdentifier(table.name)}.${key} = m.client_key`,
+    args: [json],
+  });
+  for (const child of model.ordered) {
+    for (const column of child.references) {
+      if (column.references !== table.name) continue;
+      const col = quoteIdentifier(column.name);
+      await tx.execute({
+        sql: `UPDATE ${quoteIdentifier(child.name)} SET ${col} = m.server_key FROM (${pairsSql}) AS m
+              WHERE ${quoteIdentifier(child.name)}.${col} = m.client_key AND ${quoteIdentifier(child.name)}.${col} < 0`,
+        args: [json],
+      });
+    }
+  }
+  // Waiting events, found through their recorded references instead of a scan of the outbox.
+  const refs = `SELECT r.seq, r.column_name, m.server_key FROM sync_outbox_ref r JOIN (${pairsSql}) AS m
+                ON r.ref_key = m.client_key WHERE r.ref_table = ?`;
+  await tx.execute({
+    sql: `UPDATE sync_outbox SET row_key = CAST(x.server_key AS TEXT)
+          FROM (${refs} AND r.column_name IS NULL) AS x WHERE sync_outbox.seq = x.seq`,
+    args: [json, table.name],
+  });
+  const columns = new Set(
+    model.ordered.flatMap((child) =>
+      child.references.filter((c) => c.references === table.name).map((c) => c.name),
+    ),
+  );
+  for (const column of columns) {
+    await tx.execute({
+      sql: `UPDATE sync_outbox SET data = json_set(data, ?, x.server_key)
+            FROM (${refs} AND r.column_name = ?) AS x WHERE sync_outbox.seq = x.seq`,
+      args: [`$."${column}"`, json, table.name, column],
+    });
+  }
+  await tx.execute({
+    sql: `DELETE FROM sync_outbox_ref WHERE ref_table = ? AND ref_key IN (SELECT value ->> 0 FROM json_each(?))`,
+    args: [table.name, json],
+  });
+  await tx.execute({
+    sql: `INSERT OR REPLACE INTO sync_mapped_key (table_name, client_key, server_key)
+          SELECT ?, client_key, server_key FROM (${pairsSql})`,
+    args: [table.name, json],
+  });
+}
+
+/**
+ * Applies a checked answer in one local transaction: removes applied events and the consumed
+ * checkpoint, marks rejected events with their error, and applies the key mappings to rows,
+ * foreign keys and waiting events. Nothing changes if any step fails.
+ */
+export function applyAnswer(
+  client: Client,
+  writes: Mutex,
+  model: SyncModel,
+  piece: Piece,
+  answer: CheckedAnswer,
+): Promise<void> {
+  return runWrite(client, writes, async (tx) => {
+    // Parents and children get their new keys in separate statements; check references at commit.
+    await tx.execute("PRAGMA defer_foreign_keys = ON");
+    await tx.execute({
+      sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
+      args: [JSON.stringify(answer.applied)],
+    });
+    if (answer.rejected.length > 0) {
+      await tx.execute({
+        sql: `UPDATE sync_outbox SET status = 'rejected', error_code = j.value ->> 1, error_message = j.value ->> 2,
+              batch_id = NULL FROM json_each(?) AS j WHERE sync_outbox.seq = j.value ->> 0`,
+        args: [JSON.stringify(answer.rejected)],
+      });
+    }
+    if (piece.checkpointSeq !== null) {
+      await tx.execute({
+        sql: "DELETE FROM sync_outbox WHERE seq = ?",
+        args: [piece.checkpointSeq],
+      });
+    }
+    await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
+    for (const table of model.ordered) {
+      const pairs = answer.mappings.get(table.name);
+      if (pairs && pairs.length > 0) await applyMappings(tx, model, table, pairs);
+    }
+  });
+}

@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { exampleTables as t } from "../schema/index.ts";
+import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
+import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+
+let server: HttpTestServer;
+let device: TestDevice;
+beforeEach(async () => {
+  server = await startHttpServer();
+  device = await openTestDevice(server.endpoint);
+});
+afterEach(async () => {
+  await device.close();
+  await server.close();
+});
+
+describe("the article's scenario", () => {
+  it("syncs a customer, a checkpoint, then its invoices and lines: keys and references agree", async () => {
+    // Rows of another device first, so server keys cannot equal the device's by chance.
+    await server.syncBatch("other", "b", [
+      { eventId: "1", table: "customer", kind: "INSERT", key: "-1", data: { name: "x" } },
+    ]);
+    const c = device.client;
+    const customerId = await c.insert(t.customer, { name: "Ada", email: "ada@example.com" });
+    await c.setSendCheckpoint();
+    const invoice1 = await c.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 30 });
+    const invoice2 = await c.insert(t.invoice, { customerId, issuedAt: "2026-11-27", total: 12 });
+    await c.insert(t.invoiceLine, { invoiceId: invoice1, product: "pen", quantity: 3, price: 10 });
+    await c.insert(t.invoiceLine, { invoiceId: invoice2, product: "ink", quantity: 1, price: 12 });
+    expect([customerId, invoice1, invoice2]).toEqual([-1, -1, -2]);
+
+    const progress: unknown[] = [];
+    const report = await c.send({ onProgress: (p) => progress.push(p) });
+    expect(report).toMatchObject({
+      pieces: 2,
+      applied: 5,
+      rejected: 0,
+      mappingsApplied: 5,
+      retries: 0,
+    });
+    expect(report.bytesSent).toBeGreaterThan(0);
+    expect(progress.at(-1)).toEqual({
+      piecesDone: 2,
+      piecesTotal: 2,
+      operationsDone: 5,
+      operationsTotal: 5,
+    });
+
+    const q =
+      "SELECT c.id AS customer, i.id AS invoice, l.id AS line, l.product FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN customer c ON c.id = i.customer_id ORDER BY l.id";
+    const onDevice = await device.rows(q);
+    const onServer = await server.rows(q);
+    expect(onDevice).toEqual(onServer.map((row) => ({ ...row })));
+    expect(onDevice).toHaveLength(2);
+    expect(onDevice[0]).toMatchObject({ customer: 2 });
+    for (const table of ["customer", "invoice", "invoice_line"]) {
+      expect(await device.rows(`SELECT count(*) AS n FROM ${table} WHERE id < 0`)).toEqual([
+        { n: 0 },
+      ]);
+    }
+    expect(await c.events()).toEqual([]);
+  });
+});

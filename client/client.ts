@@ -1,0 +1,98 @@
+import { Mutex } from "async-mutex";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { ExampleTables, SyncModel } from "../schema/index.ts";
+import { createTransport } from "./create-transport.ts";
+import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
+import { openDeviceDatabase } from "./open-device-database.ts";
+import {
+  type EventQuery,
+  listEvents,
+  removeEvent,
+  retryEvent,
+  type SyncEvent,
+} from "./outbox-events.ts";
+import { resolveOptions, type SyncClientOptions } from "./resolve-options.ts";
+import { runWrite } from "./run-write.ts";
+import { type SendOptions, type SendReport, send } from "./send.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+
+/** The device side of sync: typed writes captured in an outbox, and `send()`. */
+export interface SyncClient<TTables extends Record<string, SQLiteTable>>
+  extends LocalWriter<TTables> {
+  /** This device's id, stored in its database. */
+  readonly clientId: string;
+  /** drizzle over the device database, for reads. Write through the client, or the outbox misses it. */
+  readonly db: LibSQLDatabase;
+  /** Runs several writes (and their outbox events) in one local transaction. */
+  transaction<T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T>;
+  /**
+   * Sends the outbox, segment by segment, and applies every answer. Calls made while one runs wait
+   * for it, then send what is left: two sends of one client never overlap.
+   */
+  send(options?: SendOptions): Promise<SendReport>;
+  /** Outbox events, oldest first. */
+  events(query?: EventQuery): Promise<SyncEvent[]>;
+  /** Puts a rejected event and its rejected dependents back to pending; returns their ids. */
+  retryEvent(id: number): Promise<number[]>;
+  /** Drops an event from the outbox. */
+  removeEvent(id: number): Promise<void>;
+  /** Waits for running work, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the device database (creating and migrating it), and returns the client.
+ * Throws a {@link SyncClientError} `INVALID_OPTION` naming the option when one is missing or invalid.
+ */
+export async function createSyncClient<TTables extends Record<string, SQLiteTable> = ExampleTables>(
+  options: SyncClientOptions<SyncModel<TTables>>,
+): Promise<SyncClient<TTables>> {
+  const resolved = resolveOptions(options);
+  const { client, db, clientId } = await openDeviceDatabase(resolved);
+  const writes = new Mutex();
+  const sends = new Mutex();
+  const transport = createTransport(resolved);
+  const model = resolved.model;
+  let closed = false;
+
+  const write = <T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new SyncClientError("ABORTED", "the client is closed"));
+    return runWrite(client, writes, (tx) => work(createLocalWriter(model, tx)));
+  };
+
+  return {
+    clientId,
+    db,
+    insert: (table, values) => write((writer) => writer.insert(table, values)),
+    update: (table, key, changes) => write((writer) => writer.update(table, key, changes)),
+    delete: (table, key) => write((writer) => writer.delete(table, key)),
+    setSendCheckpoint: () => write((writer) => writer.setSendCheckpoint()),
+    transaction: write,
+    send: (sendOptions) =>
+      sends.runExclusive(() => {
+        if (closed) throw new SyncClientError("ABORTED", "the client is closed");
+        return send(
+          {
+            client,
+            writes,
+            model,
+            clientId,
+            transport,
+            maxOperationsPerRequest: resolved.maxOperationsPerRequest,
+          },
+          sendOptions,
+        );
+      }),
+    events: (query) => listEvents(client, query),
+    retryEvent: (id) => retryEvent(client, writes, id),
+    removeEvent: (id) => removeEvent(client, writes, id),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sends.waitForUnlock();
+      await writes.waitForUnlock();
+      client.close();
+    },
+  };
+}

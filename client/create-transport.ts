@@ -1,0 +1,162 @@
+import { Client, type CombinedError, fetchExchange } from "@urql/core";
+import pRetry from "p-retry";
+import type { SyncBatchMutation } from "./generated/graphql.ts";
+import type { Piece } from "./next-piece.ts";
+import type { ResolvedOptions } from "./resolve-options.ts";
+import { SyncLimitsQuery } from "./server-limits-query.ts";
+import { SyncBatchMutation as SyncBatchDocument } from "./sync-batch-mutation.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+
+/** The server's answer to one piece. */
+export type SyncBatchAnswer = SyncBatchMutation["syncBatch"];
+
+/** Codes of whole-request refusals that mean the piece must be cut smaller. */
+const tooLargeCodes = new Set(["BATCH_TOO_LARGE", "BODY_TOO_LARGE"]);
+const retryable = new Set(["NETWORK", "SERVER"]);
+
+/** Posts pieces as `syncBatch` mutations through urql, retrying with backoff. */
+export interface Transport {
+  /** Sends one piece; retries network and server failures, then throws a {@link SyncClientError}. */
+  send(
+    clientId: string,
+    piece: Piece,
+    hooks: { signal?: AbortSignal | undefined; onRetry?: () => void },
+  ): Promise<SyncBatchAnswer>;
+  /** The server's operation cap, read through the `syncLimits` query. */
+  maxOperations(): Promise<number>;
+  /** Bytes of request bodies sent so far, retries included. */
+  readonly bytesSent: number;
+}
+
+function classify(error: CombinedError): SyncClientError {
+  const status = (error.response as Response | undefined)?.status;
+  const serverError = error.graphQLErrors[0];
+  const serverCode = serverError?.extensions?.code;
+  if (typeof serverCode === "string" && serverCode !== "INTERNAL_SERVER_ERROR") {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      `the server refused the request: ${serverError?.message} (${serverCode})`,
+      {
+        cause: error,
+        serverCode,
+      },
+    );
+  }
+  if (status === 413) {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      "the server refused the request body as too large (HTTP 413)",
+      {
+        cause: error,
+        serverCode: "BODY_TOO_LARGE",
+      },
+    );
+  }
+  if (serverError || (status !== undefined && status >= 500)) {
+    return new SyncClientError(
+      "SERVER",
+      `the server failed: ${serverError?.message ?? `HTTP ${status}`}`,
+      { cause: error },
+    );
+  }
+  if (status !== undefined && status < 300) {
+    return new SyncClientError(
+      "ANSWER_MISMATCH",
+      `the server's answer is not a GraphQL result: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (status !== undefined) {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      `the server refused the request with HTTP ${status}`,
+      { cause: error },
+    );
+  }
+  return new SyncClientError(
+    "NETWORK",
+    `the server could not be reached: ${error.networkError?.message ?? error.message}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Whether a failed send means the piece should be cut smaller and sent again. */
+export function isTooLarge(error: unknown): boolean {
+  return error instanceof SyncClientError && tooLargeCodes.has(error.serverCode ?? "");
+}
+
+/** Builds the transport of a client. */
+export function createTransport(options: ResolvedOptions): Transport {
+  let bytesSent = 0;
+  const countingFetch: typeof fetch = (input, init = {}) => {
+    if (typeof init.body === "string") bytesSent += Buffer.byteLength(init.body);
+    const timeout = AbortSignal.timeout(options.requestTimeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return options.fetch(input, { ...init, signal });
+  };
+  const urql = new Client({
+    url: options.endpoint,
+    exchanges: [fetchExchange],
+    fetch: countingFetch,
+    fetchOptions: { headers: { ...options.headers } },
+    requestPolicy: "network-only",
+    preferGetMethod: false,
+  });
+
+  const attempt = async (clientId: string, piece: Piece): Promise<SyncBatchAnswer> => {
+    const input = {
+      clientId,
+      batchId: piece.batchId,
+      operations: piece.events.map((event) => ({
+        eventId: String(event.seq),
+        table: event.table,
+        kind: event.kind.toUpperCase() as "INSERT" | "UPDATE" | "DELETE",
+        key: event.key,
+        data: event.data === null ? null : (JSON.parse(event.data) as unknown),
+      })),
+    };
+    const result = await urql.mutation(SyncBatchDocument, { input }).toPromise();
+    if (result.error) throw classify(result.error);
+    const answer = result.data?.syncBatch;
+    if (!answer)
+      throw new SyncClientError("ANSWER_MISMATCH", "the server's answer has no syncBatch result");
+    return answer;
+  };
+
+  return {
+    get bytesSent() {
+      return bytesSent;
+    },
+    send(clientId, piece, { signal, onRetry }) {
+      return pRetry(() => attempt(clientId, piece), {
+        retries: options.retry.retries,
+        minTimeout: options.retry.minDelayMs,
+        maxTimeout: options.retry.maxDelayMs,
+        factor: 2,
+        randomize: true,
+        ...(signal ? { signal } : {}),
+        shouldRetry: ({ error }) => error instanceof SyncClientError && retryable.has(error.code),
+        onFailedAttempt: ({ error, retriesLeft }) => {
+          if (error instanceof SyncClientError && retryable.has(error.code) && retriesLeft > 0)
+            onRetry?.();
+        },
+      });
+    },
+    async maxOperations() {
+      const result = await urql.query(SyncLimitsQuery, {}).toPromise();
+      if (result.error) throw classify(result.error);
+      const limit = result.data?.syncLimits.maxOperationsPerRequest;
+      if (typeof limit !== "number" || limit < 1) {
+        throw new SyncClientError(
+          "ANSWER_MISMATCH",
+          "the server's limits are missing from its answer",
+        );
+      }
+      return limit;
+    },
+  };
+}

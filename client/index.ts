@@ -1,0 +1,11 @@
+export { createSyncClient, type SyncClient } from "./client.ts";
+export type { LocalWriter } from "./local-writer.ts";
+export type { EventQuery, EventStatus, SyncEvent } from "./outbox-events.ts";
+export type { RetryOptions, SyncClientOptions } from "./resolve-options.ts";
+export type { SendError, SendOptions, SendProgress, SendReport } from "./send.ts";
+export {
+  SyncClientError,
+  type SyncClientErrorCode,
+  syncClientErrorCodes,
+} from "./sync-client-error.ts";
+export type { InsertValues, KeyProperty, RowKey, UpdateValues } from "./typed-tables.ts";

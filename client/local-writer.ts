@@ -1,0 +1,220 @@
+import { randomUUID } from "node:crypto";
+import type { InValue, Transaction } from "@libsql/client";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import {
+  type ColumnInfo,
+  quoteIdentifier,
+  type SyncModel,
+  type TableInfo,
+} from "../schema/index.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+import type { InsertValues, RowKey, UpdateValues } from "./typed-tables.ts";
+
+type Value = string | number | null;
+
+/** Writes to synced tables, each recorded in the outbox in the same transaction. */
+export interface LocalWriter<TTables extends Record<string, SQLiteTable>> {
+  /** Inserts a row and returns its key: the next temporary key (negative) for autonumbered tables. */
+  insert<T extends TTables[keyof TTables]>(table: T, values: InsertValues<T>): Promise<RowKey<T>>;
+  /** Changes columns of a row; records only the columns whose value changes. */
+  update<T extends TTables[keyof TTables]>(
+    table: T,
+    key: RowKey<T>,
+    changes: UpdateValues<T>,
+  ): Promise<void>;
+  delete<T extends TTables[keyof TTables]>(table: T, key: RowKey<T>): Promise<void>;
+  /** Appends a checkpoint: a request boundary for `send()`. */
+  setSendCheckpoint(): Promise<void>;
+}
+
+const invalid = (message: string, cause?: unknown): SyncClientError =>
+  new SyncClientError("INVALID_WRITE", message, { cause });
+
+/** SQL rows come back from libSQL as numbers, strings, nulls (and bigints or buffers, refused). */
+function toValue(where: string, value: unknown): Value {
+  if (value === null || typeof value === "string" || typeof value === "number") return value;
+  if (typeof value === "bigint" && Number.isSafeInteger(Number(value))) return Number(value);
+  throw invalid(`${where}: a value of type ${typeof value} cannot be synced`);
+}
+
+function toDriver(table: TableInfo, column: ColumnInfo, value: unknown): Value {
+  if (value === null) return null;
+  return toValue(`${table.name}.${column.name}`, column.drizzle.mapToDriverValue(value));
+}
+
+async function run<T>(where: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SyncClientError) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT")) {
+      throw invalid(`${where}: ${(error as Error).message}`, error);
+    }
+    throw error;
+  }
+}
+
+/** The writer of one local transaction. */
+export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
+  model: SyncModel<TTables>,
+  tx: Transaction,
+): LocalWriter<TTables> {
+  const infoOf = (table: SQLiteTable): TableInfo => {
+    const info = model.ordered.find((candidate) => candidate.drizzle === table);
+    if (!info) throw invalid("the table is not part of the synced model");
+    return info;
+  };
+
+  const columnOf = (info: TableInfo, property: string): ColumnInfo => {
+    const column = info.columns.find((candidate) => candidate.property === property);
+    if (!column) throw invalid(`${info.name} has no column "${property}"`);
+    return column;
+  };
+
+  const nextTempKey = async (info: TableInfo): Promise<number> => {
+    const { rows } = await tx.execute({
+      sql: `INSERT INTO sync_temp_key (table_name, last) VALUES (?, -1)
+            ON CONFLICT (table_name) DO UPDATE SET last = last - 1 RETURNING last`,
+      args: [info.name],
+    });
+    return Number(rows[0]?.last);
+  };
+
+  /** A temporary key the app still holds after it was mapped reaches the row under its server key. */
+  const currentKey = async (info: TableInfo, key: unknown): Promise<Value> => {
+    if (info.keyKind === "client") {
+      if (typeof key !== "string" || key.length === 0)
+        throw invalid(`key of ${info.name} must be a text`);
+      return key;
+    }
+    if (!Number.isSafeInteger(key) || key === 0)
+      throw invalid(`key of ${info.name} must be a non-zero integer`);
+    if ((key as number) > 0) return key as number;
+    const { rows } = await tx.execute({
+      sql: "SELECT server_key FROM sync_mapped_key WHERE table_name = ? AND client_key = ?",
+      args: [info.name, key as number],
+    });
+    return rows[0] ? Number(rows[0].server_key) : (key as number);
+  };
+
+  const record = async (
+    kind: string,
+    info: TableInfo,
+    key: Value,
+    data: Record<string, Value> | null,
+  ) => {
+    const { rows } = await tx.execute({
+      sql: "INSERT INTO sync_outbox (kind, table_name, row_key, data) VALUES (?, ?, ?, ?) RETURNING seq",
+      args: [kind, info.name, String(key), data === null ? null : JSON.stringify(data)],
+    });
+    const seq = Number(rows[0]?.seq);
+    const refs: Array<[string | null, string, number]> = [];
+    if (kind !== "insert" && typeof key === "number" && key < 0) refs.push([null, info.name, key]);
+    for (const column of info.references) {
+      const value = data?.[column.name];
+      const target = model.byName.get(column.references ?? "");
+      if (typeof value === "number" && value < 0 && target?.keyKind === "autonumber") {
+        refs.push([column.name, target.name, value]);
+      }
+    }
+    for (const [column, table, refKey] of refs) {
+      await tx.execute({
+        sql: "INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key) VALUES (?, ?, ?, ?)",
+        args: [seq, column, table, refKey],
+      });
+    }
+  };
+
+  return {
+    async insert(table, values) {
+      const info = infoOf(table);
+      const given = values as Record<string, unknown>;
+      for (const property of Object.keys(given)) columnOf(info, property);
+      let key: Value;
+      if (info.keyKind === "autonumber") {
+        if (given[info.key.property] !== undefined) {
+          throw invalid(
+            `${info.name}: leave "${info.key.property}" out; the device gives a temporary key and the server numbers the row`,
+          );
+        }
+        key = await nextTempKey(info);
+      } else {
+        const wanted = given[info.key.property] ?? randomUUID();
+        if (typeof wanted !== "string" || wanted.length === 0)
+          throw invalid(`key of ${info.name} must be a text`);
+        key = wanted;
+      }
+      const names: string[] = [];
+      const args: InValue[] = [];
+      for (const column of info.columns) {
+        let value = column.isKey ? key : given[column.property];
+        if (value === undefined && column.drizzle.defaultFn) value = column.drizzle.defaultFn();
+        if (value === undefined) continue;
+        names.push(quoteIdentifier(column.name));
+        args.push(column.isKey ? (value as Value) : toDriver(info, column, value));
+      }
+      const { rows } = await run(`insert into ${info.name}`, () =>
+        tx.execute({
+          sql: `INSERT INTO ${quoteIdentifier(info.name)} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")}) RETURNING *`,
+          args,
+        }),
+      );
+      const row: Record<string, unknown> = rows[0] ?? {};
+      const data = Object.fromEntries(
+        info.dataColumns.map((column) => [
+          column.name,
+          toValue(`${info.name}.${column.name}`, row[column.name]),
+        ]),
+      );
+      await record("insert", info, key, data);
+      return key as RowKey<typeof table>;
+    },
+
+    async update(table, rowKey, changes) {
+      const info = infoOf(table);
+      const key = await currentKey(info, rowKey);
+      const { rows } = await tx.execute({
+        sql: `SELECT * FROM ${quoteIdentifier(info.name)} WHERE ${quoteIdentifier(info.key.name)} = ?`,
+        args: [key],
+      });
+      const old = rows[0];
+      if (!old) throw invalid(`update of ${info.name}: no row with key ${String(rowKey)}`);
+      const changed: Record<string, Value> = {};
+      for (const [property, value] of Object.entries(changes as Record<string, unknown>)) {
+        const column = columnOf(info, property);
+        if (column.isKey) throw invalid(`update of ${info.name}: the key cannot change`);
+        if (value === undefined) continue;
+        const stored = toDriver(info, column, value);
+        if (old[column.name] !== stored) changed[column.name] = stored;
+      }
+      const names = Object.keys(changed);
+      if (names.length === 0) return;
+      await run(`update of ${info.name} ${String(rowKey)}`, () =>
+        tx.execute({
+          sql: `UPDATE ${quoteIdentifier(info.name)} SET ${names.map((name) => `${quoteIdentifier(name)} = ?`).join(", ")} WHERE ${quoteIdentifier(info.key.name)} = ?`,
+          args: [...Object.values(changed), key],
+        }),
+      );
+      await record("update", info, key, changed);
+    },
+
+    async delete(table, rowKey) {
+      const info = infoOf(table);
+      const key = await currentKey(info, rowKey);
+      const result = await run(`delete from ${info.name} ${String(rowKey)}`, () =>
+        tx.execute({
+          sql: `DELETE FROM ${quoteIdentifier(info.name)} WHERE ${quoteIdentifier(info.key.name)} = ?`,
+          args: [key],
+        }),
+      );
+      if (result.rowsAffected === 0)
+        throw invalid(`delete from ${info.name}: no row with key ${String(rowKey)}`);
+      await record("delete", info, key, null);
+    },
+
+    async setSendCheckpoint() {
+      await tx.execute("INSERT INTO sync_outbox (kind) VALUES ('checkpoint')");
+    },
+  };
+}

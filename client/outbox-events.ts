@@ -1,0 +1,109 @@
+import type { Client } from "@libsql/client";
+import type { Mutex } from "async-mutex";
+import { runWrite } from "./run-write.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+
+/** The state of an event in the outbox. */
+export type EventStatus = "pending" | "rejected";
+
+/** An event of the outbox, as the app sees it. */
+export interface SyncEvent {
+  /** The event's id (its position in the outbox). */
+  readonly id: number;
+  readonly kind: "insert" | "update" | "delete" | "checkpoint";
+  readonly table: string | null;
+  readonly key: string | null;
+  readonly data: Record<string, unknown> | null;
+  readonly status: EventStatus;
+  /** The server's verdict when rejected. */
+  readonly error: { readonly code: string; readonly message: string } | null;
+  /** Whether the event is in a piece sent and not yet answered (it cannot be removed now). */
+  readonly inFlight: boolean;
+  readonly createdAt: string;
+}
+
+/** Which events to list: by status, a page at a time. */
+export interface EventQuery {
+  readonly status?: EventStatus;
+  /** At most this many (default 100, at most 10,000). */
+  readonly limit?: number;
+  /** Only events after this id, to page through the outbox. */
+  readonly after?: number;
+}
+
+/** Lists outbox events (checkpoints included when no status is given), oldest first. */
+export async function listEvents(client: Client, query: EventQuery = {}): Promise<SyncEvent[]> {
+  const limit = Math.min(Math.max(1, query.limit ?? 100), 10_000);
+  const { rows } = await client.execute({
+    sql: `SELECT seq, kind, table_name, row_key, data, status, error_code, error_message, batch_id, created_at
+          FROM sync_outbox WHERE seq > ? AND (? IS NULL OR (status = ? AND kind != 'checkpoint'))
+          ORDER BY seq LIMIT ?`,
+    args: [query.after ?? 0, query.status ?? null, query.status ?? null, limit],
+  });
+  return rows.map((row) => ({
+    id: Number(row.seq),
+    kind: row.kind as SyncEvent["kind"],
+    table: row.table_name === null ? null : String(row.table_name),
+    key: row.row_key === null ? null : String(row.row_key),
+    data: row.data === null ? null : (JSON.parse(String(row.data)) as Record<string, unknown>),
+    status: row.status as EventStatus,
+    error:
+      row.error_code === null
+        ? null
+        : { code: String(row.error_code), message: String(row.error_message) },
+    inFlight: row.batch_id !== null,
+    createdAt: String(row.created_at),
+  }));
+}
+
+/**
+ * Puts a rejected event back to pending, with the rejected events that depend on it (those that
+ * reference the row it inserts, and theirs in turn). Returns the ids put back.
+ */
+export function retryEvent(client: Client, writes: Mutex, id: number): Promise<number[]> {
+  return runWrite(client, writes, async (tx) => {
+    const { rows } = await tx.execute({
+      sql: "SELECT status FROM sync_outbox WHERE seq = ?",
+      args: [id],
+    });
+    if (rows[0]?.status !== "rejected") {
+      throw new SyncClientError(
+        "INVALID_EVENT",
+        `retryEvent(${id}): ${rows[0] ? "the event is not rejected" : "no such event"}`,
+      );
+    }
+    const { rows: retried } = await tx.execute({
+      sql: `WITH RECURSIVE family(seq) AS (
+              SELECT ?
+              UNION
+              SELECT r.seq FROM family f
+              JOIN sync_outbox parent ON parent.seq = f.seq AND parent.kind = 'insert'
+              JOIN sync_outbox_ref r ON r.ref_table = parent.table_name AND r.ref_key = CAST(parent.row_key AS INTEGER)
+              JOIN sync_outbox child ON child.seq = r.seq AND child.status = 'rejected'
+            )
+            UPDATE sync_outbox SET status = 'pending', error_code = NULL, error_message = NULL
+            WHERE seq IN (SELECT seq FROM family) RETURNING seq`,
+      args: [id],
+    });
+    return retried.map((row) => Number(row.seq)).sort((a, b) => a - b);
+  });
+}
+
+/** Drops one event from the outbox; an event in a piece being sent cannot be removed. */
+export function removeEvent(client: Client, writes: Mutex, id: number): Promise<void> {
+  return runWrite(client, writes, async (tx) => {
+    const { rows } = await tx.execute({
+      sql: "SELECT batch_id FROM sync_outbox WHERE seq = ?",
+      args: [id],
+    });
+    const [row] = rows;
+    if (!row) throw new SyncClientError("INVALID_EVENT", `removeEvent(${id}): no such event`);
+    if (row.batch_id !== null) {
+      throw new SyncClientError(
+        "INVALID_EVENT",
+        `removeEvent(${id}): the event was sent and its answer has not arrived; send() again first`,
+      );
+    }
+    await tx.execute({ sql: "DELETE FROM sync_outbox WHERE seq = ?", args: [id] });
+  });
+}

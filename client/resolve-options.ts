@@ -1,0 +1,163 @@
+import { parseUri } from "@libsql/core/uri";
+import { exampleModel, modelMigrationsFolder, type SyncModel } from "../schema/index.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+
+/** How `send()` retries a failed request: exponential backoff with jitter, then it stops. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 4. */
+  readonly retries?: number;
+  /** The first delay, in milliseconds. Default 250. */
+  readonly minDelayMs?: number;
+  /** The longest delay, in milliseconds. Default 10,000. */
+  readonly maxDelayMs?: number;
+}
+
+/** Options of `createSyncClient`. */
+export interface SyncClientOptions<M extends SyncModel = SyncModel> {
+  /** The device database: a libSQL `file:` URL. Its folder is created if missing. */
+  readonly database: string;
+  /** The sync server's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  readonly endpoint: string;
+  /** The synced tables. Default: the example model. */
+  readonly model?: M;
+  /** drizzle-kit migrations of the model. Default: the example's when the model is the example. */
+  readonly migrationsFolder?: string;
+  /**
+   * This device's id. Default: the one stored in the database, or a new UUID for a new database.
+   * Giving one that differs from the stored one is an error: a client id lives as long as its database.
+   */
+  readonly clientId?: string;
+  /** The fetch to send with (tests, proxies). Default: the global fetch. */
+  readonly fetch?: typeof fetch;
+  /** Extra HTTP headers of every request (e.g. authorization). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** At most this many operations per request; a segment is cut further. Default 1,000. */
+  readonly maxOperationsPerRequest?: number;
+  /** A request that takes longer fails (and is retried). Default 60,000 ms. */
+  readonly requestTimeoutMs?: number;
+  readonly retry?: RetryOptions;
+  /** How long a local write waits for another process's lock. Default 10,000 ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** The options with every default filled in. */
+export interface ResolvedOptions<M extends SyncModel = SyncModel> {
+  readonly database: string;
+  readonly databasePath: string;
+  readonly endpoint: string;
+  readonly model: M;
+  readonly migrationsFolder: string | undefined;
+  readonly clientId: string | undefined;
+  readonly fetch: typeof fetch;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxOperationsPerRequest: number;
+  readonly requestTimeoutMs: number;
+  readonly retry: Required<RetryOptions>;
+  readonly busyTimeoutMs: number;
+}
+
+const invalid = (name: string, message: string): SyncClientError =>
+  new SyncClientError("INVALID_OPTION", `createSyncClient: option "${name}" ${message}`);
+
+function integerOption(
+  name: string,
+  value: unknown,
+  fallback: number,
+  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function databasePath(database: unknown): string {
+  if (typeof database !== "string" || database.length === 0) {
+    throw invalid("database", 'is required: a libSQL file URL such as "file:data/device.db"');
+  }
+  let scheme: string;
+  let path: string;
+  try {
+    ({ scheme, path } = parseUri(database));
+  } catch (error) {
+    throw invalid("database", `is not a libSQL URL: ${(error as Error).message}`);
+  }
+  if (scheme !== "file" || path.length === 0 || path === ":memory:") {
+    throw invalid("database", `must be a file: URL of the device database, got "${database}"`);
+  }
+  return decodeURIComponent(path);
+}
+
+function endpointUrl(endpoint: unknown): string {
+  if (typeof endpoint !== "string" || endpoint.length === 0) {
+    throw invalid(
+      "endpoint",
+      'is required: the server\'s GraphQL URL such as "http://127.0.0.1:4000/graphql"',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw invalid("endpoint", `is not a URL: "${endpoint}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalid("endpoint", `must be an http: or https: URL, got "${endpoint}"`);
+  }
+  return url.toString();
+}
+
+/** Validates `unknown` options at the boundary and fills in defaults; throws INVALID_OPTION naming the option. */
+export function resolveOptions<M extends SyncModel>(
+  options: SyncClientOptions<M>,
+): ResolvedOptions<M> {
+  if (typeof options !== "object" || options === null) {
+    throw invalid("options", "must be an object with at least database and endpoint");
+  }
+  const model = (options.model ?? exampleModel) as M;
+  if (!(model.byName instanceof Map)) throw invalid("model", "must come from defineSyncModel()");
+  const { clientId, fetch: givenFetch, headers = {} } = options;
+  if (
+    clientId !== undefined &&
+    (typeof clientId !== "string" || clientId.length === 0 || clientId.length > 200)
+  ) {
+    throw invalid("clientId", "must be a text of 1 to 200 characters");
+  }
+  if (givenFetch !== undefined && typeof givenFetch !== "function")
+    throw invalid("fetch", "must be a function");
+  if (typeof headers !== "object" || headers === null)
+    throw invalid("headers", "must be an object of strings");
+  const retry = options.retry ?? {};
+  const minDelayMs = integerOption("retry.minDelayMs", retry.minDelayMs, 250);
+  return {
+    database: options.database,
+    databasePath: databasePath(options.database),
+    endpoint: endpointUrl(options.endpoint),
+    model,
+    migrationsFolder:
+      options.migrationsFolder ??
+      ((model as SyncModel) === exampleModel ? modelMigrationsFolder : undefined),
+    clientId,
+    fetch: givenFetch ?? globalThis.fetch,
+    headers,
+    maxOperationsPerRequest: integerOption(
+      "maxOperationsPerRequest",
+      options.maxOperationsPerRequest,
+      1000,
+      {
+        min: 1,
+        max: 10_000,
+      },
+    ),
+    requestTimeoutMs: integerOption("requestTimeoutMs", options.requestTimeoutMs, 60_000, {
+      min: 1,
+    }),
+    retry: {
+      retries: integerOption("retry.retries", retry.retries, 4, { max: 100 }),
+      minDelayMs,
+      maxDelayMs: Math.max(minDelayMs, integerOption("retry.maxDelayMs", retry.maxDelayMs, 10_000)),
+    },
+    busyTimeoutMs: integerOption("busyTimeoutMs", options.busyTimeoutMs, 10_000),
+  };
+}

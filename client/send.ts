@@ -1,0 +1,130 @@
+import type { Client } from "@libsql/client";
+import type { Mutex } from "async-mutex";
+import type { SyncModel } from "../schema/index.ts";
+import { applyAnswer } from "./apply-answer.ts";
+import { checkAnswer } from "./check-answer.ts";
+import { isTooLarge, type Transport } from "./create-transport.ts";
+import { dissolvePiece, nextPiece, outboxTotals } from "./next-piece.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+
+/** Progress after each piece: pieces and operations done, and the totals when the send began. */
+export interface SendProgress {
+  readonly piecesDone: number;
+  readonly piecesTotal: number;
+  readonly operationsDone: number;
+  readonly operationsTotal: number;
+}
+
+/** Options of `send()`. */
+export interface SendOptions {
+  readonly onProgress?: (progress: SendProgress) => void;
+  /** Stops the loop between pieces and cancels backoff waits; what is unsent stays pending. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a `send()` did. */
+export interface SendReport {
+  /** Requests answered (pieces of segments). */
+  pieces: number;
+  applied: number;
+  rejected: number;
+  mappingsApplied: number;
+  /** Requests sent again after a network or server failure. */
+  retries: number;
+  /** Answers the server replayed (the piece had been applied before its answer was lost). */
+  replayed: number;
+  /** Bytes of request bodies, retries included. */
+  bytesSent: number;
+}
+
+/** What the send loop works with. */
+export interface SendContext {
+  readonly client: Client;
+  readonly writes: Mutex;
+  readonly model: SyncModel;
+  readonly clientId: string;
+  readonly transport: Transport;
+  readonly maxOperationsPerRequest: number;
+}
+
+/** A {@link SyncClientError} that also carries what the send did before it stopped. */
+export type SendError = SyncClientError & { readonly report: SendReport };
+
+/**
+ * The send loop of the spec: one piece at a time, in outbox order, each posted as one `syncBatch`
+ * and its answer applied locally before the next. Events recorded after the send began wait for
+ * the next call. On a failure that retries cannot fix it stops and throws; everything unsent
+ * stays pending and the unanswered piece keeps its batch id, so the next call replays it.
+ */
+export async function send(context: SendContext, options: SendOptions = {}): Promise<SendReport> {
+  const { client, writes, model, clientId, transport } = context;
+  let maxOperations = context.maxOperationsPerRequest;
+  const bytesAtStart = transport.bytesSent;
+  const report: SendReport = {
+    pieces: 0,
+    applied: 0,
+    rejected: 0,
+    mappingsApplied: 0,
+    retries: 0,
+    replayed: 0,
+    bytesSent: 0,
+  };
+  const { rows } = await client.execute("SELECT coalesce(max(seq), 0) AS last FROM sync_outbox");
+  const limitSeq = Number(rows[0]?.last ?? 0);
+  const totals = await outboxTotals(client, limitSeq, maxOperations);
+  let operationsDone = 0;
+
+  try {
+    for (;;) {
+      if (options.signal?.aborted)
+        throw new SyncClientError("ABORTED", "send() was aborted", {
+          cause: options.signal.reason,
+        });
+      const piece = await nextPiece(client, writes, limitSeq, maxOperations);
+      if (!piece) break;
+      let answer: Awaited<ReturnType<Transport["send"]>>;
+      try {
+        answer = await transport.send(clientId, piece, {
+          signal: options.signal,
+          onRetry: () => {
+            report.retries += 1;
+          },
+        });
+      } catch (error) {
+        if (!isTooLarge(error) || piece.events.length === 1) throw error;
+        // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
+        const serverMax = await transport.maxOperations().catch(() => maxOperations);
+        maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.events.length / 2)));
+        await dissolvePiece(client, writes, piece.batchId);
+        continue;
+      }
+      const checked = checkAnswer(model, piece, answer);
+      await applyAnswer(client, writes, model, piece, checked);
+      report.pieces += 1;
+      report.applied += checked.applied.length;
+      report.rejected += checked.rejected.length;
+      report.mappingsApplied += checked.mappingCount;
+      if (answer.replayed) report.replayed += 1;
+      operationsDone += piece.events.length;
+      options.onProgress?.({
+        piecesDone: report.pieces,
+        piecesTotal: Math.max(totals.pieces, report.pieces),
+        operationsDone,
+        operationsTotal: Math.max(totals.operations, operationsDone),
+      });
+    }
+  } catch (error) {
+    report.bytesSent = transport.bytesSent - bytesAtStart;
+    const failure =
+      error instanceof SyncClientError
+        ? error
+        : options.signal?.aborted
+          ? new SyncClientError("ABORTED", "send() was aborted", { cause: error })
+          : new SyncClientError("LOCAL_DATABASE", `send() stopped: ${(error as Error).message}`, {
+              cause: error,
+            });
+    throw Object.assign(failure, { report });
+  }
+  report.bytesSent = transport.bytesSent - bytesAtStart;
+  return report;
+}

@@ -1,0 +1,42 @@
+/** What went wrong, for code to branch on. */
+export const syncClientErrorCodes = [
+  /** An option is missing or invalid; the message names it. */
+  "INVALID_OPTION",
+  /** The database belongs to another client id than the one given. */
+  "CLIENT_ID_MISMATCH",
+  /** A write the app asked for cannot be done (unknown table, missing row, bad value). */
+  "INVALID_WRITE",
+  /** The server could not be reached, or the connection failed, after every retry. */
+  "NETWORK",
+  /** The server failed (HTTP 5xx or an unexpected GraphQL error) after every retry. */
+  "SERVER",
+  /** The server refused the request as a whole (a GraphQL error with a code, e.g. BATCH_ID_REUSED). */
+  "REQUEST_REFUSED",
+  /** The server's answer does not fit the request (missing verdicts, unknown event ids, garbage). */
+  "ANSWER_MISMATCH",
+  /** An event cannot be retried or removed (unknown, not rejected, or in a piece being sent). */
+  "INVALID_EVENT",
+  /** `send()` was aborted through its signal, or the client was closed. */
+  "ABORTED",
+  /** The device database failed (disk full, corrupt file, locked past the busy timeout). */
+  "LOCAL_DATABASE",
+] as const;
+export type SyncClientErrorCode = (typeof syncClientErrorCodes)[number];
+
+/** The client's one error type: a code, a message that says what and where, and the cause. */
+export class SyncClientError extends Error {
+  override readonly name = "SyncClientError";
+  readonly code: SyncClientErrorCode;
+  /** For REQUEST_REFUSED: the server's `extensions.code`. */
+  readonly serverCode: string | undefined;
+
+  constructor(
+    code: SyncClientErrorCode,
+    message: string,
+    options: { cause?: unknown; serverCode?: string } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.serverCode = options.serverCode;
+  }
+}
