@@ -1,0 +1,219 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { exampleTables as t } from "../schema/index.ts";
+import { syncedRows } from "../test-utils/compare-databases.ts";
+import { faultyFetch } from "../test-utils/faulty-fetch.ts";
+import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
+import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+import type { SendError } from "./index.ts";
+
+let server: HttpTestServer | undefined;
+const devices: TestDevice[] = [];
+afterEach(async () => {
+  for (const device of devices.splice(0)) await device.close();
+  await server?.close();
+  server = undefined;
+});
+
+async function setup(options: Parameters<typeof openTestDevice>[1] = {}) {
+  server = await startHttpServer();
+  const device = await openTestDevice(server.endpoint, options);
+  devices.push(device);
+  return { server, device };
+}
+
+/** `count` location fixes, with a checkpoint after every `every`. */
+async function locations(device: TestDevice, count: number, every: number, from = 0) {
+  await device.client.transaction(async (w) => {
+    for (let i = from; i < from + count; i++) {
+      await w.insert(t.location, {
+        deviceId: "phone",
+        latitude: 40 + i / 1e4,
+        longitude: -3,
+        recordedAt: `t${i}`,
+      });
+      if ((i + 1) % every === 0) await w.setSendCheckpoint();
+    }
+  });
+}
+
+const count = async (rows: TestDevice["rows"] | HttpTestServer["rows"], table: string) =>
+  Number((await rows(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
+
+describe("send()", () => {
+  it("syncs 5,000 events over three tables with a checkpoint every 7: both databases equal row for row", async () => {
+    const { server, device } = await setup({ maxOperationsPerRequest: 100 });
+    await device.client.transaction(async (w) => {
+      let events = 0;
+      const step = async () => {
+        events += 1;
+        if (events % 7 === 0) await w.setSendCheckpoint();
+      };
+      while (events < 5000) {
+        const customerId = await w.insert(t.customer, { name: `customer ${events}` });
+        await step();
+        for (let i = 0; i < 2 && events < 5000; i++) {
+          const invoiceId = await w.insert(t.invoice, {
+            customerId,
+            issuedAt: "2026-11-26",
+            total: 0,
+          });
+          await step();
+          for (let j = 0; j < 2 && events < 5000; j++) {
+            await w.insert(t.invoiceLine, {
+              invoiceId,
+              product: `p${j}`,
+              quantity: j + 1,
+              price: 2.5,
+            });
+            await step();
+          }
+          if (events < 5000) {
+            await w.update(t.invoice, invoiceId, { total: 7.5 });
+            await step();
+          }
+        }
+      }
+    });
+    expect((await device.client.events({ status: "pending", limit: 10_000 })).length).toBe(5000);
+    const report = await device.client.send();
+    expect(report.applied).toBe(5000);
+    expect(report.rejected).toBe(0);
+    expect(report.pieces).toBe(Math.ceil(5000 / 7));
+    const serverRows = await syncedRows((sql) => server.rows(sql));
+    expect(await syncedRows(device.rows)).toEqual(serverRows);
+    expect(serverRows.invoice_line?.length).toBeGreaterThan(1000);
+    expect(await device.client.events()).toEqual([]);
+  });
+
+  it("survives a lost answer: the failed send leaves the piece pending, the next one replays it", async () => {
+    const faults = faultyFetch((n) => (n === 2 ? "drop-answer" : "ok"));
+    const { server, device } = await setup({ fetch: faults.fetch, retry: { retries: 0 } });
+    await locations(device, 40, 10);
+    const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
+    expect(failure.code).toBe("NETWORK");
+    expect(failure.report.pieces).toBe(1);
+    expect(await count(server.rows, "location")).toBe(20);
+    expect(await count(device.rows, "sync_outbox WHERE kind != 'checkpoint'")).toBe(30);
+    const report = await device.client.send();
+    expect(report).toMatchObject({ pieces: 3, replayed: 1, applied: 30 });
+    expect(await count(server.rows, "location")).toBe(40);
+    expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
+  });
+
+  it("retries a lost answer within one send() and replays it", async () => {
+    const faults = faultyFetch((n) => (n === 2 ? "drop-answer" : "ok"));
+    const { server, device } = await setup({ fetch: faults.fetch });
+    await locations(device, 40, 10);
+    const report = await device.client.send();
+    expect(report).toMatchObject({ pieces: 4, retries: 1, replayed: 1, applied: 40 });
+    expect(await count(server.rows, "location")).toBe(40);
+  });
+
+  it("stops at a connection failure on the 3rd request and resumes there later", async () => {
+    let down = false;
+    const faults = faultyFetch((n) => (n === 3 || down ? ((down = true), "refuse") : "ok"));
+    const { server, device } = await setup({
+      fetch: faults.fetch,
+      retry: { retries: 1, minDelayMs: 1 },
+    });
+    await locations(device, 50, 10);
+    const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
+    expect(failure.code).toBe("NETWORK");
+    expect(failure.report).toMatchObject({ pieces: 2, applied: 20, retries: 1 });
+    expect(await count(device.rows, "location WHERE id > 0")).toBe(20);
+    expect(await count(device.rows, "location WHERE id < 0")).toBe(30);
+    expect(await count(server.rows, "location")).toBe(20);
+    const pending = await device.client.events({ status: "pending" });
+    expect(pending.map((e) => e.key)).toEqual(
+      Array.from({ length: 30 }, (_, i) => String(-(i + 21))),
+    );
+    down = false;
+    const report = await device.client.send();
+    expect(report).toMatchObject({ pieces: 3, applied: 30, replayed: 0 });
+    expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
+  });
+
+  it("keeps a piece's batch id across an app restart, so the resend is a replay", async () => {
+    const faults = faultyFetch((n) => (n === 1 ? "drop-answer" : "ok"));
+    const { server, device } = await setup({ fetch: faults.fetch, retry: { retries: 0 } });
+    await locations(device, 10, 10);
+    await expect(device.client.send()).rejects.toMatchObject({ code: "NETWORK" });
+    const inFlight = await device.client.events();
+    expect(inFlight.filter((e) => e.inFlight)).toHaveLength(10);
+    await device.closeClient();
+    const reopened = await device.reopen({ fetch });
+    const report = await reopened.send();
+    expect(report).toMatchObject({ pieces: 1, replayed: 1, applied: 10, mappingsApplied: 10 });
+    expect(await count(server.rows, "location")).toBe(10);
+    expect(await count(device.rows, "location WHERE id < 0")).toBe(0);
+  });
+
+  it("leaves the outbox untouched when the server answers garbage", async () => {
+    const faults = faultyFetch((n) => (n === 1 ? "garbage" : "ok"));
+    const { server, device } = await setup({ fetch: faults.fetch });
+    await locations(device, 5, 5);
+    const outbox =
+      "SELECT seq, kind, table_name, row_key, data, status FROM sync_outbox ORDER BY seq";
+    const before = await device.rows(outbox);
+    const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
+    expect(failure.code).toBe("ANSWER_MISMATCH");
+    expect(failure.message).toMatch(/not a GraphQL result/);
+    expect(await device.rows(outbox)).toEqual(before);
+    // Its batch id was fixed before the first attempt and stays, so the resend is a replay.
+    expect((await device.client.events()).every((e) => e.inFlight || e.kind === "checkpoint")).toBe(
+      true,
+    );
+    expect(await count(device.rows, "location WHERE id < 0")).toBe(5);
+    // The server did apply it: the next send gets the stored answer.
+    const report = await device.client.send();
+    expect(report).toMatchObject({ replayed: 1, applied: 5 });
+    expect(await count(server.rows, "location")).toBe(5);
+  });
+
+  it("cuts a piece the server finds too large and sends it in smaller pieces", async () => {
+    server = await startHttpServer({ limits: { maxOperationsPerRequest: 30 } });
+    const device = await openTestDevice(server.endpoint, { maxOperationsPerRequest: 100 });
+    devices.push(device);
+    await locations(device, 100, 1000);
+    const report = await device.client.send();
+    expect(report.applied).toBe(100);
+    expect(report.pieces).toBe(4);
+    expect(await count(server.rows, "location")).toBe(100);
+  });
+
+  it("runs two clients at once, and one client's two concurrent sends one after the other", async () => {
+    const { server, device } = await setup({ maxOperationsPerRequest: 50 });
+    const second = await openTestDevice(server.endpoint, { maxOperationsPerRequest: 50 });
+    devices.push(second);
+    await locations(device, 500, 100);
+    await locations(second, 500, 100);
+    const [a, b, c] = await Promise.all([
+      device.client.send(),
+      device.client.send(),
+      second.client.send(),
+    ]);
+    expect((a?.applied ?? 0) + (b?.applied ?? 0)).toBe(500);
+    expect(c?.applied).toBe(500);
+    expect(b?.replayed).toBe(0);
+    expect(await count(server.rows, "location")).toBe(1000);
+    expect(await count(server.rows, "sync_key")).toBe(1000);
+  });
+
+  it("captures writes made while send() runs and sends them in the next call", async () => {
+    const { server, device } = await setup({ maxOperationsPerRequest: 10 });
+    await locations(device, 100, 10);
+    let written = 0;
+    const report = await device.client.send({
+      onProgress: () => {
+        void locations(device, 1, 1, 1000 + written++);
+      },
+    });
+    expect(report.applied).toBe(100);
+    await device.client.transaction(async () => undefined); // waits for the writes queued meanwhile
+    expect(written).toBe(10);
+    const next = await device.client.send();
+    expect(next.applied).toBe(10);
+    expect(await count(server.rows, "location")).toBe(110);
+    expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
+  });
+});
