@@ -111,7 +111,10 @@ describe("send()", () => {
 
   it("stops at a connection failure on the 3rd request and resumes there later", async () => {
     let down = false;
-    const faults = faultyFetch((n) => (n === 3 || down ? ((down = true), "refuse") : "ok"));
+    const faults = faultyFetch((n) => {
+      if (n === 3) down = true;
+      return down ? "refuse" : "ok";
+    });
     const { server, device } = await setup({
       fetch: faults.fetch,
       retry: { retries: 1, minDelayMs: 1 },

@@ -80,6 +80,7 @@ export async function startTestServer({
   const store = await createLibsqlStore({ url, modelMigrationsFolder });
   const sync = await createSyncServer({
     database: wrapStore ? wrapStore(store) : store,
+    logging: false,
     ...options,
   });
   let reader: Client | undefined;

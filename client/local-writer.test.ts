@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { exampleTables as t } from "../schema/index.ts";
+import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
+import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+
+let server: HttpTestServer;
+let device: TestDevice;
+beforeEach(async () => {
+  server = await startHttpServer();
+  device = await openTestDevice(server.endpoint);
+});
+afterEach(async () => {
+  await device.close();
+  await server.close();
+});
+
+describe("local writes", () => {
+  it("records each write in the outbox in its transaction, with SQL column names", async () => {
+    const c = device.client;
+    const id = await c.insert(t.customer, { name: "Ada" });
+    await c.update(t.customer, id, { name: "Ada", email: "ada@example.com" });
+    await c.update(t.customer, id, { email: "ada@example.com" });
+    const events = await c.events();
+    expect(events.map((e) => [e.kind, e.table, e.key, e.data])).toEqual([
+      ["insert", "customer", "-1", { name: "Ada", email: null }],
+      ["update", "customer", "-1", { email: "ada@example.com" }],
+    ]);
+    await c.delete(t.customer, id);
+    expect((await c.events()).at(-1)).toMatchObject({ kind: "delete", key: "-1", data: null });
+    expect(await device.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 0 }]);
+  });
+
+  it("never reuses a temporary key, not even after its row was deleted and mapped", async () => {
+    const c = device.client;
+    const first = await c.insert(t.customer, { name: "A" });
+    await c.delete(t.customer, first);
+    const second = await c.insert(t.customer, { name: "B" });
+    await c.send();
+    await device.closeClient();
+    const reopened = await device.reopen();
+    const third = await reopened.insert(t.customer, { name: "C" });
+    expect([first, second, third]).toEqual([-1, -2, -3]);
+  });
+
+  it("gives UUID tables a UUID and sends them unmapped", async () => {
+    const c = device.client;
+    const customerId = await c.insert(t.customer, { name: "Ada" });
+    const noteId = await c.insert(t.note, { customerId, body: "call back" });
+    expect(noteId).toMatch(/^[0-9a-f-]{36}$/);
+    const report = await c.send();
+    expect(report.mappingsApplied).toBe(1);
+    const [note] = await device.rows("SELECT id, customer_id FROM note");
+    expect(note).toEqual({ id: noteId, customer_id: 1 });
+    expect(await server.rows("SELECT id, customer_id FROM note")).toEqual([
+      expect.objectContaining({ id: noteId, customer_id: 1 }),
+    ]);
+  });
+
+  it("reaches a row by the temporary key the app still holds after it was mapped", async () => {
+    const c = device.client;
+    const id = await c.insert(t.customer, { name: "Ada" });
+    await server.syncBatch("other", "x", [
+      { eventId: "1", table: "customer", kind: "INSERT", key: "-1", data: { name: "x" } },
+    ]);
+    await c.send();
+    await c.update(t.customer, id, { email: "late@example.com" });
+    expect((await c.events())[0]).toMatchObject({ kind: "update", key: "2" });
+    await c.send();
+    expect(await server.rows("SELECT email FROM customer WHERE id = 2")).toEqual([
+      expect.objectContaining({ email: "late@example.com" }),
+    ]);
+  });
+
+  it("refuses bad writes clearly and records nothing", async () => {
+    const c = device.client;
+    await expect(
+      c.insert(t.invoice, { customerId: -42, issuedAt: "x", total: 1 }),
+    ).rejects.toMatchObject({
+      code: "INVALID_WRITE",
+      message: /insert into invoice: .*FOREIGN KEY/,
+    });
+    await expect(c.update(t.customer, -9, { name: "x" })).rejects.toMatchObject({
+      message: /no row with key -9/,
+    });
+    await expect(c.delete(t.customer, 5)).rejects.toMatchObject({ code: "INVALID_WRITE" });
+    // @ts-expect-error: the server numbers customer rows
+    await expect(c.insert(t.customer, { id: 5, name: "x" })).rejects.toMatchObject({
+      message: /leave "id" out/,
+    });
+    // @ts-expect-error: no such column
+    await expect(c.insert(t.customer, { name: "x", nickname: "y" })).rejects.toMatchObject({
+      message: /no column "nickname"/,
+    });
+    expect(await c.events()).toEqual([]);
+  });
+
+  it("commits several writes and their events together, or none of them", async () => {
+    const c = device.client;
+    await expect(
+      c.transaction(async (w) => {
+        await w.insert(t.customer, { name: "kept?" });
+        await w.insert(t.invoice, { customerId: -77, issuedAt: "x", total: 1 });
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_WRITE" });
+    expect(await c.events()).toEqual([]);
+    expect(await device.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 0 }]);
+  });
+});
