@@ -1,0 +1,119 @@
+// The article's two stories on one offline device, then one send(). `npm run demo`.
+// SYNC_ENDPOINT=http://host:4000/graphql sends to a running server; without it, one starts here.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { createSyncClient } from "../client/index.ts";
+import { exampleTables as t } from "../schema/index.ts";
+import { createSyncServer } from "../server/index.ts";
+import { tempDir } from "../test-utils/temp-dir.ts";
+
+const dir = tempDir("sync-demo-");
+let stopServer = async (): Promise<void> => undefined;
+let endpoint = process.env.SYNC_ENDPOINT;
+if (!endpoint) {
+  const sync = await createSyncServer({
+    database: `file:${join(dir.path, "server.db")}`,
+    graphiql: false,
+  });
+  const http = createServer(sync.yoga);
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+  stopServer = async () => {
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+    await sync.close();
+  };
+  console.log(`started a server in this process at ${endpoint}`);
+}
+
+const device = await createSyncClient({
+  database: `file:${join(dir.path, "device.db")}`,
+  endpoint,
+});
+console.log(`device ${device.clientId}, offline:`);
+
+// Story 1: a customer and two invoices, with the checkpoint the article warns about in between.
+const customerId = await device.insert(t.customer, {
+  name: "Ada Lovelace",
+  email: "ada@example.com",
+});
+await device.setSendCheckpoint();
+const invoices = [];
+for (const [day, lines] of [
+  ["2026-11-26", 2],
+  ["2026-11-27", 3],
+] as const) {
+  const invoiceId = await device.insert(t.invoice, { customerId, issuedAt: day, total: 0 });
+  let total = 0;
+  for (let i = 1; i <= lines; i++) {
+    await device.insert(t.invoiceLine, {
+      invoiceId,
+      product: `item ${i}`,
+      quantity: i,
+      price: 9.5,
+    });
+    total += i * 9.5;
+  }
+  await device.update(t.invoice, invoiceId, { total });
+  invoices.push(invoiceId);
+}
+console.log(
+  `  customer ${customerId}, invoices ${invoices.join(", ")} (temporary keys), checkpoint after the customer`,
+);
+
+// Story 2: a day of location fixes every five minutes, a checkpoint after every 100 inserts.
+let sinceCheckpoint = 0;
+const start = Date.UTC(2026, 10, 26);
+for (let minute = 0; minute < 24 * 60; minute += 5) {
+  await device.insert(t.location, {
+    deviceId: device.clientId,
+    latitude: 41.39 + Math.sin(minute / 90) / 100,
+    longitude: 2.17 + Math.cos(minute / 90) / 100,
+    recordedAt: new Date(start + minute * 60_000).toISOString(),
+  });
+  if (++sinceCheckpoint === 100) {
+    sinceCheckpoint = 0;
+    await device.setSendCheckpoint();
+  }
+}
+const outbox = await device.events({ limit: 10_000 });
+const checkpoints = outbox.filter((event) => event.kind === "checkpoint").length;
+console.log(
+  `  ${outbox.length - checkpoints} events and ${checkpoints} checkpoints in the outbox\n`,
+);
+
+console.log(`send() to ${endpoint}:`);
+const started = performance.now();
+const report = await device.send({
+  onProgress: (p) =>
+    console.log(
+      `  piece ${p.piecesDone}/${p.piecesTotal}: ${p.operationsDone}/${p.operationsTotal} operations`,
+    ),
+});
+const ms = (performance.now() - started).toFixed(0);
+console.log(
+  `\nsent in ${ms} ms: ${report.pieces} requests, ${report.applied} applied, ${report.rejected} rejected, ` +
+    `${report.mappingsApplied} key mappings applied, ${report.retries} retries, ${report.bytesSent} bytes`,
+);
+
+const rows = await device.db
+  .select({ id: t.invoice.id, customerId: t.invoice.customerId, total: t.invoice.total })
+  .from(t.invoice);
+console.log(`customer ${customerId} is now ${rows[0]?.customerId} on the device; its invoices:`);
+for (const [index, row] of rows.entries()) {
+  console.log(
+    `  invoice ${invoices[index]} → ${row.id} (customer_id ${row.customerId}, total ${row.total})`,
+  );
+}
+const temporary = await device.db.get<{ n: number }>(
+  sql`SELECT (SELECT count(*) FROM customer WHERE id < 0) + (SELECT count(*) FROM invoice WHERE id < 0) + (SELECT count(*) FROM invoice_line WHERE id < 0) + (SELECT count(*) FROM location WHERE id < 0) AS n`,
+);
+console.log(
+  `temporary keys left on the device: ${temporary.n}; events left: ${(await device.events()).length}`,
+);
+
+await device.close();
+await stopServer();
+dir.remove();
