@@ -34,23 +34,32 @@ async function applyMappings(
     }
   }
   // Waiting events, found through their recorded references instead of a scan of the outbox.
-  const refs = `SELECT r.seq, r.column_name, m.server_key FROM sync_outbox_ref r JOIN (${pairsSql}) AS m
-                ON r.ref_key = m.client_key WHERE r.ref_table = ?`;
-  await tx.execute({
-    sql: `UPDATE sync_outbox SET row_key = CAST(x.server_key AS TEXT)
-          FROM (${refs} AND r.column_name IS NULL) AS x WHERE sync_outbox.seq = x.seq`,
+  const { rows } = await tx.execute({
+    // CROSS JOIN keeps the mappings the outer loop, so each one is an index lookup in the refs.
+    sql: `SELECT r.seq, r.column_name, m.value ->> 1 AS server_key FROM json_each(?) AS m
+          CROSS JOIN sync_outbox_ref r ON r.ref_table = ? AND r.ref_key = m.value ->> 0`,
     args: [json, table.name],
   });
-  const columns = new Set(
-    model.ordered.flatMap((child) =>
-      child.references.filter((c) => c.references === table.name).map((c) => c.name),
-    ),
-  );
-  for (const column of columns) {
+  const byColumn = new Map<string | null, Array<[number, number]>>();
+  for (const row of rows) {
+    const column = row.column_name === null ? null : String(row.column_name);
+    let list = byColumn.get(column);
+    if (!list) {
+      list = [];
+      byColumn.set(column, list);
+    }
+    list.push([Number(row.seq), Number(row.server_key)]);
+  }
+  // One statement per column: an UPDATE … FROM changes each row at most once.
+  for (const [column, list] of byColumn) {
     await tx.execute({
-      sql: `UPDATE sync_outbox SET data = json_set(data, ?, x.server_key)
-            FROM (${refs} AND r.column_name = ?) AS x WHERE sync_outbox.seq = x.seq`,
-      args: [`$."${column}"`, json, table.name, column],
+      sql:
+        column === null
+          ? `UPDATE sync_outbox SET row_key = CAST(j.value ->> 1 AS TEXT) FROM json_each(?) AS j
+             WHERE sync_outbox.seq = j.value ->> 0`
+          : `UPDATE sync_outbox SET data = json_set(data, ?, j.value ->> 1) FROM json_each(?) AS j
+             WHERE sync_outbox.seq = j.value ->> 0`,
+      args: column === null ? [JSON.stringify(list)] : [`$."${column}"`, JSON.stringify(list)],
     });
   }
   await tx.execute({

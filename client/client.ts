@@ -58,7 +58,12 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
 
   const write = <T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new SyncClientError("ABORTED", "the client is closed"));
-    return runWrite(client, writes, (tx) => work(createLocalWriter(model, tx)));
+    return runWrite(client, writes, async (tx) => {
+      const writer = createLocalWriter(model, tx);
+      const result = await work(writer);
+      await writer.flush();
+      return result;
+    });
   };
 
   return {

@@ -55,16 +55,37 @@ async function run<T>(where: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The writer of one local transaction. */
+/** A writer of one transaction, whose outbox events are written by `flush()` before commit. */
+export interface TransactionWriter<TTables extends Record<string, SQLiteTable>> extends LocalWriter<TTables> {
+  /** Writes the buffered outbox events and temporary-key counters. Call once, before commit. */
+  flush(): Promise<void>;
+}
+
+/** One outbox row: seq, kind, table, key, data. */
+type EventRow = [number, string, string | null, string | null, string | null];
+
+/** SQLite caps bound parameters per statement; 500 events of 5 values each stay far below. */
+const eventsPerStatement = 500;
+
+/**
+ * The writer of one local transaction. Rows are written at once (the app may read them or
+ * reference them next); their outbox events and the temporary-key counters are buffered and
+ * written with a few multi-row statements at `flush()`, in the same transaction.
+ */
 export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
   model: SyncModel<TTables>,
   tx: Transaction,
-): LocalWriter<TTables> {
+): TransactionWriter<TTables> {
+  const infos = new Map<SQLiteTable, TableInfo>(model.ordered.map((info) => [info.drizzle, info]));
   const infoOf = (table: SQLiteTable): TableInfo => {
-    const info = model.ordered.find((candidate) => candidate.drizzle === table);
+    const info = infos.get(table);
     if (!info) throw invalid("the table is not part of the synced model");
     return info;
   };
+  const events: EventRow[] = [];
+  const refs: Array<[number, string | null, string, number]> = [];
+  const tempKeys = new Map<string, number>();
+  let nextSeq: number | undefined;
 
   const columnOf = (info: TableInfo, property: string): ColumnInfo => {
     const column = info.columns.find((candidate) => candidate.property === property);
@@ -73,12 +94,28 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
   };
 
   const nextTempKey = async (info: TableInfo): Promise<number> => {
-    const { rows } = await tx.execute({
-      sql: `INSERT INTO sync_temp_key (table_name, last) VALUES (?, -1)
-            ON CONFLICT (table_name) DO UPDATE SET last = last - 1 RETURNING last`,
-      args: [info.name],
-    });
-    return Number(rows[0]?.last);
+    let last = tempKeys.get(info.name);
+    if (last === undefined) {
+      const { rows } = await tx.execute({
+        sql: "SELECT last FROM sync_temp_key WHERE table_name = ?",
+        args: [info.name],
+      });
+      last = rows[0] ? Number(rows[0].last) : 0;
+    }
+    tempKeys.set(info.name, last - 1);
+    return last - 1;
+  };
+
+  /** Outbox sequence numbers are taken here: the transaction holds the write lock. */
+  const takeSeq = async (): Promise<number> => {
+    if (nextSeq === undefined) {
+      const { rows } = await tx.execute(
+        `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'sync_outbox'), 0),
+                    coalesce((SELECT max(seq) FROM sync_outbox), 0)) + 1 AS next`,
+      );
+      nextSeq = Number(rows[0]?.next ?? 1);
+    }
+    return nextSeq++;
   };
 
   /** A temporary key the app still holds after it was mapped reaches the row under its server key. */
@@ -98,31 +135,24 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     return rows[0] ? Number(rows[0].server_key) : (key as number);
   };
 
-  const record = async (
-    kind: string,
-    info: TableInfo,
-    key: Value,
-    data: Record<string, Value> | null,
-  ) => {
-    const { rows } = await tx.execute({
-      sql: "INSERT INTO sync_outbox (kind, table_name, row_key, data) VALUES (?, ?, ?, ?) RETURNING seq",
-      args: [kind, info.name, String(key), data === null ? null : JSON.stringify(data)],
-    });
-    const seq = Number(rows[0]?.seq);
-    const refs: Array<[string | null, string, number]> = [];
-    if (kind !== "insert" && typeof key === "number" && key < 0) refs.push([null, info.name, key]);
+  const record = async (kind: string, info: TableInfo, key: Value, data: Record<string, Value> | null) => {
+    const seq = await takeSeq();
+    events.push([seq, kind, info.name, String(key), data === null ? null : JSON.stringify(data)]);
+    if (kind !== "insert" && typeof key === "number" && key < 0) refs.push([seq, null, info.name, key]);
     for (const column of info.references) {
       const value = data?.[column.name];
       const target = model.byName.get(column.references ?? "");
       if (typeof value === "number" && value < 0 && target?.keyKind === "autonumber") {
-        refs.push([column.name, target.name, value]);
+        refs.push([seq, column.name, target.name, value]);
       }
     }
-    for (const [column, table, refKey] of refs) {
-      await tx.execute({
-        sql: "INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key) VALUES (?, ?, ?, ?)",
-        args: [seq, column, table, refKey],
-      });
+  };
+
+  const insertMany = async (sql: string, width: number, rows: ReadonlyArray<readonly InValue[]>) => {
+    const tuple = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+    for (let start = 0; start < rows.length; start += eventsPerStatement) {
+      const chunk = rows.slice(start, start + eventsPerStatement);
+      await tx.execute({ sql: `${sql} VALUES ${chunk.map(() => tuple).join(", ")}`, args: chunk.flat() });
     }
   };
 
@@ -214,7 +244,21 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     },
 
     async setSendCheckpoint() {
-      await tx.execute("INSERT INTO sync_outbox (kind) VALUES ('checkpoint')");
+      events.push([await takeSeq(), "checkpoint", null, null, null]);
+    },
+
+    async flush() {
+      await insertMany("INSERT INTO sync_outbox (seq, kind, table_name, row_key, data)", 5, events);
+      await insertMany("INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key)", 4, refs);
+      for (const [table, last] of tempKeys) {
+        await tx.execute({
+          sql: "INSERT INTO sync_temp_key (table_name, last) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET last = excluded.last",
+          args: [table, last],
+        });
+      }
+      events.length = 0;
+      refs.length = 0;
+      tempKeys.clear();
     },
   };
 }

@@ -18,7 +18,7 @@ describe("createSyncClient options", () => {
     [{ database: "file:x.db", endpoint: "ftp://host/graphql" }, /"endpoint" must be an http/],
     [
       { database: "file:x.db", endpoint: "http://h/graphql", maxOperationsPerRequest: 0 },
-      /"maxOperationsPerRequest" must be an integer from 1 to 10000/,
+      /"maxOperationsPerRequest" must be an integer from 1 to 1000000/,
     ],
     [
       { database: "file:x.db", endpoint: "http://h/graphql", clientId: "" },

@@ -31,7 +31,7 @@ export interface SyncClientOptions<M extends SyncModel = SyncModel> {
   readonly fetch?: typeof fetch;
   /** Extra HTTP headers of every request (e.g. authorization). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** At most this many operations per request; a segment is cut further. Default 1,000. */
+  /** At most this many operations per request (1 to 1,000,000); a segment is cut further. Default 1,000. */
   readonly maxOperationsPerRequest?: number;
   /** A request that takes longer fails (and is retried). Default 60,000 ms. */
   readonly requestTimeoutMs?: number;
@@ -147,7 +147,7 @@ export function resolveOptions<M extends SyncModel>(
       1000,
       {
         min: 1,
-        max: 10_000,
+        max: 1_000_000,
       },
     ),
     requestTimeoutMs: integerOption("requestTimeoutMs", options.requestTimeoutMs, 60_000, {

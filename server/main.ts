@@ -18,7 +18,25 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 ensureFolder(database);
 
-const sync = await createSyncServer({ database, debug: process.env.SYNC_DEBUG === "1" });
+/** A positive integer from the environment, or undefined when the variable is not set. */
+function limitFromEnv(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${text}`);
+  return value;
+}
+
+const maxOperationsPerRequest = limitFromEnv("SYNC_MAX_OPERATIONS");
+const maxBodyBytes = limitFromEnv("SYNC_MAX_BODY_BYTES");
+const sync = await createSyncServer({
+  database,
+  debug: process.env.SYNC_DEBUG === "1",
+  limits: {
+    ...(maxOperationsPerRequest === undefined ? {} : { maxOperationsPerRequest }),
+    ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+  },
+});
 const server = createServer(sync.yoga);
 server.listen(port, host, () => {
   const address = server.address();

@@ -1,0 +1,286 @@
+// `npm run bench` (full) or `npm run bench -- --quick`: the sync benchmarks, printed as one table
+// and written to bench/results/latest.json. The server runs in its own process (npm start's code).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { tempDir } from "../test-utils/temp-dir.ts";
+import { locationTemplate, relatedTemplate } from "./fixtures.ts";
+import { limitRun } from "./limit-run.ts";
+import { manyDevicesRun } from "./many-devices-run.ts";
+import { type Figure, figure, repeat } from "./measure.ts";
+import { memoryRun } from "./memory-run.ts";
+import { sendRun } from "./send-run.ts";
+
+const quick = process.argv.includes("--quick");
+const size = quick
+  ? {
+      n: 10_000,
+      intervals: [100, 1000],
+      customers: 1_000,
+      perEvent: 300,
+      memory: [10_000, 50_000],
+      devices: 5,
+      perDevice: 1_000,
+      runs: 2,
+    }
+  : {
+      n: 100_000,
+      intervals: [10, 100, 1000, 10_000],
+      customers: 10_000,
+      perEvent: 2_000,
+      memory: [10_000, 100_000, 1_000_000],
+      devices: 20,
+      perDevice: 5_000,
+      runs: 5,
+    };
+
+const dir = tempDir("sync-bench-");
+const rows: Array<[string, string, string]> = [];
+const results: Record<string, unknown> = {};
+const fmt = (value: number, digits = 0) =>
+  value.toLocaleString("en-US", { maximumFractionDigits: digits });
+const show = (f: Figure, digits = 0) =>
+  `${fmt(f.median, digits)} (${fmt(f.min, digits)}–${fmt(f.max, digits)})`;
+const record = (key: string, label: string, f: Figure, unit: string, digits = 0) => {
+  results[key] = { ...f, unit };
+  rows.push([label, show(f, digits), unit]);
+  console.error(`  ${label}: ${show(f, digits)} ${unit}`);
+};
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+const bigLimits = {
+  SYNC_MAX_OPERATIONS: "1000000",
+  SYNC_MAX_BODY_BYTES: String(1024 * 1024 * 1024),
+};
+
+try {
+  console.error(
+    `bench (${quick ? "quick" : "full"}), ${size.runs} runs after a warm-up each; fixtures in ${dir.path}`,
+  );
+
+  // 1. Limit.
+  const limit = figure(await repeat(size.runs, (run) => limitRun(dir.path, size.n, run)));
+  record(
+    "limit",
+    `1. limit: ${fmt(size.n)} rows, multi-row INSERTs, one transaction`,
+    limit,
+    "rows/s",
+  );
+
+  // 2. End to end by checkpoint interval.
+  const e2e: Record<number, Figure> = {};
+  for (const every of size.intervals) {
+    const template = await locationTemplate(dir.path, size.n, every);
+    const runs = await repeat(size.runs, (run) =>
+      sendRun({ dir: dir.path, template, maxOperationsPerRequest: 10_000 }, run),
+    );
+    e2e[every] = figure(runs.map((r) => r.operationsPerSecond));
+    record(
+      `e2e.${every}.opsPerSecond`,
+      `2. end to end, checkpoint every ${fmt(every)}`,
+      e2e[every],
+      "ops/s",
+    );
+    record(`e2e.${every}.requests`, "   requests", figure(runs.map((r) => r.requests)), "");
+    record(`e2e.${every}.bytes`, "   bytes on the wire", figure(runs.map((r) => r.bytes)), "bytes");
+    record(
+      `e2e.${every}.firstCommitMs`,
+      "   time to first committed segment",
+      figure(runs.map((r) => r.firstCommitSeconds * 1000)),
+      "ms",
+      1,
+    );
+  }
+
+  // 3. Related rows.
+  const related = await relatedTemplate(dir.path, size.customers, 1000);
+  const relatedRuns = await repeat(size.runs, (run) =>
+    sendRun({ dir: dir.path, template: related, maxOperationsPerRequest: 10_000 }, run),
+  );
+  const relatedFigure = figure(relatedRuns.map((r) => r.operationsPerSecond));
+  record(
+    "related.opsPerSecond",
+    `3. related rows: ${fmt(related.operations)} ops, checkpoint every 1,000`,
+    relatedFigure,
+    "ops/s",
+  );
+
+  // 4. Alternatives.
+  const perEventTemplate = await locationTemplate(dir.path, size.perEvent, 0);
+  const perEvent = figure(
+    (
+      await repeat(size.runs, (run) =>
+        sendRun({ dir: dir.path, template: perEventTemplate, maxOperationsPerRequest: 1 }, run),
+      )
+    ).map((r) => r.operationsPerSecond),
+  );
+  record(
+    "alternatives.perEvent",
+    `4. one request per event (${fmt(size.perEvent)} events)`,
+    perEvent,
+    "ops/s",
+  );
+  const oneShotTemplate = await locationTemplate(dir.path, size.n, 0);
+  const oneShot = figure(
+    (
+      await repeat(size.runs, (run) =>
+        sendRun(
+          {
+            dir: dir.path,
+            template: oneShotTemplate,
+            maxOperationsPerRequest: size.n,
+            serverEnv: bigLimits,
+          },
+          run,
+        ),
+      )
+    ).map((r) => r.operationsPerSecond),
+  );
+  record(
+    "alternatives.oneRequest",
+    `4. one request for everything (${fmt(size.n)} ops)`,
+    oneShot,
+    "ops/s",
+  );
+
+  // 5. Cost of a failure at 90% of the data.
+  const failure = async (label: string, every: number, maxOperationsPerRequest: number) => {
+    const template = await locationTemplate(dir.path, size.n, every);
+    const clean = await sendRun(
+      { dir: dir.path, template, maxOperationsPerRequest, serverEnv: bigLimits },
+      -2,
+    );
+    const mark = clean.bytes * 0.9;
+    const runs = await repeat(size.runs, (run) =>
+      sendRun(
+        {
+          dir: dir.path,
+          template,
+          maxOperationsPerRequest,
+          serverEnv: bigLimits,
+          dropRequest: (request, before, bytes) =>
+            before <= mark && before + bytes > mark && request === Math.max(1, request),
+        },
+        run,
+      ),
+    );
+    const extra = figure(runs.map((r) => r.bytes - clean.bytes));
+    record(
+      `failure.${label}.extraBytes`,
+      `5. failure at 90%, ${label}: bytes sent again`,
+      extra,
+      "bytes",
+    );
+    record(
+      `failure.${label}.seconds`,
+      `5. failure at 90%, ${label}: time to finish`,
+      figure(runs.map((r) => r.seconds)),
+      "s",
+      2,
+    );
+    const oneRequest = clean.bytes / clean.requests;
+    return { extra, oneRequest };
+  };
+  const withCheckpoints = await failure("checkpoint every 1,000", 1000, 10_000);
+  await failure("no checkpoints", 0, size.n);
+
+  // 6. Client memory.
+  const memory: Record<number, Figure> = {};
+  for (const events of size.memory) {
+    const template = await locationTemplate(dir.path, events, 1000);
+    memory[events] = figure(
+      await repeat(Math.min(size.runs, 3), (run) => memoryRun(dir.path, template, run)),
+    );
+    record(
+      `memory.${events}`,
+      `6. client peak RSS, outbox of ${fmt(events)}`,
+      memory[events],
+      "MB",
+      1,
+    );
+  }
+
+  // 7. Many devices.
+  const perDevice = await locationTemplate(dir.path, size.perDevice, 1000);
+  const many = await repeat(size.runs, (run) =>
+    manyDevicesRun(dir.path, perDevice, size.devices, run),
+  );
+  const manyFigure = figure(many.map((r) => r.operationsPerSecond));
+  const latencies = many.flatMap((r) => r.latenciesMs);
+  const errors = many.reduce((sum, r) => sum + r.errors, 0);
+  record(
+    "many.opsPerSecond",
+    `7. ${size.devices} devices × ${fmt(size.perDevice)} events at once`,
+    manyFigure,
+    "ops/s",
+  );
+  record("many.p50", "   request latency p50", figure([percentile(latencies, 50)]), "ms", 1);
+  record("many.p99", "   request latency p99", figure([percentile(latencies, 99)]), "ms", 1);
+  record("many.errors", "   errors", figure([errors]), "");
+
+  // Targets.
+  const single = e2e[1000]?.median ?? 0;
+  const smallest = memory[size.memory[0] ?? 0]?.median ?? 0;
+  const largest = memory[size.memory.at(-1) ?? 0]?.median ?? 0;
+  const targets = [
+    ["end to end (every 1,000) ≥ 100,000 ops/s", single >= 100_000, `${fmt(single)} ops/s`],
+    [
+      "end to end ≥ 0.25 of the limit",
+      single >= 0.25 * limit.median,
+      `${fmt(single / limit.median, 3)} of the limit`,
+    ],
+    [
+      "related rows ≥ 60,000 ops/s",
+      relatedFigure.median >= 60_000,
+      `${fmt(relatedFigure.median)} ops/s`,
+    ],
+    [
+      "≥ 50 × one request per event",
+      single >= 50 * perEvent.median,
+      `${fmt(single / perEvent.median, 1)} ×`,
+    ],
+    [
+      "failure with checkpoints: ≤ one request's bytes again",
+      withCheckpoints.extra.median <= withCheckpoints.oneRequest * 1.01,
+      `${fmt(withCheckpoints.extra.median)} bytes (one request ≈ ${fmt(withCheckpoints.oneRequest)})`,
+    ],
+    [
+      `client RSS growth ${fmt(size.memory[0] ?? 0)} → ${fmt(size.memory.at(-1) ?? 0)} < 30 MB`,
+      largest - smallest < 30,
+      `${fmt(largest - smallest, 1)} MB`,
+    ],
+    ["many devices: zero errors", errors === 0, `${errors} errors`],
+    [
+      "many devices ≥ 0.8 of a single device",
+      manyFigure.median >= 0.8 * single,
+      `${fmt(manyFigure.median / single, 2)} of single`,
+    ],
+  ] as const;
+  results.targets = targets.map(([name, met, value]) => ({ name, met, value }));
+
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log(`\n${"scenario".padEnd(width)}  median (min–max)`);
+  for (const [label, value, unit] of rows) console.log(`${label.padEnd(width)}  ${value} ${unit}`);
+  console.log("\ntargets");
+  for (const [name, met, value] of targets)
+    console.log(`  ${met ? "met    " : "NOT MET"}  ${name}: ${value}`);
+
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  mkdirSync(new URL("./results", import.meta.url), { recursive: true });
+  writeFileSync(
+    new URL(`./results/${quick ? "quick" : "latest"}.json`, import.meta.url),
+    `${JSON.stringify({ date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, versions: pkg.dependencies, results }, null, 2)}\n`,
+  );
+} finally {
+  dir.remove();
+}

@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import { createSyncClient } from "../client/index.ts";
+import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
+import { startServerProcess } from "./server-process.ts";
+
+/** What many devices sending at once measured. */
+export interface ManyDevicesRun {
+  readonly operationsPerSecond: number;
+  readonly latenciesMs: readonly number[];
+  readonly errors: number;
+}
+
+/** `devices` copies of the template, under their own client ids, all sending at once to one server. */
+export async function manyDevicesRun(
+  dir: string,
+  template: DeviceTemplate,
+  devices: number,
+  run: number,
+): Promise<ManyDevicesRun> {
+  const tag = `${Date.now()}-${run}`;
+  const server = await startServerProcess(`file:${join(dir, `many-server-${tag}.db`)}`);
+  try {
+    const latenciesMs: number[] = [];
+    const timedFetch: typeof fetch = async (input, init) => {
+      const started = performance.now();
+      const response = await fetch(input, init);
+      const text = await response.text();
+      latenciesMs.push(performance.now() - started);
+      return new Response(text, { status: response.status, headers: response.headers });
+    };
+    const clients = await Promise.all(
+      Array.from({ length: devices }, async (_, i) =>
+        createSyncClient({
+          database: await copyTemplate(
+            template,
+            join(dir, `many-device-${tag}-${i}.db`),
+            `bench-device-${tag}-${i}`,
+          ),
+          endpoint: server.endpoint,
+          fetch: timedFetch,
+          maxOperationsPerRequest: 1000,
+          retry: { retries: 0 },
+        }),
+      ),
+    );
+    let errors = 0;
+    const started = performance.now();
+    const reports = await Promise.all(
+      clients.map((client) =>
+        client.send().catch(() => {
+          errors += 1;
+          return { applied: 0, rejected: 0 };
+        }),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await Promise.all(clients.map((client) => client.close()));
+    const applied = reports.reduce((sum, report) => sum + report.applied, 0);
+    errors += reports.reduce((sum, report) => sum + report.rejected, 0);
+    if (applied + errors === 0) errors += 1;
+    return { operationsPerSecond: applied / seconds, latenciesMs, errors };
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { createSyncClient, type SendReport } from "../client/index.ts";
+import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
+import { startServerProcess } from "./server-process.ts";
+
+/** What one end-to-end send measured. */
+export interface SendRun {
+  readonly operations: number;
+  /** From the first byte sent to the last mapping applied. */
+  readonly seconds: number;
+  readonly operationsPerSecond: number;
+  /** From the first byte sent to the first piece committed and applied on the device. */
+  readonly firstCommitSeconds: number;
+  readonly requests: number;
+  readonly bytes: number;
+  readonly report: SendReport;
+  /** Latency of each request, in milliseconds. */
+  readonly latenciesMs: readonly number[];
+}
+
+/** Options of {@link sendRun}. */
+export interface SendRunOptions {
+  readonly dir: string;
+  readonly template: DeviceTemplate;
+  readonly maxOperationsPerRequest: number;
+  readonly serverEnv?: Record<string, string>;
+  /** Decides, per request (1-based) and the bytes sent before it, whether the connection drops. */
+  readonly dropRequest?: (request: number, bytesBefore: number, bytes: number) => boolean;
+}
+
+/** Sends a fresh copy of a device template to a fresh server process and measures it. */
+export async function sendRun(options: SendRunOptions, run: number): Promise<SendRun> {
+  const tag = `${Date.now()}-${run}-${Math.random().toString(36).slice(2, 8)}`;
+  const server = await startServerProcess(
+    `file:${join(options.dir, `server-${tag}.db`)}`,
+    options.serverEnv,
+  );
+  try {
+    const database = await copyTemplate(options.template, join(options.dir, `device-${tag}.db`));
+    let firstByte: number | undefined;
+    let firstCommit: number | undefined;
+    let requests = 0;
+    let bytes = 0;
+    const latenciesMs: number[] = [];
+    const timedFetch: typeof fetch = async (input, init) => {
+      const body = typeof init?.body === "string" ? init.body : "";
+      const isBatch = body.includes("syncBatch");
+      if (!isBatch) return fetch(input, init);
+      firstByte ??= performance.now();
+      requests += 1;
+      const size = Buffer.byteLength(body);
+      const dropped = options.dropRequest?.(requests, bytes, size) ?? false;
+      bytes += size;
+      if (dropped) throw new TypeError("fetch failed: connection dropped (bench)");
+      const started = performance.now();
+      const response = await fetch(input, init);
+      const text = await response.text();
+      latenciesMs.push(performance.now() - started);
+      return new Response(text, { status: response.status, headers: response.headers });
+    };
+    const client = await createSyncClient({
+      database,
+      endpoint: server.endpoint,
+      fetch: timedFetch,
+      maxOperationsPerRequest: options.maxOperationsPerRequest,
+      retry: { retries: 3, minDelayMs: 20, maxDelayMs: 200 },
+    });
+    const report = await client.send({
+      onProgress: () => {
+        firstCommit ??= performance.now();
+      },
+    });
+    const end = performance.now();
+    await client.close();
+    const seconds = (end - (firstByte ?? end)) / 1000;
+    return {
+      operations: report.applied,
+      seconds,
+      operationsPerSecond: report.applied / seconds,
+      firstCommitSeconds: ((firstCommit ?? end) - (firstByte ?? end)) / 1000,
+      requests,
+      bytes,
+      report,
+      latenciesMs,
+    };
+  } finally {
+    await server.stop();
+  }
+}
