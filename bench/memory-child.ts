@@ -19,4 +19,6 @@ const before = peakKb();
 const report = await client.send();
 const peak = peakKb();
 await client.close();
-process.stdout.write(`${JSON.stringify({ beforeKb: before, peakKb: peak, applied: report.applied })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ beforeKb: before, peakKb: peak, applied: report.applied })}\n`,
+);

@@ -17,7 +17,10 @@ const template =
   kind === "related"
     ? await relatedTemplate(dir.path, Number(n), Number(every))
     : await locationTemplate(dir.path, Number(n), Number(every));
-const sync = await createSyncServer({ database: `file:${join(dir.path, "server.db")}`, logging: false });
+const sync = await createSyncServer({
+  database: `file:${join(dir.path, "server.db")}`,
+  logging: false,
+});
 const http = createServer(sync.yoga);
 await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
 const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
@@ -44,7 +47,10 @@ if (process.env.PROFILE) {
   const { profile } = (await post("Profiler.stop")) as { profile: unknown };
   writeFileSync(process.env.PROFILE, JSON.stringify(profile));
 }
-console.error(`send: ${ms.toFixed(0)} ms, ${Math.round(report.applied / (ms / 1000))} ops/s`, report);
+console.error(
+  `send: ${ms.toFixed(0)} ms, ${Math.round(report.applied / (ms / 1000))} ops/s`,
+  report,
+);
 await client.close();
 http.closeAllConnections();
 http.close();

@@ -8,7 +8,51 @@ import { runWrite } from "./run-write.ts";
 /** `[temporary key, server key]` pairs as JSON, read by `json_each` in SQL. */
 const pairsSql = "SELECT value ->> 0 AS client_key, value ->> 1 AS server_key FROM json_each(?)";
 
-/** Rewrites a table's temporary keys everywhere on the device: its rows, foreign keys, waiting events. */
+/**
+ * Writes server keys into waiting events, given `(seq, column, server key)` rows found through
+ * their recorded references (`column` null: the event's own key), then drops those references.
+ * One statement per column: an UPDATE … FROM changes each row at most once.
+ */
+async function rewriteEvents(
+  tx: Transaction,
+  found: ReadonlyArray<Record<string, unknown>>,
+): Promise<void> {
+  const byColumn = new Map<string | null, Array<[number, number]>>();
+  const refs: number[] = [];
+  for (const row of found) {
+    const column = row.column_name === null ? null : String(row.column_name);
+    let list = byColumn.get(column);
+    if (!list) {
+      list = [];
+      byColumn.set(column, list);
+    }
+    list.push([Number(row.seq), Number(row.server_key)]);
+    refs.push(Number(row.ref));
+  }
+  for (const [column, list] of byColumn) {
+    await tx.execute({
+      sql:
+        column === null
+          ? `UPDATE sync_outbox SET row_key = CAST(j.value ->> 1 AS TEXT) FROM json_each(?) AS j
+             WHERE sync_outbox.seq = j.value ->> 0`
+          : `UPDATE sync_outbox SET data = json_set(data, ?, j.value ->> 1) FROM json_each(?) AS j
+             WHERE sync_outbox.seq = j.value ->> 0`,
+      args: column === null ? [JSON.stringify(list)] : [`$."${column}"`, JSON.stringify(list)],
+    });
+  }
+  if (refs.length > 0) {
+    await tx.execute({
+      sql: "DELETE FROM sync_outbox_ref WHERE rowid IN (SELECT value FROM json_each(?))",
+      args: [JSON.stringify(refs)],
+    });
+  }
+}
+
+/**
+ * Rewrites a table's temporary keys on the device: its rows, the foreign keys pointing at them,
+ * and the events waiting in the outbox. Events of a piece in flight keep their body, since a
+ * resend of the piece must be identical; they are rewritten if their piece comes back rejected.
+ */
 async function applyMappings(
   tx: Transaction,
   model: SyncModel,
@@ -33,39 +77,14 @@ async function applyMappings(
       });
     }
   }
-  // Waiting events, found through their recorded references instead of a scan of the outbox.
+  // CROSS JOIN keeps the mappings the outer loop, so each one is an index lookup in the refs.
   const { rows } = await tx.execute({
-    // CROSS JOIN keeps the mappings the outer loop, so each one is an index lookup in the refs.
-    sql: `SELECT r.seq, r.column_name, m.value ->> 1 AS server_key FROM json_each(?) AS m
-          CROSS JOIN sync_outbox_ref r ON r.ref_table = ? AND r.ref_key = m.value ->> 0`,
+    sql: `SELECT r.rowid AS ref, r.seq, r.column_name, m.value ->> 1 AS server_key FROM json_each(?) AS m
+          CROSS JOIN sync_outbox_ref r ON r.ref_table = ? AND r.ref_key = m.value ->> 0
+          CROSS JOIN sync_outbox o ON o.seq = r.seq AND o.batch_id IS NULL`,
     args: [json, table.name],
   });
-  const byColumn = new Map<string | null, Array<[number, number]>>();
-  for (const row of rows) {
-    const column = row.column_name === null ? null : String(row.column_name);
-    let list = byColumn.get(column);
-    if (!list) {
-      list = [];
-      byColumn.set(column, list);
-    }
-    list.push([Number(row.seq), Number(row.server_key)]);
-  }
-  // One statement per column: an UPDATE … FROM changes each row at most once.
-  for (const [column, list] of byColumn) {
-    await tx.execute({
-      sql:
-        column === null
-          ? `UPDATE sync_outbox SET row_key = CAST(j.value ->> 1 AS TEXT) FROM json_each(?) AS j
-             WHERE sync_outbox.seq = j.value ->> 0`
-          : `UPDATE sync_outbox SET data = json_set(data, ?, j.value ->> 1) FROM json_each(?) AS j
-             WHERE sync_outbox.seq = j.value ->> 0`,
-      args: column === null ? [JSON.stringify(list)] : [`$."${column}"`, JSON.stringify(list)],
-    });
-  }
-  await tx.execute({
-    sql: `DELETE FROM sync_outbox_ref WHERE ref_table = ? AND ref_key IN (SELECT value ->> 0 FROM json_each(?))`,
-    args: [table.name, json],
-  });
+  await rewriteEvents(tx, rows);
   await tx.execute({
     sql: `INSERT OR REPLACE INTO sync_mapped_key (table_name, client_key, server_key)
           SELECT ?, client_key, server_key FROM (${pairsSql})`,
@@ -75,8 +94,8 @@ async function applyMappings(
 
 /**
  * Applies a checked answer in one local transaction: removes applied events and the consumed
- * checkpoint, marks rejected events with their error, and applies the key mappings to rows,
- * foreign keys and waiting events. Nothing changes if any step fails.
+ * checkpoint, marks rejected events with their error (rewriting the keys mapped meanwhile), and
+ * applies the key mappings to rows, foreign keys and waiting events. Nothing changes if a step fails.
  */
 export function applyAnswer(
   client: Client,
@@ -93,11 +112,19 @@ export function applyAnswer(
       args: [JSON.stringify(answer.applied)],
     });
     if (answer.rejected.length > 0) {
+      const rejected = JSON.stringify(answer.rejected);
       await tx.execute({
         sql: `UPDATE sync_outbox SET status = 'rejected', error_code = j.value ->> 1, error_message = j.value ->> 2,
               batch_id = NULL FROM json_each(?) AS j WHERE sync_outbox.seq = j.value ->> 0`,
-        args: [JSON.stringify(answer.rejected)],
+        args: [rejected],
       });
+      const { rows } = await tx.execute({
+        sql: `SELECT r.rowid AS ref, r.seq, r.column_name, k.server_key FROM json_each(?) AS j
+              CROSS JOIN sync_outbox_ref r ON r.seq = j.value ->> 0
+              CROSS JOIN sync_mapped_key k ON k.table_name = r.ref_table AND k.client_key = r.ref_key`,
+        args: [rejected],
+      });
+      await rewriteEvents(tx, rows);
     }
     if (piece.checkpointSeq !== null) {
       await tx.execute({

@@ -33,25 +33,29 @@ export function checkAnswer(
   if (answer.batchId !== piece.batchId) {
     throw mismatch(`it is for batch ${answer.batchId}, not ${piece.batchId}`);
   }
-  if (answer.results.length !== piece.events.length) {
-    throw mismatch(`${answer.results.length} verdicts for ${piece.events.length} operations`);
+  if (answer.results.length !== piece.operations.length) {
+    throw mismatch(`${answer.results.length} verdicts for ${piece.operations.length} operations`);
   }
   const applied: number[] = [];
   const rejected: Array<readonly [number, string, string]> = [];
   const insertedTempKeys = new Set<string>();
-  for (const [index, event] of piece.events.entries()) {
+  for (const [index, operation] of piece.operations.entries()) {
     const result = answer.results[index];
-    if (result?.eventId !== String(event.seq)) {
-      throw mismatch(`verdict ${index + 1} is for event ${result?.eventId}, expected ${event.seq}`);
+    const seq = Number(operation.eventId);
+    if (result?.eventId !== operation.eventId) {
+      throw mismatch(
+        `verdict ${index + 1} is for event ${result?.eventId}, expected ${operation.eventId}`,
+      );
     }
     if (result.status === "APPLIED") {
-      applied.push(event.seq);
-      if (event.kind === "insert") insertedTempKeys.add(`${event.table}\u0000${event.key}`);
+      applied.push(seq);
+      if (operation.kind === "INSERT")
+        insertedTempKeys.add(`${operation.table}\u0000${operation.key}`);
     } else if (result.status === "REJECTED" && result.error) {
-      rejected.push([event.seq, result.error.code, result.error.message]);
+      rejected.push([seq, result.error.code, result.error.message]);
     } else {
       throw mismatch(
-        `verdict for event ${event.seq} has status ${String(result.status)} without an error`,
+        `verdict for event ${seq} has status ${String(result.status)} without an error`,
       );
     }
   }

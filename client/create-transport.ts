@@ -108,17 +108,7 @@ export function createTransport(options: ResolvedOptions): Transport {
   });
 
   const attempt = async (clientId: string, piece: Piece): Promise<SyncBatchAnswer> => {
-    const input = {
-      clientId,
-      batchId: piece.batchId,
-      operations: piece.events.map((event) => ({
-        eventId: String(event.seq),
-        table: event.table,
-        kind: event.kind.toUpperCase() as "INSERT" | "UPDATE" | "DELETE",
-        key: event.key,
-        data: event.data === null ? null : (JSON.parse(event.data) as unknown),
-      })),
-    };
+    const input = { clientId, batchId: piece.batchId, operations: piece.operations };
     const result = await urql.mutation(SyncBatchDocument, { input }).toPromise();
     if (result.error) throw classify(result.error);
     const answer = result.data?.syncBatch;

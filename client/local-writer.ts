@@ -56,7 +56,8 @@ async function run<T>(where: string, work: () => Promise<T>): Promise<T> {
 }
 
 /** A writer of one transaction, whose outbox events are written by `flush()` before commit. */
-export interface TransactionWriter<TTables extends Record<string, SQLiteTable>> extends LocalWriter<TTables> {
+export interface TransactionWriter<TTables extends Record<string, SQLiteTable>>
+  extends LocalWriter<TTables> {
   /** Writes the buffered outbox events and temporary-key counters. Call once, before commit. */
   flush(): Promise<void>;
 }
@@ -135,10 +136,16 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     return rows[0] ? Number(rows[0].server_key) : (key as number);
   };
 
-  const record = async (kind: string, info: TableInfo, key: Value, data: Record<string, Value> | null) => {
+  const record = async (
+    kind: string,
+    info: TableInfo,
+    key: Value,
+    data: Record<string, Value> | null,
+  ) => {
     const seq = await takeSeq();
     events.push([seq, kind, info.name, String(key), data === null ? null : JSON.stringify(data)]);
-    if (kind !== "insert" && typeof key === "number" && key < 0) refs.push([seq, null, info.name, key]);
+    if (kind !== "insert" && typeof key === "number" && key < 0)
+      refs.push([seq, null, info.name, key]);
     for (const column of info.references) {
       const value = data?.[column.name];
       const target = model.byName.get(column.references ?? "");
@@ -148,11 +155,18 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     }
   };
 
-  const insertMany = async (sql: string, width: number, rows: ReadonlyArray<readonly InValue[]>) => {
+  const insertMany = async (
+    sql: string,
+    width: number,
+    rows: ReadonlyArray<readonly InValue[]>,
+  ) => {
     const tuple = `(${Array.from({ length: width }, () => "?").join(", ")})`;
     for (let start = 0; start < rows.length; start += eventsPerStatement) {
       const chunk = rows.slice(start, start + eventsPerStatement);
-      await tx.execute({ sql: `${sql} VALUES ${chunk.map(() => tuple).join(", ")}`, args: chunk.flat() });
+      await tx.execute({
+        sql: `${sql} VALUES ${chunk.map(() => tuple).join(", ")}`,
+        args: chunk.flat(),
+      });
     }
   };
 
@@ -249,7 +263,11 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
 
     async flush() {
       await insertMany("INSERT INTO sync_outbox (seq, kind, table_name, row_key, data)", 5, events);
-      await insertMany("INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key)", 4, refs);
+      await insertMany(
+        "INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key)",
+        4,
+        refs,
+      );
       for (const [table, last] of tempKeys) {
         await tx.execute({
           sql: "INSERT INTO sync_temp_key (table_name, last) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET last = excluded.last",

@@ -1,54 +1,46 @@
 import { randomUUID } from "node:crypto";
 import type { Client, Transaction } from "@libsql/client";
 import type { Mutex } from "async-mutex";
+import type { SyncOperationInput } from "./generated/graphql.ts";
 import { runWrite } from "./run-write.ts";
 
-/** An event of the outbox as it is sent. */
-export interface OutboxEvent {
-  readonly seq: number;
-  readonly kind: "insert" | "update" | "delete";
-  readonly table: string;
-  readonly key: string;
-  /** JSON text of the data, or null for a DELETE. */
-  readonly data: string | null;
-}
-
-/** A piece of a segment: the events of one request, and its batch id, fixed before its first attempt. */
+/** A piece of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
 export interface Piece {
   readonly batchId: string;
-  readonly events: readonly OutboxEvent[];
+  /** The events as the wire carries them, in outbox order; `eventId` is the event's seq. */
+  readonly operations: SyncOperationInput[];
   /** The checkpoint that closes the segment, consumed with the answer. */
   readonly checkpointSeq: number | null;
 }
 
-const eventColumns = "seq, kind, table_name, row_key, data";
+/** Pending events not in a piece yet (checkpoints are pending too). */
+const free = "status = 'pending' AND batch_id IS NULL";
 
-function toEvent(row: Record<string, unknown>): OutboxEvent {
-  return {
-    seq: Number(row.seq),
-    kind: row.kind as OutboxEvent["kind"],
-    table: String(row.table_name),
-    key: String(row.row_key),
-    data: row.data === null ? null : String(row.data),
-  };
-}
+/** The events matching `where`, as one JSON array built by SQLite: no row objects in JS. */
+const operationsJson = (where: string) => `
+  SELECT json_group_array(json_object(
+           'eventId', CAST(seq AS TEXT), 'table', table_name, 'kind', upper(kind),
+           'key', row_key, 'data', json(data)) ORDER BY seq) AS operations,
+         count(*) AS n, max(seq) AS last
+  FROM (SELECT * FROM sync_outbox WHERE ${where} ORDER BY seq LIMIT ?)`;
 
-async function openPiece(tx: Transaction): Promise<Piece | undefined> {
+async function openPiece(tx: Transaction, skip: string | undefined): Promise<Piece | undefined> {
   for (;;) {
-    const { rows } = await tx.execute(
-      "SELECT batch_id, checkpoint_seq FROM sync_piece ORDER BY first_seq LIMIT 1",
-    );
+    const { rows } = await tx.execute({
+      sql: "SELECT batch_id, checkpoint_seq FROM sync_piece WHERE batch_id != ? ORDER BY first_seq LIMIT 1",
+      args: [skip ?? ""],
+    });
     const [piece] = rows;
     if (!piece) return undefined;
     const batchId = String(piece.batch_id);
-    const events = await tx.execute({
-      sql: `SELECT ${eventColumns} FROM sync_outbox WHERE batch_id = ? ORDER BY seq`,
-      args: [batchId],
+    const { rows: found } = await tx.execute({
+      sql: operationsJson("batch_id = ?"),
+      args: [batchId, -1],
     });
-    if (events.rows.length > 0) {
+    if (Number(found[0]?.n) > 0) {
       return {
         batchId,
-        events: events.rows.map(toEvent),
+        operations: JSON.parse(String(found[0]?.operations)) as SyncOperationInput[],
         checkpointSeq: piece.checkpoint_seq === null ? null : Number(piece.checkpoint_seq),
       };
     }
@@ -56,63 +48,74 @@ async function openPiece(tx: Transaction): Promise<Piece | undefined> {
   }
 }
 
+const one = async (
+  tx: Transaction,
+  sql: string,
+  args: Array<number | string>,
+): Promise<number | null> => {
+  const { rows } = await tx.execute({ sql, args });
+  const value = rows[0]?.value;
+  return value === null || value === undefined ? null : Number(value);
+};
+
 /**
  * The next piece to send: the piece already formed and not yet answered (so a resend is a replay),
- * else a new one, formed and stored in one local transaction: the pending events up to the next
- * checkpoint, at most `maxOperations` of them, none after `limitSeq`. Reads one piece, never the
- * whole outbox. Checkpoints with nothing before them are dropped.
+ * else a new one, formed and stored in one local transaction: the pending events from the first
+ * one up to the next checkpoint, at most `maxOperations`, none after `limitSeq`. Reads one piece,
+ * never the whole outbox. Checkpoints with nothing before them are dropped. `skip` names a piece
+ * already answered whose answer is being applied.
  */
 export function nextPiece(
   client: Client,
   writes: Mutex,
   limitSeq: number,
   maxOperations: number,
+  skip?: string,
 ): Promise<Piece | undefined> {
   return runWrite(client, writes, async (tx) => {
-    const open = await openPiece(tx);
+    const open = await openPiece(tx, skip);
     if (open) return open;
-    for (;;) {
-      const { rows } = await tx.execute({
-        sql: `SELECT ${eventColumns} FROM sync_outbox
-              WHERE status = 'pending' AND batch_id IS NULL AND seq <= ? ORDER BY seq LIMIT ?`,
-        args: [limitSeq, maxOperations + 1],
-      });
-      const events: OutboxEvent[] = [];
-      const emptyCheckpoints: number[] = [];
-      let checkpointSeq: number | null = null;
-      for (const row of rows) {
-        if (row.kind === "checkpoint") {
-          if (events.length === 0) emptyCheckpoints.push(Number(row.seq));
-          else {
-            checkpointSeq = Number(row.seq);
-            break;
-          }
-        } else if (events.length < maxOperations) {
-          events.push(toEvent(row));
-        } else break;
-      }
-      if (emptyCheckpoints.length > 0) {
-        await tx.execute({
-          sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
-          args: [JSON.stringify(emptyCheckpoints)],
-        });
-      }
-      if (events.length === 0) {
-        if (rows.length > 0) continue;
-        return undefined;
-      }
-      const batchId = randomUUID();
-      const seqs = JSON.stringify(events.map((event) => event.seq));
-      await tx.execute({
-        sql: "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations) VALUES (?, ?, ?, ?, ?)",
-        args: [batchId, events[0]?.seq ?? 0, events.at(-1)?.seq ?? 0, checkpointSeq, events.length],
-      });
-      await tx.execute({
-        sql: "UPDATE sync_outbox SET batch_id = ? WHERE seq IN (SELECT value FROM json_each(?))",
-        args: [batchId, seqs],
-      });
-      return { batchId, events, checkpointSeq };
-    }
+    const first = await one(
+      tx,
+      `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq <= ?`,
+      [limitSeq],
+    );
+    await tx.execute({
+      sql: `DELETE FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq < ?`,
+      args: [first ?? limitSeq + 1],
+    });
+    if (first === null) return undefined;
+    const checkpoint = await one(
+      tx,
+      `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq > ? AND seq <= ?`,
+      [first, limitSeq],
+    );
+    const upTo = checkpoint ?? limitSeq;
+    const { rows } = await tx.execute({
+      sql: operationsJson(`${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`),
+      args: [first, upTo, maxOperations],
+    });
+    const last = Number(rows[0]?.last);
+    const rest =
+      checkpoint === null
+        ? null
+        : await one(
+            tx,
+            `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq > ? AND seq < ?`,
+            [last, checkpoint],
+          );
+    const checkpointSeq = rest === null ? checkpoint : null;
+    const batchId = randomUUID();
+    const operations = JSON.parse(String(rows[0]?.operations)) as SyncOperationInput[];
+    await tx.execute({
+      sql: "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations) VALUES (?, ?, ?, ?, ?)",
+      args: [batchId, first, last, checkpointSeq, operations.length],
+    });
+    await tx.execute({
+      sql: `UPDATE sync_outbox SET batch_id = ? WHERE ${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
+      args: [batchId, first, last],
+    });
+    return { batchId, operations, checkpointSeq };
   });
 }
 
@@ -140,7 +143,8 @@ export async function outboxTotals(
           ), sizes AS (
             SELECT count(*) AS n FROM segment WHERE kind != 'checkpoint' GROUP BY segment, batch_id IS NOT NULL
           )
-          SELECT coalesce(sum(n), 0) AS operations, coalesce(sum((n + CAST(? AS INTEGER) - 1) / CAST(? AS INTEGER)), 0) AS pieces FROM sizes`,
+          SELECT coalesce(sum(n), 0) AS operations,
+                 coalesce(sum((n + CAST(? AS INTEGER) - 1) / CAST(? AS INTEGER)), 0) AS pieces FROM sizes`,
     args: [limitSeq, maxOperations, maxOperations],
   });
   return { operations: Number(rows[0]?.operations ?? 0), pieces: Number(rows[0]?.pieces ?? 0) };

@@ -3,8 +3,8 @@ import type { Mutex } from "async-mutex";
 import type { SyncModel } from "../schema/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { checkAnswer } from "./check-answer.ts";
-import { isTooLarge, type Transport } from "./create-transport.ts";
-import { dissolvePiece, nextPiece, outboxTotals } from "./next-piece.ts";
+import { isTooLarge, type SyncBatchAnswer, type Transport } from "./create-transport.ts";
+import { dissolvePiece, nextPiece, outboxTotals, type Piece } from "./next-piece.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** Progress after each piece: pieces and operations done, and the totals when the send began. */
@@ -52,8 +52,8 @@ export type SendError = SyncClientError & { readonly report: SendReport };
 
 /**
  * The send loop of the spec: one piece at a time, in outbox order, each posted as one `syncBatch`
- * and its answer applied locally before the next. Events recorded after the send began wait for
- * the next call. On a failure that retries cannot fix it stops and throws; everything unsent
+ * and its answer applied locally in one transaction; the next piece is posted as soon as an answer
+ * arrives, while that answer is applied. Events recorded after the send began wait for the next call. On a failure that retries cannot fix it stops and throws; everything unsent
  * stays pending and the unanswered piece keeps its batch id, so the next call replays it.
  */
 export async function send(context: SendContext, options: SendOptions = {}): Promise<SendReport> {
@@ -74,44 +74,61 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   const totals = await outboxTotals(client, limitSeq, maxOperations);
   let operationsDone = 0;
 
+  const post = (piece: Piece) => {
+    const answer = transport.send(clientId, piece, {
+      signal: options.signal,
+      onRetry: () => {
+        report.retries += 1;
+      },
+    });
+    // Awaited later; until then a failure must not count as unhandled.
+    answer.catch(() => undefined);
+    return answer;
+  };
+
   try {
-    for (;;) {
-      if (options.signal?.aborted)
+    let piece = await nextPiece(client, writes, limitSeq, maxOperations);
+    let answer = piece && post(piece);
+    while (piece && answer) {
+      let result: SyncBatchAnswer;
+      try {
+        result = await answer;
+      } catch (error) {
+        if (!isTooLarge(error) || piece.operations.length === 1) throw error;
+        // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
+        const serverMax = await transport.maxOperations().catch(() => maxOperations);
+        maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.operations.length / 2)));
+        await dissolvePiece(client, writes, piece.batchId);
+        piece = await nextPiece(client, writes, limitSeq, maxOperations);
+        answer = piece && post(piece);
+        continue;
+      }
+      const checked = checkAnswer(model, piece, result);
+      if (options.signal?.aborted) {
+        await applyAnswer(client, writes, model, piece, checked);
         throw new SyncClientError("ABORTED", "send() was aborted", {
           cause: options.signal.reason,
         });
-      const piece = await nextPiece(client, writes, limitSeq, maxOperations);
-      if (!piece) break;
-      let answer: Awaited<ReturnType<Transport["send"]>>;
-      try {
-        answer = await transport.send(clientId, piece, {
-          signal: options.signal,
-          onRetry: () => {
-            report.retries += 1;
-          },
-        });
-      } catch (error) {
-        if (!isTooLarge(error) || piece.events.length === 1) throw error;
-        // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
-        const serverMax = await transport.maxOperations().catch(() => maxOperations);
-        maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.events.length / 2)));
-        await dissolvePiece(client, writes, piece.batchId);
-        continue;
       }
-      const checked = checkAnswer(model, piece, answer);
+      // The next piece goes out before this answer is applied here: the server already knows this
+      // piece's mappings, and the two overlap. Requests stay one at a time and in order.
+      const next = await nextPiece(client, writes, limitSeq, maxOperations, piece.batchId);
+      const nextAnswer = next && post(next);
       await applyAnswer(client, writes, model, piece, checked);
       report.pieces += 1;
       report.applied += checked.applied.length;
       report.rejected += checked.rejected.length;
       report.mappingsApplied += checked.mappingCount;
-      if (answer.replayed) report.replayed += 1;
-      operationsDone += piece.events.length;
+      if (result.replayed) report.replayed += 1;
+      operationsDone += piece.operations.length;
       options.onProgress?.({
         piecesDone: report.pieces,
         piecesTotal: Math.max(totals.pieces, report.pieces),
         operationsDone,
         operationsTotal: Math.max(totals.operations, operationsDone),
       });
+      piece = next;
+      answer = nextAnswer;
     }
   } catch (error) {
     report.bytesSent = transport.bytesSent - bytesAtStart;

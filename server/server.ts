@@ -1,3 +1,4 @@
+import { useGraphQlJit } from "@envelop/graphql-jit";
 import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
 import { exampleModel, modelMigrationsFolder, type SyncModel, typeDefs } from "../schema/index.ts";
 import { createResolvers } from "./create-resolvers.ts";
@@ -63,7 +64,9 @@ export async function createSyncServer({
     landingPage: false,
     logging,
     batching: false,
-    plugins: [useBodyLimit(limits.maxBodyBytes)],
+    // graphql-jit compiles each operation once, variable coercion included: the large list of
+    // operations of a syncBatch is coerced several times faster than by graphql-js.
+    plugins: [useBodyLimit(limits.maxBodyBytes), useGraphQlJit()],
   });
   return { yoga, store, limits, model, close: () => store.close() };
 }
