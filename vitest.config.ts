@@ -7,6 +7,7 @@ export default defineConfig({
       "server/**/*.test.ts",
       "client/**/*.test.ts",
       "bench/**/*.test.ts",
+      "faults/**/*.test.ts",
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

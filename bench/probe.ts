@@ -1,6 +1,6 @@
 // Dev aid: `tsx bench/probe.ts related|locations N EVERY` sends one fixture in-process, with SQL
 // timings (bench/trace-sql.ts) on stderr, to find where the time goes.
-import "./trace-sql.ts";
+
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector";
@@ -10,6 +10,7 @@ import { createSyncClient } from "../client/index.ts";
 import { createSyncServer } from "../server/index.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { copyTemplate, locationTemplate, relatedTemplate } from "./fixtures.ts";
+import { resetSqlTrace } from "./trace-sql.ts";
 
 const [kind = "locations", n = "10000", every = "1000"] = process.argv.slice(2);
 const dir = tempDir("probe-");
@@ -30,6 +31,7 @@ const client = await createSyncClient({
   maxOperationsPerRequest: 10_000,
 });
 console.error("--- send");
+resetSqlTrace();
 const session = new Session();
 session.connect();
 const post = (method: string, params?: object) =>

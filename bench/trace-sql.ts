@@ -6,6 +6,8 @@ const Database = require("libsql") as {
   prototype: { prepare: (sql: string) => Record<string, unknown> };
 };
 const totals = new Map<string, [number, number]>();
+/** Forgets what was measured so far. */
+export const resetSqlTrace = (): void => totals.clear();
 const original = Database.prototype.prepare;
 Database.prototype.prepare = function prepare(this: unknown, sql: string) {
   const started = performance.now();

@@ -68,15 +68,18 @@ export interface TestServer {
 /** Options of {@link startTestServer}: `createSyncServer`'s, plus a wrapper around the store. */
 export interface TestServerOptions extends Omit<SyncServerOptions, "database"> {
   readonly wrapStore?: (store: SyncStore) => SyncStore;
+  /** A database URL to open instead of a new file (a restart); the caller owns its files. */
+  readonly reuseDatabase?: string;
 }
 
 /** Starts a {@link TestServer}. */
 export async function startTestServer({
   wrapStore,
+  reuseDatabase,
   ...options
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = tempDir();
-  const url = `file:${join(dir.path, "server.db")}`;
+  const url = reuseDatabase ?? `file:${join(dir.path, "server.db")}`;
   const store = await createLibsqlStore({ url, modelMigrationsFolder });
   const sync = await createSyncServer({
     database: wrapStore ? wrapStore(store) : store,
