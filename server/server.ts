@@ -1,4 +1,8 @@
 import { useGraphQlJit } from "@envelop/graphql-jit";
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
 import { exampleModel, modelMigrationsFolder, type SyncModel, typeDefs } from "../schema/index.ts";
 import { createResolvers } from "./create-resolvers.ts";
@@ -66,7 +70,16 @@ export async function createSyncServer({
     batching: false,
     // graphql-jit compiles each operation once, variable coercion included: the large list of
     // operations of a syncBatch is coerced several times faster than by graphql-js.
-    plugins: [useBodyLimit(limits.maxBodyBytes), useGraphQlJit()],
+    plugins: [
+      useBodyLimit(limits.maxBodyBytes),
+      // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations
+      // travel in variables, so the document of a real request stays small.
+      maxDepthPlugin({ n: 30, ignoreIntrospection: false }),
+      maxAliasesPlugin({ n: 15 }),
+      maxDirectivesPlugin({ n: 20 }),
+      maxTokensPlugin({ n: 20_000 }),
+      useGraphQlJit(),
+    ],
   });
   return { yoga, store, limits, model, close: () => store.close() };
 }

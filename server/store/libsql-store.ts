@@ -229,9 +229,12 @@ export async function createLibsqlStore({
       });
     },
     async close() {
-      await writes.runExclusive(() => {
+      await writes.runExclusive(async () => {
         if (closed) return;
         closed = true;
+        // Fold the write-ahead log into the database file, so a stopped server leaves one file.
+        if (client.protocol === "file")
+          await client.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);
         client.close();
       });
     },

@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insert, update } from "../test-utils/operations.ts";
+import { startTestServer, syncBatchDocument, type TestServer } from "../test-utils/test-server.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ limits: { maxBodyBytes: 4 * 1024 * 1024 } });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const leaks = /\bat .*\.(ts|js|mjs):\d+|SQLITE_|SELECT |INSERT INTO|UPDATE "|node_modules|\/work\//;
+let cases = 0;
+
+async function counts() {
+  const rows = await server.rows(
+    "SELECT (SELECT count(*) FROM customer) AS customers, (SELECT count(*) FROM sync_batch) AS batches, (SELECT count(*) FROM sync_key) AS keys",
+  );
+  return rows[0];
+}
+
+/** The server answered `text` clearly, leaked nothing, and still serves a good request. */
+async function stillServes(text: string) {
+  cases += 1;
+  expect(text).not.toMatch(leaks);
+  const ok = await server.syncBatch("health", `after-${cases}`, [
+    insert("location", -cases, { device_id: "d", latitude: 1, longitude: 2, recorded_at: "t" }),
+  ]);
+  expect(ok.answer.results[0]?.status).toBe("APPLIED");
+}
+
+const raw = (variables: unknown) => JSON.stringify({ query: syncBatchDocument, variables });
+
+describe("bad input at the server", () => {
+  it.each([
+    ["malformed JSON", "{ not json", 400, /invalid JSON/],
+    ["a JSON array body", "[1, 2]", 400, /./],
+    ["no query", JSON.stringify({ variables: {} }), 200, /query/i],
+    [
+      "operations that are not a list of objects",
+      raw({ input: { clientId: "c", batchId: "b", operations: "all" } }),
+      200,
+      /operations/,
+    ],
+    [
+      "an unknown kind",
+      raw({
+        input: {
+          clientId: "c",
+          batchId: "b",
+          operations: [{ eventId: "1", table: "customer", kind: "UPSERT", key: "-1" }],
+        },
+      }),
+      200,
+      /UPSERT|OperationKind/,
+    ],
+    [
+      "a key that is an object",
+      raw({
+        input: {
+          clientId: "c",
+          batchId: "b",
+          operations: [{ eventId: "1", table: "customer", kind: "INSERT", key: { $gt: 1 } }],
+        },
+      }),
+      200,
+      /key|ID/,
+    ],
+    ["a missing batch id", raw({ input: { clientId: "c", operations: [] } }), 200, /batchId/],
+    [
+      "an empty client id",
+      raw({ input: { clientId: "", batchId: "b", operations: [] } }),
+      200,
+      /clientId must be 1 to 200/,
+    ],
+    [
+      "a deep query",
+      JSON.stringify({
+        query: `{ __schema { types { fields { type { ${"ofType { ".repeat(40)}name${" }".repeat(40)} } } } } }`,
+      }),
+      200,
+      /depth/i,
+    ],
+    [
+      "an aliased query",
+      JSON.stringify({
+        query: `{ ${Array.from({ length: 50 }, (_, i) => `a${i}: syncLimits { maxBodyBytes }`).join(" ")} }`,
+      }),
+      200,
+      /alias/i,
+    ],
+    [
+      "a query of 30,000 tokens",
+      JSON.stringify({ query: `{ ${"syncLimits { maxBodyBytes } ".repeat(6000)} }` }),
+      200,
+      /token/i,
+    ],
+  ])("refuses %s clearly, whole", async (_label, body, status, message) => {
+    const before = await counts();
+    const response = await server.post(body);
+    expect(response.status).toBe(status);
+    expect(response.errors?.length ?? 0).toBeGreaterThan(0);
+    expect(response.errors?.map((e) => e.message).join(" ")).toMatch(message);
+    expect(await counts()).toEqual(before);
+    await stillServes(response.text);
+  });
+
+  it("refuses 10,001 operations with BATCH_TOO_LARGE and a body over the limit with 413", async () => {
+    const before = await counts();
+    const many = Array.from({ length: 10_001 }, (_, i) => ({
+      eventId: String(i),
+      table: "x",
+      kind: "DELETE",
+      key: "1",
+    }));
+    const tooMany = await server.post(
+      raw({ input: { clientId: "c", batchId: "many", operations: many } }),
+    );
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe("BATCH_TOO_LARGE");
+    const huge = await server.post(
+      raw({
+        input: {
+          clientId: "c",
+          batchId: "huge",
+          operations: [insert("customer", -1, { name: "x".repeat(5 * 1024 * 1024) })],
+        },
+      }),
+    );
+    expect(huge.status).toBe(413);
+    expect(await counts()).toEqual(before);
+    await stillServes(tooMany.text + huge.text);
+  });
+
+  it("gives every bad operation a verdict that says what and where, and applies the good ones", async () => {
+    const ops = [
+      insert("customer; DROP TABLE customer", -1, { name: "x" }),
+      insert("customer", -2, { "name) VALUES ('x'); --": "y" }),
+      insert("customer", "abc", { name: "not a number key" }),
+      insert("invoice", -3, { customer_id: "seven", issued_at: "t", total: 1 }),
+      insert("invoice", -4, { customer_id: 2 ** 60, issued_at: "t", total: 1 }),
+      insert("customer", -5, { name: "Robert'); DROP TABLE customer; --" }),
+      insert("customer", -6, { name: "y".repeat(1024 * 1024) }),
+      {
+        eventId: "data-array",
+        table: "customer",
+        kind: "INSERT" as const,
+        key: "-7",
+        data: [1, 2],
+      },
+      {
+        eventId: "data-text",
+        table: "customer",
+        kind: "UPDATE" as const,
+        key: "-5",
+        data: "name=1",
+      },
+      update("customer", -5, { email: { nested: true } }),
+      {
+        eventId: "delete-with-data",
+        table: "customer",
+        kind: "DELETE" as const,
+        key: "-5",
+        data: { name: "x" },
+      },
+    ];
+    const { answer, text } = await server.syncBatch("bad-input", "verdicts", ops);
+    expect(answer.results.map((r) => r.error?.code ?? r.status)).toEqual([
+      "UNKNOWN_TABLE",
+      "UNKNOWN_COLUMN",
+      "INVALID_VALUE",
+      "INVALID_VALUE",
+      "INVALID_VALUE",
+      "APPLIED",
+      "APPLIED",
+      "INVALID_VALUE",
+      "INVALID_VALUE",
+      "INVALID_VALUE",
+      "INVALID_VALUE",
+    ]);
+    expect(answer.results[3]?.error?.message).toBe(
+      'invoice.customer_id must be an integer, got "seven"',
+    );
+    const names = await server.rows("SELECT name FROM customer WHERE name LIKE 'Robert%'");
+    expect(names).toEqual([expect.objectContaining({ name: "Robert'); DROP TABLE customer; --" })]);
+    await stillServes(text);
+  });
+
+  it("refuses a batch id reused with another body, whole", async () => {
+    await server.syncBatch("reuse", "b1", [insert("customer", -1, { name: "a" })]);
+    const before = await counts();
+    const again = await server.syncBatch("reuse", "b1", [insert("customer", -1, { name: "b" })]);
+    expect(again.errors?.[0]?.extensions?.code).toBe("BATCH_ID_REUSED");
+    expect(await counts()).toEqual(before);
+    await stillServes(again.text);
+  });
+});
