@@ -3,11 +3,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { tempDir } from "../test-utils/temp-dir.ts";
+import { clientProcessRun } from "./client-process-run.ts";
 import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
 import { type Figure, figure, repeat } from "./measure.ts";
-import { memoryRun } from "./memory-run.ts";
 import { sendRun } from "./send-run.ts";
 
 const quick = process.argv.includes("--quick");
@@ -191,7 +191,9 @@ try {
   for (const events of size.memory) {
     const template = await locationTemplate(dir.path, events, 1000);
     memory[events] = figure(
-      await repeat(Math.min(size.runs, 3), (run) => memoryRun(dir.path, template, run)),
+      (
+        await repeat(Math.min(size.runs, 3), (run) => clientProcessRun(dir.path, template, run))
+      ).map((r) => r.peakMb),
     );
     record(
       `memory.${events}`,

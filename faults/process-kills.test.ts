@@ -69,7 +69,7 @@ describe("processes killed", () => {
     await expectAgreement(device.rows, rawRows(url), device.client.clientId);
     console.info(`server kills: ${killed}, ${events} events`);
     expect(killed).toBe(kills);
-  });
+  }, 240_000);
 
   it(`survives the client SIGKILLed ${kills} times during send(), also between an answer and its mappings`, async () => {
     const server: HttpTestServer = await startHttpServer();
@@ -122,5 +122,5 @@ describe("processes killed", () => {
     console.info(
       `client kills: ${killed} (${afterAnswer} between an answer and its mappings), ${events} events`,
     );
-  });
+  }, 240_000);
 });

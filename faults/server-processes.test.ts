@@ -65,7 +65,7 @@ describe("server processes", () => {
       }
     }
     expect(Object.values(total).reduce((sum, list) => sum + list.length, 0)).toBe(deviceRows);
-  });
+  }, 240_000);
 
   it("on SIGTERM finishes the request in flight, refuses new ones, and closes the database cleanly", async () => {
     const dir = tempDir();

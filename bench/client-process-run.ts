@@ -7,16 +7,25 @@ import { startServerProcess } from "./server-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Peak RSS (MB) of a client process that opens a copy of the template and sends it. */
-export async function memoryRun(
+/** What a client process that sent a device copy measured of itself. */
+export interface ClientProcessRun {
+  /** Peak resident memory of the client process, in MB. */
+  readonly peakMb: number;
+  /** Time of `send()`, in milliseconds. */
+  readonly ms: number;
+  readonly pieces: number;
+}
+
+/** Runs a client in its own process on a copy of the template, sending to a fresh server process. */
+export async function clientProcessRun(
   dir: string,
   template: DeviceTemplate,
   run: number,
-): Promise<number> {
+): Promise<ClientProcessRun> {
   const tag = `${Date.now()}-${run}`;
-  const server = await startServerProcess(`file:${join(dir, `mem-server-${tag}.db`)}`);
+  const server = await startServerProcess(`file:${join(dir, `client-server-${tag}.db`)}`);
   try {
-    const database = await copyTemplate(template, join(dir, `mem-device-${tag}.db`));
+    const database = await copyTemplate(template, join(dir, `client-device-${tag}.db`));
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--import", "tsx", "bench/memory-child.ts", database, server.endpoint],
@@ -25,11 +34,13 @@ export async function memoryRun(
     const result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
       peakKb: number;
       applied: number;
+      pieces: number;
+      ms: number;
     };
     if (result.applied !== template.operations) {
-      throw new Error(`memory run applied ${result.applied} of ${template.operations}`);
+      throw new Error(`the client process applied ${result.applied} of ${template.operations}`);
     }
-    return result.peakKb / 1024;
+    return { peakMb: result.peakKb / 1024, ms: result.ms, pieces: result.pieces };
   } finally {
     await server.stop();
   }
