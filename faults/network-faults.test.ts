@@ -105,5 +105,8 @@ describe("network faults", () => {
       faults.injected.garbage + faults.injected.refuse + faults.injected["drop-answer"],
     ).toBeGreaterThan(10);
     await expectAgreement(device.rows, server.rows, device.client.clientId);
+    console.info(
+      `mixed faults: ${faults.injected.refuse} refused, ${faults.injected["drop-answer"]} answers lost, ${faults.injected.garbage} garbage answers`,
+    );
   });
 });
