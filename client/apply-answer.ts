@@ -3,50 +3,11 @@ import type { Mutex } from "async-mutex";
 import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
+import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
 import { runWrite } from "./run-write.ts";
 
 /** `[temporary key, server key]` pairs as JSON, read by `json_each` in SQL. */
 const pairsSql = "SELECT value ->> 0 AS client_key, value ->> 1 AS server_key FROM json_each(?)";
-
-/**
- * Writes server keys into waiting events, given `(seq, column, server key)` rows found through
- * their recorded references (`column` null: the event's own key), then drops those references.
- * One statement per column: an UPDATE … FROM changes each row at most once.
- */
-async function rewriteEvents(
-  tx: Transaction,
-  found: ReadonlyArray<Record<string, unknown>>,
-): Promise<void> {
-  const byColumn = new Map<string | null, Array<[number, number]>>();
-  const refs: number[] = [];
-  for (const row of found) {
-    const column = row.column_name === null ? null : String(row.column_name);
-    let list = byColumn.get(column);
-    if (!list) {
-      list = [];
-      byColumn.set(column, list);
-    }
-    list.push([Number(row.seq), Number(row.server_key)]);
-    refs.push(Number(row.ref));
-  }
-  for (const [column, list] of byColumn) {
-    await tx.execute({
-      sql:
-        column === null
-          ? `UPDATE sync_outbox SET row_key = CAST(j.value ->> 1 AS TEXT) FROM json_each(?) AS j
-             WHERE sync_outbox.seq = j.value ->> 0`
-          : `UPDATE sync_outbox SET data = json_set(data, ?, j.value ->> 1) FROM json_each(?) AS j
-             WHERE sync_outbox.seq = j.value ->> 0`,
-      args: column === null ? [JSON.stringify(list)] : [`$."${column}"`, JSON.stringify(list)],
-    });
-  }
-  if (refs.length > 0) {
-    await tx.execute({
-      sql: "DELETE FROM sync_outbox_ref WHERE rowid IN (SELECT value FROM json_each(?))",
-      args: [JSON.stringify(refs)],
-    });
-  }
-}
 
 /**
  * Rewrites a table's temporary keys on the device: its rows, the foreign keys pointing at them,
@@ -118,13 +79,7 @@ export function applyAnswer(
               batch_id = NULL FROM json_each(?) AS j WHERE sync_outbox.seq = j.value ->> 0`,
         args: [rejected],
       });
-      const { rows } = await tx.execute({
-        sql: `SELECT r.rowid AS ref, r.seq, r.column_name, k.server_key FROM json_each(?) AS j
-              CROSS JOIN sync_outbox_ref r ON r.seq = j.value ->> 0
-              CROSS JOIN sync_mapped_key k ON k.table_name = r.ref_table AND k.client_key = r.ref_key`,
-        args: [rejected],
-      });
-      await rewriteEvents(tx, rows);
+      await rewriteWithKnownMappings(tx, JSON.stringify(answer.rejected.map(([seq]) => seq)));
     }
     if (piece.checkpointSeq !== null) {
       await tx.execute({

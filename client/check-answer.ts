@@ -84,5 +84,12 @@ export function checkAnswer(
     }
     list.push([clientKey, serverKey]);
   }
+  const mapped = new Set(answer.keyMappings.map((m) => `${m.table}\u0000${m.clientKey}`));
+  for (const key of insertedTempKeys) {
+    const [table = "", clientKey = ""] = key.split("\u0000");
+    if (model.byName.get(table)?.keyKind === "autonumber" && !mapped.has(key)) {
+      throw mismatch(`no mapping for the applied insert of ${table} ${clientKey}`);
+    }
+  }
   return { applied, rejected, mappings, mappingCount: answer.keyMappings.length };
 }

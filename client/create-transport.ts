@@ -92,11 +92,14 @@ export function isTooLarge(error: unknown): boolean {
 /** Builds the transport of a client. */
 export function createTransport(options: ResolvedOptions): Transport {
   let bytesSent = 0;
+  /** The signal of the send() whose request is in flight: requests go one at a time per client. */
+  let activeSignal: AbortSignal | undefined;
   const countingFetch: typeof fetch = (input, init = {}) => {
     if (typeof init.body === "string") bytesSent += Buffer.byteLength(init.body);
-    const timeout = AbortSignal.timeout(options.requestTimeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return options.fetch(input, { ...init, signal });
+    const signals = [AbortSignal.timeout(options.requestTimeoutMs)];
+    if (init.signal) signals.push(init.signal);
+    if (activeSignal) signals.push(activeSignal);
+    return options.fetch(input, { ...init, signal: AbortSignal.any(signals) });
   };
   const urql = new Client({
     url: options.endpoint,
@@ -122,21 +125,28 @@ export function createTransport(options: ResolvedOptions): Transport {
       return bytesSent;
     },
     send(clientId, piece, { signal, onRetry }) {
-      return pRetry(() => attempt(clientId, piece), {
-        retries: options.retry.retries,
-        minTimeout: options.retry.minDelayMs,
-        maxTimeout: options.retry.maxDelayMs,
-        factor: 2,
-        randomize: true,
-        ...(signal ? { signal } : {}),
-        shouldRetry: ({ error }) => error instanceof SyncClientError && retryable.has(error.code),
-        onFailedAttempt: ({ error, retriesLeft }) => {
-          if (error instanceof SyncClientError && retryable.has(error.code) && retriesLeft > 0)
-            onRetry?.();
+      return pRetry(
+        () => {
+          activeSignal = signal;
+          return attempt(clientId, piece);
         },
-      });
+        {
+          retries: options.retry.retries,
+          minTimeout: options.retry.minDelayMs,
+          maxTimeout: options.retry.maxDelayMs,
+          factor: 2,
+          randomize: true,
+          ...(signal ? { signal } : {}),
+          shouldRetry: ({ error }) => error instanceof SyncClientError && retryable.has(error.code),
+          onFailedAttempt: ({ error, retriesLeft }) => {
+            if (error instanceof SyncClientError && retryable.has(error.code) && retriesLeft > 0)
+              onRetry?.();
+          },
+        },
+      );
     },
     async maxOperations() {
+      activeSignal = undefined;
       const result = await urql.query(SyncLimitsQuery, {}).toPromise();
       if (result.error) throw classify(result.error);
       const limit = result.data?.syncLimits.maxOperationsPerRequest;

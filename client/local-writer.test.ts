@@ -106,3 +106,44 @@ describe("local writes", () => {
     expect(await device.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 0 }]);
   });
 });
+
+describe("local writes after a send", () => {
+  it("turns a mapped temporary key given as a foreign key into the server key", async () => {
+    const s = await startHttpServer();
+    const d = await openTestDevice(s.endpoint);
+    try {
+      await s.syncBatch("other", "x", [
+        { eventId: "1", table: "customer", kind: "INSERT", key: "-1", data: { name: "x" } },
+      ]);
+      const customerId = await d.client.insert(t.customer, { name: "Ada" });
+      await d.client.send();
+      await d.client.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 1 });
+      expect((await d.client.events())[0]?.data).toMatchObject({ customer_id: 2 });
+      expect((await d.client.send()).applied).toBe(1);
+    } finally {
+      await d.close();
+      await s.close();
+    }
+  });
+
+  it("rejects on the device an event larger than the server accepts, and sends the rest", async () => {
+    const s = await startHttpServer({ limits: { maxBodyBytes: 64 * 1024 } });
+    const d = await openTestDevice(s.endpoint);
+    try {
+      await d.client.insert(t.customer, { name: "Ada" });
+      await d.client.setSendCheckpoint();
+      await d.client.insert(t.note, { body: "x".repeat(100 * 1024) });
+      await d.client.setSendCheckpoint();
+      await d.client.insert(t.customer, { name: "Bob" });
+      const report = await d.client.send();
+      expect(report).toMatchObject({ applied: 2, rejected: 1 });
+      const [rejected] = await d.client.events({ status: "rejected" });
+      expect(rejected).toMatchObject({ table: "note", error: { code: "BODY_TOO_LARGE" } });
+      await d.client.removeEvent(rejected?.id ?? 0);
+      expect(await d.client.events()).toEqual([]);
+    } finally {
+      await d.close();
+      await s.close();
+    }
+  });
+});

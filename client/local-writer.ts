@@ -136,6 +136,13 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     return rows[0] ? Number(rows[0].server_key) : (key as number);
   };
 
+  /** A foreign key the app still gives as a mapped temporary key becomes the server key. */
+  const currentRef = async (column: ColumnInfo, value: Value): Promise<Value> => {
+    if (typeof value !== "number" || value >= 0 || column.references === undefined) return value;
+    const target = model.byName.get(column.references);
+    return target?.keyKind === "autonumber" ? currentKey(target, value) : value;
+  };
+
   const record = async (
     kind: string,
     info: TableInfo,
@@ -191,26 +198,37 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
       }
       const names: string[] = [];
       const args: InValue[] = [];
+      const data: Record<string, Value> = {};
+      let sqlDefaults = false;
       for (const column of info.columns) {
         let value = column.isKey ? key : given[column.property];
         if (value === undefined && column.drizzle.defaultFn) value = column.drizzle.defaultFn();
-        if (value === undefined) continue;
+        if (value === undefined) {
+          // Left to SQLite: NULL, or a default only the database knows (read back below).
+          sqlDefaults ||= column.hasDefault;
+          if (!column.isKey) data[column.name] = null;
+          continue;
+        }
+        const stored = column.isKey
+          ? (value as Value)
+          : await currentRef(column, toDriver(info, column, value));
         names.push(quoteIdentifier(column.name));
-        args.push(column.isKey ? (value as Value) : toDriver(info, column, value));
+        args.push(stored);
+        if (!column.isKey) data[column.name] = stored;
       }
+      const returning = sqlDefaults ? " RETURNING *" : "";
       const { rows } = await run(`insert into ${info.name}`, () =>
         tx.execute({
-          sql: `INSERT INTO ${quoteIdentifier(info.name)} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")}) RETURNING *`,
+          sql: `INSERT INTO ${quoteIdentifier(info.name)} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})${returning}`,
           args,
         }),
       );
-      const row: Record<string, unknown> = rows[0] ?? {};
-      const data = Object.fromEntries(
-        info.dataColumns.map((column) => [
-          column.name,
-          toValue(`${info.name}.${column.name}`, row[column.name]),
-        ]),
-      );
+      if (sqlDefaults) {
+        const row: Record<string, unknown> = rows[0] ?? {};
+        for (const column of info.dataColumns) {
+          data[column.name] = toValue(`${info.name}.${column.name}`, row[column.name]);
+        }
+      }
       await record("insert", info, key, data);
       return key as RowKey<typeof table>;
     },
@@ -229,7 +247,7 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
         const column = columnOf(info, property);
         if (column.isKey) throw invalid(`update of ${info.name}: the key cannot change`);
         if (value === undefined) continue;
-        const stored = toDriver(info, column, value);
+        const stored = await currentRef(column, toDriver(info, column, value));
         if (old[column.name] !== stored) changed[column.name] = stored;
       }
       const names = Object.keys(changed);

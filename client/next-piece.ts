@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Client, Transaction } from "@libsql/client";
 import type { Mutex } from "async-mutex";
 import type { SyncOperationInput } from "./generated/graphql.ts";
+import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 import { runWrite } from "./run-write.ts";
 
 /** A piece of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
@@ -11,6 +12,8 @@ export interface Piece {
   readonly operations: SyncOperationInput[];
   /** The checkpoint that closes the segment, consumed with the answer. */
   readonly checkpointSeq: number | null;
+  /** Formed by this call: no attempt of it was sent before (an open piece may have reached a server). */
+  readonly fresh: boolean;
 }
 
 /** Pending events not in a piece yet (checkpoints are pending too). */
@@ -42,6 +45,7 @@ async function openPiece(tx: Transaction, skip: string | undefined): Promise<Pie
         batchId,
         operations: JSON.parse(String(found[0]?.operations)) as SyncOperationInput[],
         checkpointSeq: piece.checkpoint_seq === null ? null : Number(piece.checkpoint_seq),
+        fresh: false,
       };
     }
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [batchId] });
@@ -115,18 +119,51 @@ export function nextPiece(
       sql: `UPDATE sync_outbox SET batch_id = ? WHERE ${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
       args: [batchId, first, last],
     });
-    return { batchId, operations, checkpointSeq };
+    return { batchId, operations, checkpointSeq, fresh: true };
   });
 }
 
-/** Drops an unanswered piece the server refused whole, so its events can be cut again. */
-export function dissolvePiece(client: Client, writes: Mutex, batchId: string): Promise<void> {
+/**
+ * Releases a piece the server refused whole (so nothing of it was applied): its events wait again,
+ * to be cut smaller, with the keys mapped while they were in flight written in.
+ */
+export function dissolvePiece(client: Client, writes: Mutex, piece: Piece): Promise<void> {
   return runWrite(client, writes, async (tx) => {
     await tx.execute({
       sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ?",
-      args: [batchId],
+      args: [piece.batchId],
     });
-    await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [batchId] });
+    await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
+    await rewriteWithKnownMappings(
+      tx,
+      JSON.stringify(piece.operations.map((op) => Number(op.eventId))),
+    );
+  });
+}
+
+/**
+ * Marks the one event of a piece rejected by the device itself, with the server's whole-request
+ * refusal (a single event larger than the server accepts), so it no longer blocks the outbox and
+ * the app can fix or remove it.
+ */
+export function rejectPiece(
+  client: Client,
+  writes: Mutex,
+  piece: Piece,
+  code: string,
+  message: string,
+): Promise<void> {
+  return runWrite(client, writes, async (tx) => {
+    await tx.execute({
+      sql: `UPDATE sync_outbox SET status = 'rejected', error_code = ?, error_message = ?, batch_id = NULL
+            WHERE batch_id = ?`,
+      args: [code, message, piece.batchId],
+    });
+    await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
+    await rewriteWithKnownMappings(
+      tx,
+      JSON.stringify(piece.operations.map((op) => Number(op.eventId))),
+    );
   });
 }
 

@@ -24,6 +24,8 @@ export const syncOutbox = sqliteTable(
   (table) => [
     index("sync_outbox_status_seq").on(table.status, table.seq),
     index("sync_outbox_batch").on(table.batchId),
+    // Finds the checkpoint that ends a segment without walking the events before it.
+    index("sync_outbox_checkpoint").on(table.seq).where(sql`kind = 'checkpoint'`),
   ],
 );
 

@@ -4,7 +4,7 @@ import type { SyncModel } from "../schema/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { checkAnswer } from "./check-answer.ts";
 import { isTooLarge, type SyncBatchAnswer, type Transport } from "./create-transport.ts";
-import { dissolvePiece, nextPiece, outboxTotals, type Piece } from "./next-piece.ts";
+import { dissolvePiece, nextPiece, outboxTotals, type Piece, rejectPiece } from "./next-piece.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** Progress after each piece: pieces and operations done, and the totals when the send began. */
@@ -74,35 +74,52 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   const totals = await outboxTotals(client, limitSeq, maxOperations);
   let operationsDone = 0;
 
+  // Aborted when the loop stops with an error, so a request posted ahead does not linger.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const retried = new Set<string>();
+  let answer: Promise<SyncBatchAnswer> | undefined;
   const post = (piece: Piece) => {
-    const answer = transport.send(clientId, piece, {
-      signal: options.signal,
+    const posted = transport.send(clientId, piece, {
+      signal,
       onRetry: () => {
         report.retries += 1;
+        retried.add(piece.batchId);
       },
     });
     // Awaited later; until then a failure must not count as unhandled.
-    answer.catch(() => undefined);
-    return answer;
+    posted.catch(() => undefined);
+    return posted;
   };
 
   try {
     let piece = await nextPiece(client, writes, limitSeq, maxOperations);
-    let answer = piece && post(piece);
+    answer = piece && post(piece);
     while (piece && answer) {
       let result: SyncBatchAnswer;
       try {
         result = await answer;
       } catch (error) {
-        if (!isTooLarge(error) || piece.operations.length === 1) throw error;
-        // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
-        const serverMax = await transport.maxOperations().catch(() => maxOperations);
-        maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.operations.length / 2)));
-        await dissolvePiece(client, writes, piece.batchId);
+        if (!isTooLarge(error)) throw error;
+        // BATCH_TOO_LARGE comes only for a batch id the server never applied. A bare HTTP 413 could
+        // follow an earlier attempt that another server accepted: then the piece must stay as it is.
+        const bodyRefused = (error as SyncClientError).serverCode === "BODY_TOO_LARGE";
+        if (bodyRefused && (!piece.fresh || retried.has(piece.batchId))) throw error;
+        if (piece.operations.length === 1) {
+          const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
+          await rejectPiece(client, writes, piece, serverCode, message);
+          report.rejected += 1;
+        } else {
+          // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
+          const serverMax = await transport.maxOperations().catch(() => maxOperations);
+          maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.operations.length / 2)));
+          await dissolvePiece(client, writes, piece);
+        }
         piece = await nextPiece(client, writes, limitSeq, maxOperations);
         answer = piece && post(piece);
         continue;
       }
+      answer = undefined;
       const checked = checkAnswer(model, piece, result);
       if (options.signal?.aborted) {
         await applyAnswer(client, writes, model, piece, checked);
@@ -113,7 +130,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       // The next piece goes out before this answer is applied here: the server already knows this
       // piece's mappings, and the two overlap. Requests stay one at a time and in order.
       const next = await nextPiece(client, writes, limitSeq, maxOperations, piece.batchId);
-      const nextAnswer = next && post(next);
+      answer = next && post(next);
       await applyAnswer(client, writes, model, piece, checked);
       report.pieces += 1;
       report.applied += checked.applied.length;
@@ -128,9 +145,12 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         operationsTotal: Math.max(totals.operations, operationsDone),
       });
       piece = next;
-      answer = nextAnswer;
     }
   } catch (error) {
+    // A piece posted ahead is cancelled and settled before send() returns; its batch id stays, so
+    // the next send() replays it if the server got it.
+    stop.abort(new SyncClientError("ABORTED", "send() stopped"));
+    await answer?.catch(() => undefined);
     report.bytesSent = transport.bytesSent - bytesAtStart;
     const failure =
       error instanceof SyncClientError

@@ -117,6 +117,12 @@ describe("bad input at the client", () => {
       /MAYBE/,
     ],
     [
+      "a missing mapping of an applied insert",
+      (r) => json({ ...goodAnswer(r), keyMappings: goodAnswer(r).keyMappings.slice(1) }),
+      "ANSWER_MISMATCH",
+      /no mapping for the applied insert of customer -1/,
+    ],
+    [
       "no data",
       () => ({ body: JSON.stringify({ data: null }) }),
       "ANSWER_MISMATCH",

@@ -128,16 +128,17 @@ export async function applyBatch({
   /** Builds the row of an INSERT, taking a server key for an autonumbered table. */
   const rowOf = async (item: PendingInsert["prepared"]): Promise<Row | Rejection> => {
     const row = [...item.operation.values];
-    const problem = resolveRefs(tempKeys, item.operation.refs, (ref, serverKey) => {
-      row[item.table.columns.findIndex((column) => column.name === ref.column)] = serverKey;
-    });
-    if (problem) return problem;
+    // The own key first, so that a row referring to itself (a tree table) resolves.
     if (typeof item.key === "number") {
       const serverKey = await tx.reserveKeys(item.table, 1);
       row[0] = serverKey;
       tempKeys.map(item.table.name, item.key, serverKey);
     }
-    return row;
+    const problem = resolveRefs(tempKeys, item.operation.refs, (ref, serverKey) => {
+      row[item.table.columns.findIndex((column) => column.name === ref.column)] = serverKey;
+    });
+    if (problem && typeof item.key === "number") tempKeys.unmap(item.table.name, item.key);
+    return problem ?? row;
   };
 
   const insertOneByOne = async (items: readonly PendingInsert[]): Promise<void> => {
@@ -215,6 +216,18 @@ export async function applyBatch({
   for (const [index, item] of prepared.entries()) {
     if (!item.ok) {
       await flush();
+      const mapped =
+        item.insertKey && tempKeys.mapped(item.insertKey.table, item.insertKey.tempKey);
+      if (item.insertKey && mapped !== undefined) {
+        // Applied before (the model changed since?): the mapping stands, whatever the data says now.
+        verdicts[index] = applied(eventIdOf(index));
+        mappings[index] = {
+          table: item.insertKey.table,
+          clientKey: String(item.insertKey.tempKey),
+          serverKey: String(mapped),
+        };
+        continue;
+      }
       verdicts[index] = rejected(eventIdOf(index), item.rejection);
       if (item.insertKey) tempKeys.reject(item.insertKey.table, item.insertKey.tempKey);
       continue;

@@ -57,12 +57,6 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
         const { clientId, batchId, operations } = input;
         checkId("clientId", clientId);
         checkId("batchId", batchId);
-        if (operations.length > limits.maxOperationsPerRequest) {
-          throw createGraphQLError(
-            `The request has ${operations.length} operations; the limit is ${limits.maxOperationsPerRequest}. Send it in smaller pieces.`,
-            { extensions: { code: "BATCH_TOO_LARGE", limit: limits.maxOperationsPerRequest } },
-          );
-        }
         const requestHash = hashOperations(operations);
         return store.writeTransaction(async (tx) => {
           const stored = await tx.findBatch(clientId, batchId);
@@ -75,6 +69,15 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
             }
             return { batchId, replayed: true, ...(JSON.parse(stored.answer) as BatchOutcome) };
           }
+          // Checked after the replay lookup: a batch applied under a larger limit (or by another
+          // server with one) must still get its stored answer, never be cut and applied again.
+          if (operations.length > limits.maxOperationsPerRequest) {
+            throw createGraphQLError(
+              `The request has ${operations.length} operations; the limit is ${limits.maxOperationsPerRequest}. Send it in smaller pieces.`,
+              { extensions: { code: "BATCH_TOO_LARGE", limit: limits.maxOperationsPerRequest } },
+            );
+          }
+
           const outcome = await applyBatch({ model, tx, clientId, operations });
           await tx.saveBatch(clientId, batchId, { requestHash, answer: JSON.stringify(outcome) });
           return { batchId, replayed: false, ...outcome };

@@ -1,0 +1,1 @@
+CREATE INDEX `sync_outbox_checkpoint` ON `sync_outbox` (`seq`) WHERE kind = 'checkpoint';
