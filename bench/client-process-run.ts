@@ -28,7 +28,7 @@ export async function clientProcessRun(
     const database = await copyTemplate(template, join(dir, `client-device-${tag}.db`));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "bench/memory-child.ts", database, server.endpoint],
+      ["--import", "tsx", "bench/client-child.ts", database, server.endpoint],
       { cwd: root, maxBuffer: 1 << 20 },
     );
     const result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {

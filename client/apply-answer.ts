@@ -1,10 +1,9 @@
 import type { Client, Transaction } from "@libsql/client";
 import type { Mutex } from "async-mutex";
-import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
+import { quoteIdentifier, runWrite, type SyncModel, type TableInfo } from "../schema/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
-import { runWrite } from "./run-write.ts";
 
 /** `[temporary key, server key]` pairs as JSON, read by `json_each` in SQL. */
 const pairsSql = "SELECT value ->> 0 AS client_key, value ->> 1 AS server_key FROM json_each(?)";

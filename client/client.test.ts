@@ -1,26 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
-import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
-import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+import { useServerAndDevice } from "../test-utils/server-and-device.ts";
 
-let server: HttpTestServer;
-let device: TestDevice;
-beforeEach(async () => {
-  server = await startHttpServer();
-  device = await openTestDevice(server.endpoint);
-});
-afterEach(async () => {
-  await device.close();
-  await server.close();
-});
+const fixture = useServerAndDevice();
 
 describe("the article's scenario", () => {
   it("syncs a customer, a checkpoint, then its invoices and lines: keys and references agree", async () => {
     // Rows of another device first, so server keys cannot equal the device's by chance.
-    await server.syncBatch("other", "b", [
+    await fixture.server.syncBatch("other", "b", [
       { eventId: "1", table: "customer", kind: "INSERT", key: "-1", data: { name: "x" } },
     ]);
-    const c = device.client;
+    const c = fixture.device.client;
     const customerId = await c.insert(t.customer, { name: "Ada", email: "ada@example.com" });
     await c.setSendCheckpoint();
     const invoice1 = await c.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 30 });
@@ -48,13 +38,13 @@ describe("the article's scenario", () => {
 
     const q =
       "SELECT c.id AS customer, i.id AS invoice, l.id AS line, l.product FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN customer c ON c.id = i.customer_id ORDER BY l.id";
-    const onDevice = await device.rows(q);
-    const onServer = await server.rows(q);
+    const onDevice = await fixture.device.rows(q);
+    const onServer = await fixture.server.rows(q);
     expect(onDevice).toEqual(onServer.map((row) => ({ ...row })));
     expect(onDevice).toHaveLength(2);
     expect(onDevice[0]).toMatchObject({ customer: 2 });
     for (const table of ["customer", "invoice", "invoice_line"]) {
-      expect(await device.rows(`SELECT count(*) AS n FROM ${table} WHERE id < 0`)).toEqual([
+      expect(await fixture.device.rows(`SELECT count(*) AS n FROM ${table} WHERE id < 0`)).toEqual([
         { n: 0 },
       ]);
     }

@@ -2,6 +2,7 @@ import { Mutex } from "async-mutex";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { ExampleTables, SyncModel } from "../schema/index.ts";
+import { runWrite } from "../schema/index.ts";
 import { createTransport } from "./create-transport.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
@@ -13,7 +14,6 @@ import {
   type SyncEvent,
 } from "./outbox-events.ts";
 import { resolveOptions, type SyncClientOptions } from "./resolve-options.ts";
-import { runWrite } from "./run-write.ts";
 import { type SendOptions, type SendReport, send } from "./send.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 

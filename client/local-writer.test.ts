@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
-import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
-import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+import { startHttpServer } from "../test-utils/http-server.ts";
+import { useServerAndDevice } from "../test-utils/server-and-device.ts";
+import { openTestDevice } from "../test-utils/test-device.ts";
 
-let server: HttpTestServer;
-let device: TestDevice;
-beforeEach(async () => {
-  server = await startHttpServer();
-  device = await openTestDevice(server.endpoint);
-});
-afterEach(async () => {
-  await device.close();
-  await server.close();
-});
+const fixture = useServerAndDevice();
 
 describe("local writes", () => {
   it("records each write in the outbox in its transaction, with SQL column names", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     const id = await c.insert(t.customer, { name: "Ada" });
     await c.update(t.customer, id, { name: "Ada", email: "ada@example.com" });
     await c.update(t.customer, id, { email: "ada@example.com" });
@@ -27,52 +19,52 @@ describe("local writes", () => {
     ]);
     await c.delete(t.customer, id);
     expect((await c.events()).at(-1)).toMatchObject({ kind: "delete", key: "-1", data: null });
-    expect(await device.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 0 }]);
+    expect(await fixture.device.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 0 }]);
   });
 
   it("never reuses a temporary key, not even after its row was deleted and mapped", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     const first = await c.insert(t.customer, { name: "A" });
     await c.delete(t.customer, first);
     const second = await c.insert(t.customer, { name: "B" });
     await c.send();
-    await device.closeClient();
-    const reopened = await device.reopen();
+    await fixture.device.closeClient();
+    const reopened = await fixture.device.reopen();
     const third = await reopened.insert(t.customer, { name: "C" });
     expect([first, second, third]).toEqual([-1, -2, -3]);
   });
 
   it("gives UUID tables a UUID and sends them unmapped", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     const customerId = await c.insert(t.customer, { name: "Ada" });
     const noteId = await c.insert(t.note, { customerId, body: "call back" });
     expect(noteId).toMatch(/^[0-9a-f-]{36}$/);
     const report = await c.send();
     expect(report.mappingsApplied).toBe(1);
-    const [note] = await device.rows("SELECT id, customer_id FROM note");
+    const [note] = await fixture.device.rows("SELECT id, customer_id FROM note");
     expect(note).toEqual({ id: noteId, customer_id: 1 });
-    expect(await server.rows("SELECT id, customer_id FROM note")).toEqual([
+    expect(await fixture.server.rows("SELECT id, customer_id FROM note")).toEqual([
       expect.objectContaining({ id: noteId, customer_id: 1 }),
     ]);
   });
 
   it("reaches a row by the temporary key the app still holds after it was mapped", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     const id = await c.insert(t.customer, { name: "Ada" });
-    await server.syncBatch("other", "x", [
+    await fixture.server.syncBatch("other", "x", [
       { eventId: "1", table: "customer", kind: "INSERT", key: "-1", data: { name: "x" } },
     ]);
     await c.send();
     await c.update(t.customer, id, { email: "late@example.com" });
     expect((await c.events())[0]).toMatchObject({ kind: "update", key: "2" });
     await c.send();
-    expect(await server.rows("SELECT email FROM customer WHERE id = 2")).toEqual([
+    expect(await fixture.server.rows("SELECT email FROM customer WHERE id = 2")).toEqual([
       expect.objectContaining({ email: "late@example.com" }),
     ]);
   });
 
   it("refuses bad writes clearly and records nothing", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     await expect(
       c.insert(t.invoice, { customerId: -42, issuedAt: "x", total: 1 }),
     ).rejects.toMatchObject({
@@ -95,7 +87,7 @@ describe("local writes", () => {
   });
 
   it("commits several writes and their events together, or none of them", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     await expect(
       c.transaction(async (w) => {
         await w.insert(t.customer, { name: "kept?" });
@@ -103,7 +95,7 @@ describe("local writes", () => {
       }),
     ).rejects.toMatchObject({ code: "INVALID_WRITE" });
     expect(await c.events()).toEqual([]);
-    expect(await device.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 0 }]);
+    expect(await fixture.device.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 0 }]);
   });
 });
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Client, Transaction } from "@libsql/client";
 import type { Mutex } from "async-mutex";
+import { runWrite } from "../schema/index.ts";
 import type { SyncOperationInput } from "./generated/graphql.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";
-import { runWrite } from "./run-write.ts";
 
 /** A piece of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
 export interface Piece {

@@ -1,25 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
-import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
-import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+import { useServerAndDevice } from "../test-utils/server-and-device.ts";
 
-let server: HttpTestServer;
-let device: TestDevice;
-beforeEach(async () => {
-  server = await startHttpServer();
-  device = await openTestDevice(server.endpoint);
-});
-afterEach(async () => {
-  await device.close();
-  await server.close();
-});
+const fixture = useServerAndDevice();
 
 describe("rejected events", () => {
   it("stay rejected with the server's code, dependents too; retryEvent after a fix sends them again", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     // A customer key that exists on the device but not (yet) on the server: the device got it
     // from a mapping of another session, say. Here it is planted to make the server refuse.
-    await device.rows("INSERT INTO customer (id, name) VALUES (500, 'local only')");
+    await fixture.device.rows("INSERT INTO customer (id, name) VALUES (500, 'local only')");
     const ok = await c.insert(t.customer, { name: "Ada" });
     const invoice = await c.insert(t.invoice, {
       customerId: 500,
@@ -40,32 +30,34 @@ describe("rejected events", () => {
     ]);
     expect(rejected[0]?.error?.message).toMatch(/FOREIGN KEY/);
     expect(await c.events({ status: "pending" })).toEqual([]);
-    expect(await server.rows("SELECT total FROM invoice")).toEqual([
+    expect(await fixture.server.rows("SELECT total FROM invoice")).toEqual([
       expect.objectContaining({ total: 3 }),
     ]);
 
     // The cause is fixed on the server; the app retries the invoice: its dependents come along.
-    await server.rows("INSERT INTO customer (id, name) VALUES (500, 'now on the server')");
+    await fixture.server.rows("INSERT INTO customer (id, name) VALUES (500, 'now on the server')");
     const retried = await c.retryEvent(rejected[0]?.id ?? 0);
     expect(retried).toEqual(rejected.map((e) => e.id));
     const again = await c.send();
     expect(again).toMatchObject({ applied: 3, rejected: 0, mappingsApplied: 2 });
     expect(await c.events()).toEqual([]);
-    expect(await server.rows("SELECT customer_id, total FROM invoice ORDER BY id")).toEqual([
-      expect.objectContaining({ total: 3 }),
-      expect.objectContaining({ customer_id: 500, total: 2 }),
-    ]);
+    expect(await fixture.server.rows("SELECT customer_id, total FROM invoice ORDER BY id")).toEqual(
+      [
+        expect.objectContaining({ total: 3 }),
+        expect.objectContaining({ customer_id: 500, total: 2 }),
+      ],
+    );
     expect(
-      await device.rows("SELECT count(*) AS n FROM invoice_line WHERE invoice_id > 0"),
+      await fixture.device.rows("SELECT count(*) AS n FROM invoice_line WHERE invoice_id > 0"),
     ).toEqual([{ n: 1 }]);
   });
 
   it("removeEvent drops a rejected event; unknown, pending-in-flight and non-rejected ids are refused clearly", async () => {
-    const c = device.client;
+    const c = fixture.device.client;
     await c
       .insert(t.invoice, { customerId: 999_999, issuedAt: "x", total: 1 })
       .catch(() => undefined);
-    await device.rows("INSERT INTO customer (id, name) VALUES (77, 'local only')");
+    await fixture.device.rows("INSERT INTO customer (id, name) VALUES (77, 'local only')");
     await c.insert(t.invoice, { customerId: 77, issuedAt: "x", total: 1 });
     await c.send();
     const [rejected] = await c.events({ status: "rejected" });

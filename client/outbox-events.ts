@@ -1,6 +1,6 @@
 import type { Client } from "@libsql/client";
 import type { Mutex } from "async-mutex";
-import { runWrite } from "./run-write.ts";
+import { runWrite } from "../schema/index.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** The state of an event in the outbox. */

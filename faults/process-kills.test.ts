@@ -1,27 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ServerProcess, startServerProcess } from "../bench/server-process.ts";
 import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
 import { expectAgreement, expectIntact } from "../test-utils/invariants.ts";
 import { seededRandom } from "../test-utils/seeded-random.ts";
+import { fileRows } from "../test-utils/server-and-device.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
 import { writeWorkload } from "../test-utils/workload.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const kills = 20;
-
-const rawRows = (url: string) => async (sql: string) => {
-  const client = createClient({ url });
-  try {
-    return (await client.execute(sql)).rows as unknown as Array<Record<string, unknown>>;
-  } finally {
-    client.close();
-  }
-};
 
 describe("processes killed", () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -53,7 +44,7 @@ describe("processes killed", () => {
       await new Promise((resolve) => setTimeout(resolve, 5 + random() * 60));
       await server.kill();
       killed += 1;
-      await expectIntact(rawRows(url), `server after kill ${killed}`);
+      await expectIntact(fileRows(url), `server after kill ${killed}`);
       server = await startServerProcess(url, { PORT: port });
       await sending;
       if ((await device.client.events({ status: "pending", limit: 1 })).length === 0) break;
@@ -66,7 +57,7 @@ describe("processes killed", () => {
       if (done && (await device.client.events({ status: "pending", limit: 1 })).length === 0) break;
     }
     await server.stop();
-    await expectAgreement(device.rows, rawRows(url), device.client.clientId);
+    await expectAgreement(device.rows, fileRows(url), device.client.clientId);
     console.info(`server kills: ${killed}, ${events} events`);
     expect(killed).toBe(kills);
   }, 240_000);

@@ -1,23 +1,14 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ServerProcess, startServerProcess } from "../bench/server-process.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
 import { expectIntact } from "../test-utils/invariants.ts";
+import { fileRows } from "../test-utils/server-and-device.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
 import { syncBatchDocument } from "../test-utils/test-server.ts";
 import { writeWorkload } from "../test-utils/workload.ts";
-
-const rowsOf = (url: string) => async (sql: string) => {
-  const client = createClient({ url });
-  try {
-    return (await client.execute(sql)).rows as unknown as Array<Record<string, unknown>>;
-  } finally {
-    client.close();
-  }
-};
 
 describe("server processes", () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -52,7 +43,7 @@ describe("server processes", () => {
       devices.map(() => [1000, 0, 0]),
     );
     for (const server of servers) await server.stop();
-    const server = rowsOf(url);
+    const server = fileRows(url);
     await expectIntact(server, "server");
     const total = await syncedRows(server);
     let deviceRows = 0;
@@ -114,8 +105,8 @@ describe("server processes", () => {
     expect(stdout).toMatch(/database closed/);
     // A clean close checkpoints the write-ahead log into the database file and removes it.
     expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).toBe(0);
-    await expectIntact(rowsOf(`file:${file}`), "server");
-    expect(await rowsOf(`file:${file}`)("SELECT count(*) AS n FROM location")).toEqual([
+    await expectIntact(fileRows(`file:${file}`), "server");
+    expect(await fileRows(`file:${file}`)("SELECT count(*) AS n FROM location")).toEqual([
       { n: 10_000 },
     ]);
   });

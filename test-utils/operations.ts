@@ -1,38 +1,27 @@
-import type { SyncOperation } from "../server/index.ts";
+import type { OperationKind, SyncOperation } from "../server/index.ts";
 
 let nextEventId = 1;
 
+const operation =
+  (kind: OperationKind) =>
+  (
+    table: string,
+    key: number | string,
+    data: Record<string, unknown> | null = null,
+  ): SyncOperation => ({
+    eventId: String(nextEventId++),
+    table,
+    kind,
+    key: String(key),
+    data,
+  });
+
 /** An INSERT operation with a fresh event id. */
-export const insert = (
-  table: string,
-  key: number | string,
-  data: Record<string, unknown>,
-): SyncOperation => ({
-  eventId: String(nextEventId++),
-  table,
-  kind: "INSERT",
-  key: String(key),
-  data,
-});
+export const insert = operation("INSERT");
 
 /** An UPDATE operation with a fresh event id. */
-export const update = (
-  table: string,
-  key: number | string,
-  data: Record<string, unknown>,
-): SyncOperation => ({
-  eventId: String(nextEventId++),
-  table,
-  kind: "UPDATE",
-  key: String(key),
-  data,
-});
+export const update = operation("UPDATE");
 
 /** A DELETE operation with a fresh event id. */
-export const remove = (table: string, key: number | string): SyncOperation => ({
-  eventId: String(nextEventId++),
-  table,
-  kind: "DELETE",
-  key: String(key),
-  data: null,
-});
+export const remove = (table: string, key: number | string): SyncOperation =>
+  operation("DELETE")(table, key);

@@ -4,7 +4,7 @@ import { Mutex } from "async-mutex";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import type { TableInfo } from "../../schema/index.ts";
-import { quoteIdentifier } from "../../schema/index.ts";
+import { quoteIdentifier, runWrite } from "../../schema/index.ts";
 import {
   ConstraintViolation,
   type Row,
@@ -213,20 +213,8 @@ export async function createLibsqlStore({
 
   return {
     writeTransaction(work) {
-      return writes.runExclusive(async () => {
-        if (closed) throw new Error("the store is closed");
-        const tx = await client.transaction("write");
-        try {
-          const result = await work(libsqlTransaction(tx));
-          await tx.commit();
-          return result;
-        } catch (error) {
-          if (!tx.closed) await tx.rollback().catch(() => undefined);
-          throw error;
-        } finally {
-          tx.close();
-        }
-      });
+      if (closed) return Promise.reject(new Error("the store is closed"));
+      return runWrite(client, writes, (tx) => work(libsqlTransaction(tx)));
     },
     async close() {
       await writes.runExclusive(async () => {

@@ -2,8 +2,9 @@ import type { Client, Transaction } from "@libsql/client";
 import type { Mutex } from "async-mutex";
 
 /**
- * Runs `work` in one local write transaction, queued behind every other write of this client:
- * libSQL's busy wait blocks the event loop, so two writers in one process must never race.
+ * Runs `work` in one write transaction of a libSQL database (server or device) and commits it, or
+ * rolls it back when `work` throws. Writes queue behind one mutex because libSQL's busy wait
+ * blocks the event loop: two writers in one process must never race.
  */
 export function runWrite<T>(
   client: Client,

@@ -1,4 +1,4 @@
-// Child process of the memory scenario: opens a device copy, sends it, prints its peak RSS as JSON.
+// Child process of the client figures: opens a device copy, sends it, prints send() time and peak RSS as JSON.
 import { readFileSync } from "node:fs";
 import { createSyncClient } from "../client/index.ts";
 
@@ -16,9 +16,11 @@ const [database, endpoint] = process.argv.slice(2);
 if (!database || !endpoint) throw new Error("usage: memory-child <database url> <endpoint>");
 const client = await createSyncClient({ database, endpoint, maxOperationsPerRequest: 1000 });
 const before = peakKb();
+const started = performance.now();
 const report = await client.send();
+const ms = performance.now() - started;
 const peak = peakKb();
 await client.close();
 process.stdout.write(
-  `${JSON.stringify({ beforeKb: before, peakKb: peak, applied: report.applied })}\n`,
+  `${JSON.stringify({ beforeKb: before, peakKb: peak, applied: report.applied, pieces: report.pieces, ms })}\n`,
 );
