@@ -1,6 +1,5 @@
-import type { Client, Transaction } from "@libsql/client";
-import type { Mutex } from "async-mutex";
-import { quoteIdentifier, runWrite, type SyncModel, type TableInfo } from "../schema/index.ts";
+import type { Writer, WriteTransaction } from "../schema/index.ts";
+import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
@@ -14,7 +13,7 @@ const pairsSql = "SELECT value ->> 0 AS client_key, value ->> 1 AS server_key FR
  * resend of the piece must be identical; they are rewritten if their piece comes back rejected.
  */
 async function applyMappings(
-  tx: Transaction,
+  tx: WriteTransaction,
   model: SyncModel,
   table: TableInfo,
   pairs: ReadonlyArray<readonly [number, number]>,
@@ -58,13 +57,12 @@ async function applyMappings(
  * applies the key mappings to rows, foreign keys and waiting events. Nothing changes if a step fails.
  */
 export function applyAnswer(
-  client: Client,
-  writes: Mutex,
+  writes: Writer,
   model: SyncModel,
   piece: Piece,
   answer: CheckedAnswer,
 ): Promise<void> {
-  return runWrite(client, writes, async (tx) => {
+  return writes.run(async (tx) => {
     // Parents and children get their new keys in separate statements; check references at commit.
     await tx.execute("PRAGMA defer_foreign_keys = ON");
     await tx.execute({

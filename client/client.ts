@@ -1,8 +1,7 @@
 import { Mutex } from "async-mutex";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { ExampleTables, SyncModel } from "../schema/index.ts";
-import { runWrite } from "../schema/index.ts";
+import { createWriter, type ExampleTables, type SyncModel } from "../schema/index.ts";
 import { createTransport } from "./create-transport.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
@@ -50,7 +49,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
 ): Promise<SyncClient<TTables>> {
   const resolved = resolveOptions(options);
   const { client, db, clientId } = await openDeviceDatabase(resolved);
-  const writes = new Mutex();
+  const writes = createWriter(client);
   const sends = new Mutex();
   const transport = createTransport(resolved);
   const model = resolved.model;
@@ -58,7 +57,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
 
   const write = <T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new SyncClientError("ABORTED", "the client is closed"));
-    return runWrite(client, writes, async (tx) => {
+    return writes.run(async (tx) => {
       const writer = createLocalWriter(model, tx);
       const result = await work(writer);
       await writer.flush();
@@ -90,13 +89,13 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
         );
       }),
     events: (query) => listEvents(client, query),
-    retryEvent: (id) => retryEvent(client, writes, id),
-    removeEvent: (id) => removeEvent(client, writes, id),
+    retryEvent: (id) => retryEvent(writes, id),
+    removeEvent: (id) => removeEvent(writes, id),
     async close() {
       if (closed) return;
       closed = true;
       await sends.waitForUnlock();
-      await writes.waitForUnlock();
+      await writes.drain();
       client.close();
     },
   };

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { InValue, Transaction } from "@libsql/client";
+import type { InValue } from "@libsql/client";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import {
   type ColumnInfo,
   quoteIdentifier,
   type SyncModel,
   type TableInfo,
+  type WriteTransaction,
 } from "../schema/index.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 import type { InsertValues, RowKey, UpdateValues } from "./typed-tables.ts";
@@ -75,7 +76,7 @@ const eventsPerStatement = 500;
  */
 export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
   model: SyncModel<TTables>,
-  tx: Transaction,
+  tx: WriteTransaction,
 ): TransactionWriter<TTables> {
   const infos = new Map<SQLiteTable, TableInfo>(model.ordered.map((info) => [info.drizzle, info]));
   const infoOf = (table: SQLiteTable): TableInfo => {

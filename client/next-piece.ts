@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Client, Transaction } from "@libsql/client";
-import type { Mutex } from "async-mutex";
-import { runWrite } from "../schema/index.ts";
+import type { Client } from "@libsql/client";
+import type { Writer, WriteTransaction } from "../schema/index.ts";
 import type { SyncOperationInput } from "./generated/graphql.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 
@@ -27,7 +26,10 @@ const operationsJson = (where: string) => `
          count(*) AS n, max(seq) AS last
   FROM (SELECT * FROM sync_outbox WHERE ${where} ORDER BY seq LIMIT ?)`;
 
-async function openPiece(tx: Transaction, skip: string | undefined): Promise<Piece | undefined> {
+async function openPiece(
+  tx: WriteTransaction,
+  skip: string | undefined,
+): Promise<Piece | undefined> {
   for (;;) {
     const { rows } = await tx.execute({
       sql: "SELECT batch_id, checkpoint_seq FROM sync_piece WHERE batch_id != ? ORDER BY first_seq LIMIT 1",
@@ -53,7 +55,7 @@ async function openPiece(tx: Transaction, skip: string | undefined): Promise<Pie
 }
 
 const one = async (
-  tx: Transaction,
+  tx: WriteTransaction,
   sql: string,
   args: Array<number | string>,
 ): Promise<number | null> => {
@@ -70,13 +72,12 @@ const one = async (
  * already answered whose answer is being applied.
  */
 export function nextPiece(
-  client: Client,
-  writes: Mutex,
+  writes: Writer,
   limitSeq: number,
   maxOperations: number,
   skip?: string,
 ): Promise<Piece | undefined> {
-  return runWrite(client, writes, async (tx) => {
+  return writes.run(async (tx) => {
     const open = await openPiece(tx, skip);
     if (open) return open;
     const first = await one(
@@ -127,8 +128,8 @@ export function nextPiece(
  * Releases a piece the server refused whole (so nothing of it was applied): its events wait again,
  * to be cut smaller, with the keys mapped while they were in flight written in.
  */
-export function dissolvePiece(client: Client, writes: Mutex, piece: Piece): Promise<void> {
-  return runWrite(client, writes, async (tx) => {
+export function dissolvePiece(writes: Writer, piece: Piece): Promise<void> {
+  return writes.run(async (tx) => {
     await tx.execute({
       sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ?",
       args: [piece.batchId],
@@ -147,13 +148,12 @@ export function dissolvePiece(client: Client, writes: Mutex, piece: Piece): Prom
  * the app can fix or remove it.
  */
 export function rejectPiece(
-  client: Client,
-  writes: Mutex,
+  writes: Writer,
   piece: Piece,
   code: string,
   message: string,
 ): Promise<void> {
-  return runWrite(client, writes, async (tx) => {
+  return writes.run(async (tx) => {
     await tx.execute({
       sql: `UPDATE sync_outbox SET status = 'rejected', error_code = ?, error_message = ?, batch_id = NULL
             WHERE batch_id = ?`,

@@ -1,6 +1,5 @@
 import type { Client } from "@libsql/client";
-import type { Mutex } from "async-mutex";
-import { runWrite } from "../schema/index.ts";
+import type { Writer } from "../schema/index.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** The state of an event in the outbox. */
@@ -60,8 +59,8 @@ export async function listEvents(client: Client, query: EventQuery = {}): Promis
  * Puts a rejected event back to pending, with the rejected events that depend on it (those that
  * reference the row it inserts, and theirs in turn). Returns the ids put back.
  */
-export function retryEvent(client: Client, writes: Mutex, id: number): Promise<number[]> {
-  return runWrite(client, writes, async (tx) => {
+export function retryEvent(writes: Writer, id: number): Promise<number[]> {
+  return writes.run(async (tx) => {
     const { rows } = await tx.execute({
       sql: "SELECT status FROM sync_outbox WHERE seq = ?",
       args: [id],
@@ -90,8 +89,8 @@ export function retryEvent(client: Client, writes: Mutex, id: number): Promise<n
 }
 
 /** Drops one event from the outbox; an event in a piece being sent cannot be removed. */
-export function removeEvent(client: Client, writes: Mutex, id: number): Promise<void> {
-  return runWrite(client, writes, async (tx) => {
+export function removeEvent(writes: Writer, id: number): Promise<void> {
+  return writes.run(async (tx) => {
     const { rows } = await tx.execute({
       sql: "SELECT batch_id FROM sync_outbox WHERE seq = ?",
       args: [id],

@@ -1,4 +1,4 @@
-import type { Transaction } from "@libsql/client";
+import type { WriteTransaction } from "../schema/index.ts";
 
 /** A JSON path to a column of an event's data, quoted for any column name. */
 const pathOf = (column: string): string =>
@@ -10,7 +10,7 @@ const pathOf = (column: string): string =>
  * references. One statement per column: an UPDATE … FROM changes each row at most once.
  */
 export async function rewriteEvents(
-  tx: Transaction,
+  tx: WriteTransaction,
   found: ReadonlyArray<Record<string, unknown>>,
 ): Promise<void> {
   const byColumn = new Map<string | null, Array<[number, number]>>();
@@ -49,7 +49,7 @@ export async function rewriteEvents(
  * for events that were in flight when their keys were mapped and are waiting again (rejected, or
  * released from a piece the server refused whole).
  */
-export async function rewriteWithKnownMappings(tx: Transaction, seqs: string): Promise<void> {
+export async function rewriteWithKnownMappings(tx: WriteTransaction, seqs: string): Promise<void> {
   const { rows } = await tx.execute({
     sql: `SELECT r.rowid AS ref, r.seq, r.column_name, k.server_key FROM json_each(?) AS j
           CROSS JOIN sync_outbox_ref r ON r.seq = j.value

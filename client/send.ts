@@ -1,6 +1,5 @@
 import type { Client } from "@libsql/client";
-import type { Mutex } from "async-mutex";
-import type { SyncModel } from "../schema/index.ts";
+import type { SyncModel, Writer } from "../schema/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { checkAnswer } from "./check-answer.ts";
 import { isTooLarge, type SyncBatchAnswer, type Transport } from "./create-transport.ts";
@@ -40,7 +39,7 @@ export interface SendReport {
 /** What the send loop works with. */
 export interface SendContext {
   readonly client: Client;
-  readonly writes: Mutex;
+  readonly writes: Writer;
   readonly model: SyncModel;
   readonly clientId: string;
   readonly transport: Transport;
@@ -93,7 +92,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   };
 
   try {
-    let piece = await nextPiece(client, writes, limitSeq, maxOperations);
+    let piece = await nextPiece(writes, limitSeq, maxOperations);
     answer = piece && post(piece);
     while (piece && answer) {
       let result: SyncBatchAnswer;
@@ -107,31 +106,31 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         if (bodyRefused && (!piece.fresh || retried.has(piece.batchId))) throw error;
         if (piece.operations.length === 1) {
           const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
-          await rejectPiece(client, writes, piece, serverCode, message);
+          await rejectPiece(writes, piece, serverCode, message);
           report.rejected += 1;
         } else {
           // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
           const serverMax = await transport.maxOperations().catch(() => maxOperations);
           maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.operations.length / 2)));
-          await dissolvePiece(client, writes, piece);
+          await dissolvePiece(writes, piece);
         }
-        piece = await nextPiece(client, writes, limitSeq, maxOperations);
+        piece = await nextPiece(writes, limitSeq, maxOperations);
         answer = piece && post(piece);
         continue;
       }
       answer = undefined;
       const checked = checkAnswer(model, piece, result);
       if (options.signal?.aborted) {
-        await applyAnswer(client, writes, model, piece, checked);
+        await applyAnswer(writes, model, piece, checked);
         throw new SyncClientError("ABORTED", "send() was aborted", {
           cause: options.signal.reason,
         });
       }
       // The next piece goes out before this answer is applied here: the server already knows this
       // piece's mappings, and the two overlap. Requests stay one at a time and in order.
-      const next = await nextPiece(client, writes, limitSeq, maxOperations, piece.batchId);
+      const next = await nextPiece(writes, limitSeq, maxOperations, piece.batchId);
       answer = next && post(next);
-      await applyAnswer(client, writes, model, piece, checked);
+      await applyAnswer(writes, model, piece, checked);
       report.pieces += 1;
       report.applied += checked.applied.length;
       report.rejected += checked.rejected.length;

@@ -11,5 +11,5 @@ export { type ExampleTables, exampleModel } from "./example-model.ts";
 export { modelMigrationsFolder } from "./migrations-folder.ts";
 export * as exampleTables from "./model.ts";
 export { quoteIdentifier } from "./quote-identifier.ts";
-export { runWrite } from "./run-write.ts";
+export { createWriter, type Writer, type WriteTransaction } from "./run-write.ts";
 export { typeDefs } from "./type-defs.ts";

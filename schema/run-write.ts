@@ -1,27 +1,39 @@
 import type { Client, Transaction } from "@libsql/client";
-import type { Mutex } from "async-mutex";
+import { Mutex } from "async-mutex";
 
-/**
- * Runs `work` in one write transaction of a libSQL database (server or device) and commits it, or
- * rolls it back when `work` throws. Writes queue behind one mutex because libSQL's busy wait
- * blocks the event loop: two writers in one process must never race.
- */
-export function runWrite<T>(
-  client: Client,
-  writes: Mutex,
-  work: (tx: Transaction) => Promise<T>,
-): Promise<T> {
-  return writes.runExclusive(async () => {
-    const tx = await client.transaction("write");
-    try {
-      const result = await work(tx);
-      await tx.commit();
-      return result;
-    } catch (error) {
-      if (!tx.closed) await tx.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      tx.close();
-    }
-  });
+/** What work inside a write transaction may do: run statements. */
+export type WriteTransaction = Pick<Transaction, "execute">;
+
+/** Runs write transactions on one libSQL database, one at a time. */
+export interface Writer {
+  /**
+   * Runs `work` in one write transaction (BEGIN IMMEDIATE) and commits it, or rolls it back when
+   * `work` throws. Writes queue behind one mutex because libSQL's busy wait blocks the event
+   * loop: two writers in one process must never race.
+   */
+  run<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
+  /** Resolves once every transaction queued before this call has finished. */
+  drain(): Promise<void>;
+}
+
+/** The writer of a database opened with @libsql/client (its transactions borrow a pooled connection). */
+export function createWriter(client: Client): Writer {
+  const mutex = new Mutex();
+  return {
+    run: (work) =>
+      mutex.runExclusive(async () => {
+        const tx = await client.transaction("write");
+        try {
+          const result = await work(tx);
+          await tx.commit();
+          return result;
+        } catch (error) {
+          if (!tx.closed) await tx.rollback().catch(() => undefined);
+          throw error;
+        } finally {
+          tx.close();
+        }
+      }),
+    drain: () => mutex.runExclusive(() => undefined),
+  };
 }

@@ -1,10 +1,9 @@
 import { fileURLToPath } from "node:url";
-import { type Client, createClient, type InValue, type Transaction } from "@libsql/client";
-import { Mutex } from "async-mutex";
+import { type Client, createClient, type InValue } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import type { TableInfo } from "../../schema/index.ts";
-import { quoteIdentifier, runWrite } from "../../schema/index.ts";
+import { createWriter, quoteIdentifier, type WriteTransaction } from "../../schema/index.ts";
 import {
   ConstraintViolation,
   type Row,
@@ -42,7 +41,7 @@ function constraintMessage(error: Error): string {
   return error.message.replace(/^SQLITE_CONSTRAINT[A-Z_]*:\s*/, "");
 }
 
-function libsqlTransaction(tx: Transaction): SyncStoreTransaction {
+function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
   const nextKeys = new Map<string, number>();
   let savepoints = 0;
 
@@ -202,29 +201,29 @@ export async function createLibsqlStore({
     ...(authToken === undefined ? {} : { authToken }),
     timeout: busyTimeoutMs,
   });
-  const writes = new Mutex();
   try {
-    await writes.runExclusive(() => prepare(client, modelMigrationsFolder));
+    await prepare(client, modelMigrationsFolder);
   } catch (error) {
     client.close();
     throw error;
   }
+  const writer = createWriter(client);
   let closed = false;
 
   return {
     writeTransaction(work) {
       if (closed) return Promise.reject(new Error("the store is closed"));
-      return runWrite(client, writes, (tx) => work(libsqlTransaction(tx)));
+      return writer.run((tx) => work(libsqlTransaction(tx)));
     },
     async close() {
-      await writes.runExclusive(async () => {
-        if (closed) return;
-        closed = true;
-        // Fold the write-ahead log into the database file, so a stopped server leaves one file.
-        if (client.protocol === "file")
-          await client.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);
-        client.close();
-      });
+      if (closed) return;
+      closed = true;
+      await writer.drain();
+      // Fold the write-ahead log into the database file, so a stopped server leaves one file.
+      if (client.protocol === "file") {
+        await client.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);
+      }
+      client.close();
     },
   };
 }
