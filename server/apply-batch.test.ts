@@ -71,3 +71,35 @@ describe("edge cases of applying a batch", () => {
     ]);
   });
 });
+
+describe("rows with device-made keys", () => {
+  it("answers DEPENDENCY_REJECTED for an UPDATE or DELETE of a note whose INSERT was rejected, until it is inserted", async () => {
+    server = await startTestServer();
+    const noteId = "6b1c5a52-2f7e-4c55-9d38-0f7b2a2d7e99";
+    const first = await server.syncBatch("dev", "1", [insert("note", noteId, { body: null })]);
+    expect(first.answer.results[0]?.error?.code).toBe("CONSTRAINT_VIOLATION");
+    const later = await server.syncBatch("dev", "2", [
+      { eventId: "u", table: "note", kind: "UPDATE", key: noteId, data: { body: "b" } },
+      { eventId: "d", table: "note", kind: "DELETE", key: noteId, data: null },
+      { eventId: "o", table: "note", kind: "UPDATE", key: "never-sent", data: { body: "b" } },
+    ]);
+    expect(later.answer.results.map((r) => r.error?.code)).toEqual([
+      "DEPENDENCY_REJECTED",
+      "DEPENDENCY_REJECTED",
+      "NOT_FOUND",
+    ]);
+    // Another client never tried that row: a plain NOT_FOUND.
+    const other = await server.syncBatch("other", "1", [
+      { eventId: "u", table: "note", kind: "UPDATE", key: noteId, data: { body: "b" } },
+    ]);
+    expect(other.answer.results[0]?.error?.code).toBe("NOT_FOUND");
+    const fixed = await server.syncBatch("dev", "3", [
+      insert("note", noteId, { body: "fixed" }),
+      { eventId: "u2", table: "note", kind: "UPDATE", key: noteId, data: { body: "updated" } },
+    ]);
+    expect(fixed.answer.results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED"]);
+    expect(await server.rows("SELECT count(*) AS n FROM sync_rejected_row")).toEqual([
+      expect.objectContaining({ n: 0 }),
+    ]);
+  });
+});

@@ -11,6 +11,7 @@ import { type Prepared, prepareOperation, type Refused } from "./prepare-operati
 import {
   ConstraintViolation,
   type Row,
+  type RowRef,
   type SqlValue,
   type SyncStoreTransaction,
 } from "./store/sync-store.ts";
@@ -65,6 +66,27 @@ function mentionedTempKeys(prepared: ReadonlyArray<Prepared | Refused>): Map<str
   return keys;
 }
 
+/** The rows of tables with device-made keys an operation needs: its own (UPDATE, DELETE) and referenced ones. */
+function deviceKeyedRows(model: SyncModel, item: Prepared): RowRef[] {
+  const rows: RowRef[] = [];
+  const { table, operation } = item;
+  if (operation.kind !== "INSERT" && table.keyKind === "client")
+    rows.push({ table: table.name, key: String(item.key) });
+  const valueIn = (column: string): SqlValue | undefined =>
+    operation.kind === "INSERT"
+      ? operation.values[table.columns.findIndex((c) => c.name === column)]
+      : operation.kind === "UPDATE"
+        ? operation.changes.find(([name]) => name === column)?.[1]
+        : undefined;
+  for (const column of table.references) {
+    const target = model.byName.get(column.references ?? "");
+    const value = valueIn(column.name);
+    if (target?.keyKind === "client" && typeof value === "string")
+      rows.push({ table: target.name, key: value });
+  }
+  return rows;
+}
+
 /** Replaces temporary keys with server keys; the first reference that cannot resolve rejects. */
 function resolveRefs(
   tempKeys: TempKeys,
@@ -106,9 +128,35 @@ export async function applyBatch({
 
   const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
 
+  // Rows of device-keyed tables this request inserted, or failed to insert.
+  const insertedRows = new Map<string, RowRef>();
+  const rejectedRows = new Map<string, RowRef>();
+  const rowId = (row: RowRef): string => `${row.table}\u0000${row.key}`;
+  const markRow = (row: RowRef, inserted: boolean): void => {
+    (inserted ? insertedRows : rejectedRows).set(rowId(row), row);
+    (inserted ? rejectedRows : insertedRows).delete(rowId(row));
+  };
+
+  /** A failure on a device-keyed row this client failed to insert becomes DEPENDENCY_REJECTED. */
+  const explain = async (item: Prepared, error: Rejection): Promise<Rejection> => {
+    const rows = deviceKeyedRows(model, item).filter((row) => !insertedRows.has(rowId(row)));
+    if (rows.length === 0) return error;
+    let culprit = rows.find((row) => rejectedRows.has(rowId(row)));
+    if (!culprit) {
+      const found = await tx.findRejectedRows(clientId, rows);
+      culprit = rows.find((row) => found.has(rowId(row)));
+    }
+    if (!culprit) return error;
+    return {
+      code: "DEPENDENCY_REJECTED",
+      message: `${culprit.table} ${culprit.key} was not created because its INSERT was rejected`,
+    };
+  };
+
   const succeed = (item: PendingInsert): void => {
     verdicts[item.index] = applied(eventIdOf(item.index));
     const { table, key } = item.prepared;
+    if (typeof key === "string") markRow({ table: table.name, key }, true);
     if (typeof key === "number") {
       mappings[item.index] = {
         table: table.name,
@@ -122,6 +170,9 @@ export async function applyBatch({
     verdicts[index] = rejected(eventIdOf(index), error);
     if (item.operation.kind === "INSERT" && typeof item.key === "number") {
       tempKeys.reject(item.table.name, item.key);
+    }
+    if (item.operation.kind === "INSERT" && typeof item.key === "string") {
+      markRow({ table: item.table.name, key: item.key }, false);
     }
   };
 
@@ -159,7 +210,8 @@ export async function applyBatch({
         if (!(error instanceof ConstraintViolation)) throw error;
         if (typeof item.prepared.key === "number")
           tempKeys.unmap(item.prepared.table.name, item.prepared.key);
-        fail(item.index, item.prepared, { code: "CONSTRAINT_VIOLATION", message: error.message });
+        const problem = { code: "CONSTRAINT_VIOLATION", message: error.message } as const;
+        fail(item.index, item.prepared, await explain(item.prepared, problem));
       }
     }
   };
@@ -201,15 +253,18 @@ export async function applyBatch({
         operation.kind === "UPDATE"
           ? await tx.updateRow(table, key, changes)
           : await tx.deleteRow(table, key);
-      verdicts[index] = found
-        ? applied(eventIdOf(index))
-        : rejected(eventIdOf(index), {
-            code: "NOT_FOUND",
-            message: `${table.name} has no row with key ${String(key)}`,
-          });
+      if (found) verdicts[index] = applied(eventIdOf(index));
+      else {
+        const problem = {
+          code: "NOT_FOUND",
+          message: `${table.name} has no row with key ${String(key)}`,
+        } as const;
+        fail(index, item, await explain(item, problem));
+      }
     } catch (error) {
       if (!(error instanceof ConstraintViolation)) throw error;
-      fail(index, item, { code: "CONSTRAINT_VIOLATION", message: error.message });
+      const problem = { code: "CONSTRAINT_VIOLATION", message: error.message } as const;
+      fail(index, item, await explain(item, problem));
     }
   };
 
@@ -230,6 +285,7 @@ export async function applyBatch({
       }
       verdicts[index] = rejected(eventIdOf(index), item.rejection);
       if (item.insertKey) tempKeys.reject(item.insertKey.table, item.insertKey.tempKey);
+      if (item.insertRow) markRow(item.insertRow, false);
       continue;
     }
     if (item.operation.kind !== "INSERT") {
@@ -264,6 +320,7 @@ export async function applyBatch({
   }
   await flush();
   await tempKeys.save();
+  await tx.saveRejectedRows(clientId, [...rejectedRows.values()], [...insertedRows.values()]);
   return {
     results: verdicts,
     keyMappings: mappings.filter((mapping): mapping is KeyMapping => mapping !== undefined),

@@ -11,11 +11,14 @@ export interface Prepared {
   readonly operation: PreparedOperation;
 }
 
-/** An operation that failed them, with the temporary key of its INSERT when it has one. */
+/** An operation that failed them, with the key of its INSERT when it has one. */
 export interface Refused {
   readonly ok: false;
   readonly rejection: Rejection;
+  /** The temporary key of an INSERT into an autonumbered table. */
   readonly insertKey: { readonly table: string; readonly tempKey: number } | undefined;
+  /** The key of an INSERT into a table whose keys the device makes. */
+  readonly insertRow?: { readonly table: string; readonly key: string };
 }
 
 const maxClientKeyLength = 200;
@@ -92,6 +95,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * value types and not-null. Collects the temporary keys it refers to, which the caller resolves.
  */
 export function prepareOperation(model: SyncModel, operation: SyncOperation): Prepared | Refused {
+  const result = checkOperation(model, operation);
+  if (result.ok || operation.kind !== "INSERT") return result;
+  const table = model.byName.get(operation.table);
+  const key = operation.key;
+  if (table?.keyKind !== "client" || key.length === 0 || key.length > maxClientKeyLength)
+    return result;
+  return { ...result, insertRow: { table: table.name, key } };
+}
+
+function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | Refused {
   const table = model.byName.get(operation.table);
   if (!table) {
     const known = [...model.byName.keys()].join(", ");

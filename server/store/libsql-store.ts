@@ -98,6 +98,33 @@ function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
       });
     },
 
+    async findRejectedRows(clientId, rows) {
+      if (rows.length === 0) return new Set<string>();
+      const { rows: found } = await tx.execute({
+        sql: `SELECT r.table_name, r.row_key FROM json_each(?) AS j CROSS JOIN sync_rejected_row r
+              ON r.client_id = ? AND r.table_name = j.value ->> 0 AND r.row_key = j.value ->> 1`,
+        args: [JSON.stringify(rows.map((row) => [row.table, row.key])), clientId],
+      });
+      return new Set(found.map((row) => `${String(row.table_name)}\u0000${String(row.row_key)}`));
+    },
+
+    async saveRejectedRows(clientId, rejected, inserted) {
+      if (inserted.length > 0) {
+        await tx.execute({
+          sql: `DELETE FROM sync_rejected_row WHERE client_id = ? AND (table_name, row_key) IN
+                (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
+          args: [clientId, JSON.stringify(inserted.map((row) => [row.table, row.key]))],
+        });
+      }
+      if (rejected.length > 0) {
+        await tx.execute({
+          sql: `INSERT OR IGNORE INTO sync_rejected_row (client_id, table_name, row_key)
+                SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)`,
+          args: [clientId, JSON.stringify(rejected.map((row) => [row.table, row.key]))],
+        });
+      }
+    },
+
     async reserveKeys(table, count) {
       let next = nextKeys.get(table.name);
       if (next === undefined) {

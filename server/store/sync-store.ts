@@ -21,6 +21,12 @@ export interface TempKeyEntry {
   readonly serverKey: number | null;
 }
 
+/** A row of a table whose keys the device makes. */
+export interface RowRef {
+  readonly table: string;
+  readonly key: string;
+}
+
 /** Thrown by a store when a write breaks a constraint (not null, unique, foreign key). */
 export class ConstraintViolation extends Error {
   override readonly name = "ConstraintViolation";
@@ -45,6 +51,17 @@ export interface SyncStoreTransaction {
   ): Promise<ReadonlyMap<number, number | null>>;
   /** Records temporary keys (insert or replace). */
   saveTempKeys(clientId: string, entries: readonly TempKeyEntry[]): Promise<void>;
+  /**
+   * Which of these rows (of tables with device-made keys) this client failed to insert and has not
+   * inserted since, as `table\u0000key` strings.
+   */
+  findRejectedRows(clientId: string, rows: readonly RowRef[]): Promise<ReadonlySet<string>>;
+  /** Marks rows whose INSERT was rejected, and clears the marks of rows inserted after all. */
+  saveRejectedRows(
+    clientId: string,
+    rejected: readonly RowRef[],
+    inserted: readonly RowRef[],
+  ): Promise<void>;
   /**
    * Reserves `count` consecutive server keys of an autonumbered table and returns the first.
    * A reserved key is larger than every key the table ever committed, so keys are never reused.

@@ -29,3 +29,18 @@ export const syncKey = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.clientId, table.tableName, table.clientKey] })],
 );
+
+/**
+ * Rows of tables whose keys the device makes (UUIDs) that a client's INSERT failed to create:
+ * a later UPDATE, DELETE or reference that fails on them is DEPENDENCY_REJECTED, not NOT_FOUND.
+ * A later INSERT of the row that succeeds removes the mark.
+ */
+export const syncRejectedRow = sqliteTable(
+  "sync_rejected_row",
+  {
+    clientId: text("client_id").notNull(),
+    tableName: text("table_name").notNull(),
+    rowKey: text("row_key").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.clientId, table.tableName, table.rowKey] })],
+);
