@@ -10,6 +10,7 @@ import { createSyncClient } from "../client/index.ts";
 import { createSyncServer } from "../server/index.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { copyTemplate, locationTemplate, relatedTemplate } from "./fixtures.ts";
+import { startServerProcess } from "./server-process.ts";
 import { resetSqlTrace } from "./trace-sql.ts";
 
 const [kind = "locations", n = "10000", every = "1000"] = process.argv.slice(2);
@@ -18,13 +19,14 @@ const template =
   kind === "related"
     ? await relatedTemplate(dir.path, Number(n), Number(every))
     : await locationTemplate(dir.path, Number(n), Number(every));
-const sync = await createSyncServer({
-  database: `file:${join(dir.path, "server.db")}`,
-  logging: false,
-});
-const http = createServer(sync.yoga);
-await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+// SERVER_PROCESS=1 puts the server in its own process, so the profile shows the client alone.
+const serverUrl = `file:${join(dir.path, "server.db")}`;
+const external = process.env.SERVER_PROCESS ? await startServerProcess(serverUrl) : undefined;
+const sync = external ? undefined : await createSyncServer({ database: serverUrl, logging: false });
+const http = sync && createServer(sync.yoga);
+if (http) await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+const address = http?.address() as AddressInfo | undefined;
+const endpoint = external?.endpoint ?? `http://127.0.0.1:${address?.port}/graphql`;
 const client = await createSyncClient({
   database: await copyTemplate(template, join(dir.path, "device.db")),
   endpoint,
@@ -54,7 +56,8 @@ console.error(
   report,
 );
 await client.close();
-http.closeAllConnections();
-http.close();
-await sync.close();
+http?.closeAllConnections();
+http?.close();
+await sync?.close();
+await external?.stop();
 dir.remove();

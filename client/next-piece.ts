@@ -85,8 +85,11 @@ export function nextPiece(
       `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq <= ?`,
       [limitSeq],
     );
+    // Checkpoints with nothing left before them go, except one closing a piece still in flight:
+    // until its answer arrives the outbox stays as it was.
     await tx.execute({
-      sql: `DELETE FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq < ?`,
+      sql: `DELETE FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq < ?
+            AND seq NOT IN (SELECT checkpoint_seq FROM sync_piece WHERE checkpoint_seq IS NOT NULL)`,
       args: [first ?? limitSeq + 1],
     });
     if (first === null) return undefined;

@@ -92,8 +92,14 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   };
 
   try {
+    // Two pieces at most are open: the one in flight and the next, formed while the server works.
+    const formAfter = (current: Piece | undefined) =>
+      current
+        ? nextPiece(writes, limitSeq, maxOperations, current.batchId)
+        : Promise.resolve(undefined);
     let piece = await nextPiece(writes, limitSeq, maxOperations);
     answer = piece && post(piece);
+    let next = await formAfter(piece);
     while (piece && answer) {
       let result: SyncBatchAnswer;
       try {
@@ -104,6 +110,8 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         // follow an earlier attempt that another server accepted: then the piece must stay as it is.
         const bodyRefused = (error as SyncClientError).serverCode === "BODY_TOO_LARGE";
         if (bodyRefused && (!piece.fresh || retried.has(piece.batchId))) throw error;
+        // The next piece was never sent; it is formed again after the cut, to keep outbox order.
+        if (next) await dissolvePiece(writes, next);
         if (piece.operations.length === 1) {
           const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
           await rejectPiece(writes, piece, serverCode, message);
@@ -116,6 +124,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         }
         piece = await nextPiece(writes, limitSeq, maxOperations);
         answer = piece && post(piece);
+        next = await formAfter(piece);
         continue;
       }
       answer = undefined;
@@ -128,7 +137,6 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       }
       // The next piece goes out before this answer is applied here: the server already knows this
       // piece's mappings, and the two overlap. Requests stay one at a time and in order.
-      const next = await nextPiece(writes, limitSeq, maxOperations, piece.batchId);
       answer = next && post(next);
       await applyAnswer(writes, model, piece, checked);
       report.pieces += 1;
@@ -144,6 +152,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         operationsTotal: Math.max(totals.operations, operationsDone),
       });
       piece = next;
+      next = await formAfter(piece);
     }
   } catch (error) {
     // A piece posted ahead is cancelled and settled before send() returns; its batch id stays, so
