@@ -50,10 +50,12 @@ export interface SendContext {
 export type SendError = SyncClientError & { readonly report: SendReport };
 
 /**
- * The send loop of the spec: one piece at a time, in outbox order, each posted as one `syncBatch`
- * and its answer applied locally in one transaction; the next piece is posted as soon as an answer
- * arrives, while that answer is applied. Events recorded after the send began wait for the next call. On a failure that retries cannot fix it stops and throws; everything unsent
- * stays pending and the unanswered piece keeps its batch id, so the next call replays it.
+ * The send loop of the spec: pieces in outbox order, each posted as one `syncBatch` and its answer
+ * applied locally in one transaction. Requests go one at a time, but the next piece is formed while
+ * the server works on the current one and posted as soon as its answer arrives, while that answer
+ * is applied. Events recorded after the send began wait for the next call. On a failure that
+ * retries cannot fix it stops and throws; everything unsent stays pending and an unanswered piece
+ * keeps its batch id, so the next call replays it.
  */
 export async function send(context: SendContext, options: SendOptions = {}): Promise<SendReport> {
   const { client, writes, model, clientId, transport } = context;
