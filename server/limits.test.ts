@@ -103,3 +103,13 @@ describe("limits", () => {
     );
   });
 });
+
+describe("the store", () => {
+  it("refuses an in-memory database with a message that says why", async () => {
+    const { createLibsqlStore } = await import("./index.ts");
+    await expect(createLibsqlStore({ url: ":memory:" })).rejects.toThrow(
+      /in-memory database loses its tables/,
+    );
+    await expect(createLibsqlStore({ url: "file::memory:" })).rejects.toThrow(/use a file/);
+  });
+});

@@ -223,6 +223,11 @@ export async function createLibsqlStore({
   busyTimeoutMs = 10_000,
   modelMigrationsFolder,
 }: LibsqlStoreOptions): Promise<SyncStore> {
+  if (/^(file:)?:memory:/.test(url)) {
+    throw new Error(
+      `database "${url}": an in-memory database loses its tables at the first transaction in @libsql/client; use a file (a temporary folder for tests)`,
+    );
+  }
   const client = createClient({
     url,
     ...(authToken === undefined ? {} : { authToken }),
