@@ -15,7 +15,12 @@ type Value = string | number | null;
 
 /** Writes to synced tables, each recorded in the outbox in the same transaction. */
 export interface LocalWriter<TTables extends Record<string, SQLiteTable>> {
-  /** Inserts a row and returns its key: the next temporary key (negative) for autonumbered tables. */
+  /**
+   * Inserts a row and returns its key: the next temporary key (negative) for autonumbered tables.
+   * Inside `transaction()`, consecutive inserts into one table are written together, so a
+   * constraint error of one of them may surface at a later write or at commit; the transaction
+   * then fails whole, as always.
+   */
   insert<T extends TTables[keyof TTables]>(table: T, values: InsertValues<T>): Promise<RowKey<T>>;
   /** Changes columns of a row; records only the columns whose value changes. */
   update<T extends TTables[keyof TTables]>(
@@ -69,6 +74,10 @@ type EventRow = [number, string, string | null, string | null, string | null];
 /** SQLite caps bound parameters per statement; 500 events of 5 values each stay far below. */
 const eventsPerStatement = 500;
 
+/** Rows of `width` values per multi-row INSERT: at most 500, and far below SQLite's parameter cap. */
+const rowsPerStatement = (width: number): number =>
+  Math.max(1, Math.min(500, Math.floor(30_000 / width)));
+
 /**
  * The writer of one local transaction. Rows are written at once (the app may read them or
  * reference them next); their outbox events and the temporary-key counters are buffered and
@@ -88,6 +97,24 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
   const refs: Array<[number, string | null, string, number]> = [];
   const tempKeys = new Map<string, number>();
   let nextSeq: number | undefined;
+  /**
+   * Consecutive inserts into one table with the same columns, written as one multi-row INSERT
+   * before any other statement on a synced table (and at commit): a statement per row is what
+   * makes bulk writes slow in libSQL, and each one holds native memory until it is collected.
+   */
+  let pending: { info: TableInfo; sql: string; tuple: string; rows: InValue[][] } | undefined;
+
+  const writePending = async (): Promise<void> => {
+    const batch = pending;
+    pending = undefined;
+    if (!batch || batch.rows.length === 0) return;
+    await run(`insert into ${batch.info.name}`, () =>
+      tx.execute({
+        sql: `${batch.sql} VALUES ${batch.rows.map(() => batch.tuple).join(", ")}`,
+        args: batch.rows.flat(),
+      }),
+    );
+  };
 
   const columnOf = (info: TableInfo, property: string): ColumnInfo => {
     const column = info.columns.find((candidate) => candidate.property === property);
@@ -217,24 +244,31 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
         args.push(stored);
         if (!column.isKey) data[column.name] = stored;
       }
-      const returning = sqlDefaults ? " RETURNING *" : "";
-      const { rows } = await run(`insert into ${info.name}`, () =>
-        tx.execute({
-          sql: `INSERT INTO ${quoteIdentifier(info.name)} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})${returning}`,
-          args,
-        }),
-      );
+      const sql = `INSERT INTO ${quoteIdentifier(info.name)} (${names.join(", ")})`;
+      const tuple = `(${names.map(() => "?").join(", ")})`;
       if (sqlDefaults) {
+        // Only the database knows these values: write the row now and read it back.
+        await writePending();
+        const { rows } = await run(`insert into ${info.name}`, () =>
+          tx.execute({ sql: `${sql} VALUES ${tuple} RETURNING *`, args }),
+        );
         const row: Record<string, unknown> = rows[0] ?? {};
         for (const column of info.dataColumns) {
           data[column.name] = toValue(`${info.name}.${column.name}`, row[column.name]);
         }
+      } else {
+        if (pending?.sql !== sql || pending.rows.length >= rowsPerStatement(names.length)) {
+          await writePending();
+          pending = { info, sql, tuple, rows: [] };
+        }
+        pending.rows.push(args);
       }
       await record("insert", info, key, data);
       return key as RowKey<typeof table>;
     },
 
     async update(table, rowKey, changes) {
+      await writePending();
       const info = infoOf(table);
       const key = await currentKey(info, rowKey);
       const { rows } = await tx.execute({
@@ -263,6 +297,7 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     },
 
     async delete(table, rowKey) {
+      await writePending();
       const info = infoOf(table);
       const key = await currentKey(info, rowKey);
       const result = await run(`delete from ${info.name} ${String(rowKey)}`, () =>
@@ -281,6 +316,7 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     },
 
     async flush() {
+      await writePending();
       await insertMany("INSERT INTO sync_outbox (seq, kind, table_name, row_key, data)", 5, events);
       await insertMany(
         "INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key)",
