@@ -29,25 +29,37 @@ describe("processes killed", () => {
     const port = new URL(server.endpoint).port;
     const device: TestDevice = await openTestDevice(server.endpoint, {
       maxOperationsPerRequest: 50,
+      requestTimeoutMs: 10_000,
       retry: { retries: 1, minDelayMs: 5, maxDelayMs: 10 },
     });
     cleanups.push(() => device.close());
-    const events = await device.client.transaction((w) =>
-      writeWorkload(w, { events: 8000, checkpointEvery: 25, seed: 11 }),
-    );
     const random = seededRandom(5);
+    let events = 0;
     let killed = 0;
-    for (let round = 0; killed < kills && round < 200; round++) {
-      const sending = device.client.send().catch((error: { code?: string }) => {
-        expect(["NETWORK", "SERVER"]).toContain(error.code);
+    for (let round = 0; killed < kills && round < 60; round++) {
+      // More to send whenever the outbox ran dry, so every kill lands on a send under way.
+      if ((await device.client.events({ status: "pending", limit: 1 })).length === 0) {
+        events += await device.client.transaction((w) =>
+          writeWorkload(w, { events: 1500, checkpointEvery: 25, seed: 11 + round }),
+        );
+      }
+      let underWay: () => void = () => undefined;
+      const firstPiece = new Promise<void>((resolve) => {
+        underWay = resolve;
       });
-      await new Promise((resolve) => setTimeout(resolve, 5 + random() * 60));
+      const sending = device.client
+        .send({ onProgress: () => underWay() })
+        .catch((error: { code?: string }) => {
+          expect(["NETWORK", "SERVER"]).toContain(error.code);
+        });
+      // The kill lands while pieces are being sent: after the first one, at a random moment.
+      await Promise.race([firstPiece, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await new Promise((resolve) => setTimeout(resolve, random() * 40));
       await server.kill();
       killed += 1;
       await expectIntact(fileRows(url), `server after kill ${killed}`);
       server = await startServerProcess(url, { PORT: port });
       await sending;
-      if ((await device.client.events({ status: "pending", limit: 1 })).length === 0) break;
     }
     for (let round = 0; round < 20; round++) {
       const done = await device.client.send().then(
@@ -84,8 +96,10 @@ describe("processes killed", () => {
       );
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       const killAtAnswer = killed < kills && random() < 0.5 ? 1 + Math.floor(random() * 4) : 0;
-      const killAfterMs = killed < kills && killAtAnswer === 0 ? 300 + random() * 1200 : 0;
+      // Otherwise a kill at a random moment once send() is under way (after its first answer).
+      const killAfterMs = killed < kills && killAtAnswer === 0 ? random() * 150 : -1;
       let answers = 0;
+      let timer: NodeJS.Timeout | undefined;
       child.stdout?.on("data", (chunk: Buffer) => {
         const text = chunk.toString();
         if (text.includes("DONE")) done = true;
@@ -93,9 +107,10 @@ describe("processes killed", () => {
         if (killAtAnswer > 0 && answers >= killAtAnswer && child.exitCode === null) {
           child.kill("SIGKILL");
         }
+        if (killAfterMs >= 0 && answers > 0 && !timer) {
+          timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+        }
       });
-      const timer =
-        killAfterMs > 0 ? setTimeout(() => child.kill("SIGKILL"), killAfterMs) : undefined;
       const code = await exited;
       clearTimeout(timer);
       if (code === null && !done) {
