@@ -8,7 +8,7 @@ import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
 import { type Figure, figure, repeat } from "./measure.ts";
-import { sendRun } from "./send-run.ts";
+import { type SendRunOptions, sendRun } from "./send-run.ts";
 
 const quick = process.argv.includes("--quick");
 const size = quick
@@ -55,6 +55,10 @@ const bigLimits = {
   SYNC_MAX_BODY_BYTES: String(1024 * 1024 * 1024),
 };
 
+/** The measured runs of one send scenario, after a warm-up, each on fresh files. */
+const sendRuns = (options: Omit<SendRunOptions, "dir">) =>
+  repeat(size.runs, (run) => sendRun({ dir: dir.path, ...options }, run));
+
 try {
   console.error(
     `bench (${quick ? "quick" : "full"}), ${size.runs} runs after a warm-up each; fixtures in ${dir.path}`,
@@ -73,9 +77,7 @@ try {
   const e2e: Record<number, Figure> = {};
   for (const every of size.intervals) {
     const template = await locationTemplate(dir.path, size.n, every);
-    const runs = await repeat(size.runs, (run) =>
-      sendRun({ dir: dir.path, template, maxOperationsPerRequest: 10_000 }, run),
-    );
+    const runs = await sendRuns({ template, maxOperationsPerRequest: 10_000 });
     e2e[every] = figure(runs.map((r) => r.operationsPerSecond));
     record(
       `e2e.${every}.opsPerSecond`,
@@ -96,9 +98,7 @@ try {
 
   // 3. Related rows.
   const related = await relatedTemplate(dir.path, size.customers, 1000);
-  const relatedRuns = await repeat(size.runs, (run) =>
-    sendRun({ dir: dir.path, template: related, maxOperationsPerRequest: 10_000 }, run),
-  );
+  const relatedRuns = await sendRuns({ template: related, maxOperationsPerRequest: 10_000 });
   const relatedFigure = figure(relatedRuns.map((r) => r.operationsPerSecond));
   record(
     "related.opsPerSecond",
@@ -110,11 +110,9 @@ try {
   // 4. Alternatives.
   const perEventTemplate = await locationTemplate(dir.path, size.perEvent, 0);
   const perEvent = figure(
-    (
-      await repeat(size.runs, (run) =>
-        sendRun({ dir: dir.path, template: perEventTemplate, maxOperationsPerRequest: 1 }, run),
-      )
-    ).map((r) => r.operationsPerSecond),
+    (await sendRuns({ template: perEventTemplate, maxOperationsPerRequest: 1 })).map(
+      (r) => r.operationsPerSecond,
+    ),
   );
   record(
     "alternatives.perEvent",
@@ -125,17 +123,11 @@ try {
   const oneShotTemplate = await locationTemplate(dir.path, size.n, 0);
   const oneShot = figure(
     (
-      await repeat(size.runs, (run) =>
-        sendRun(
-          {
-            dir: dir.path,
-            template: oneShotTemplate,
-            maxOperationsPerRequest: size.n,
-            serverEnv: bigLimits,
-          },
-          run,
-        ),
-      )
+      await sendRuns({
+        template: oneShotTemplate,
+        maxOperationsPerRequest: size.n,
+        serverEnv: bigLimits,
+      })
     ).map((r) => r.operationsPerSecond),
   );
   record(
@@ -153,19 +145,13 @@ try {
       -2,
     );
     const mark = clean.bytes * 0.9;
-    const runs = await repeat(size.runs, (run) =>
-      sendRun(
-        {
-          dir: dir.path,
-          template,
-          maxOperationsPerRequest,
-          serverEnv: bigLimits,
-          dropRequest: (request, before, bytes) =>
-            before <= mark && before + bytes > mark && request === Math.max(1, request),
-        },
-        run,
-      ),
-    );
+    // The connection drops under the request that carries the byte at 90% of a clean run.
+    const runs = await sendRuns({
+      template,
+      maxOperationsPerRequest,
+      serverEnv: bigLimits,
+      dropRequest: (_request, before, bytes) => before <= mark && before + bytes > mark,
+    });
     const extra = figure(runs.map((r) => r.bytes - clean.bytes));
     record(
       `failure.${label}.extraBytes`,
