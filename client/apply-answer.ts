@@ -1,4 +1,4 @@
-import type { Writer, WriteTransaction } from "../schema/index.ts";
+import type { WriteTransaction } from "../schema/index.ts";
 import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
@@ -52,42 +52,41 @@ async function applyMappings(
 }
 
 /**
- * Applies a checked answer in one local transaction: removes applied events and the consumed
- * checkpoint, marks rejected events with their error (rewriting the keys mapped meanwhile), and
- * applies the key mappings to rows, foreign keys and waiting events. Nothing changes if a step fails.
+ * Applies a checked answer inside the caller's write transaction: removes applied events and the
+ * consumed checkpoint, marks rejected events with their error (rewriting the keys mapped
+ * meanwhile), and applies the key mappings to rows, foreign keys and waiting events. Nothing
+ * changes if a step fails and the transaction rolls back.
  */
-export function applyAnswer(
-  writes: Writer,
+export async function applyAnswer(
+  tx: WriteTransaction,
   model: SyncModel,
   piece: Piece,
   answer: CheckedAnswer,
 ): Promise<void> {
-  return writes.run(async (tx) => {
-    // Parents and children get their new keys in separate statements; check references at commit.
-    await tx.execute("PRAGMA defer_foreign_keys = ON");
-    await tx.execute({
-      sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
-      args: [JSON.stringify(answer.applied)],
-    });
-    if (answer.rejected.length > 0) {
-      const rejected = JSON.stringify(answer.rejected);
-      await tx.execute({
-        sql: `UPDATE sync_outbox SET status = 'rejected', error_code = j.value ->> 1, error_message = j.value ->> 2,
-              batch_id = NULL FROM json_each(?) AS j WHERE sync_outbox.seq = j.value ->> 0`,
-        args: [rejected],
-      });
-      await rewriteWithKnownMappings(tx, JSON.stringify(answer.rejected.map(([seq]) => seq)));
-    }
-    if (piece.checkpointSeq !== null) {
-      await tx.execute({
-        sql: "DELETE FROM sync_outbox WHERE seq = ?",
-        args: [piece.checkpointSeq],
-      });
-    }
-    await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
-    for (const table of model.ordered) {
-      const pairs = answer.mappings.get(table.name);
-      if (pairs && pairs.length > 0) await applyMappings(tx, model, table, pairs);
-    }
+  // Parents and children get their new keys in separate statements; check references at commit.
+  await tx.execute("PRAGMA defer_foreign_keys = ON");
+  await tx.execute({
+    sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
+    args: [JSON.stringify(answer.applied)],
   });
+  if (answer.rejected.length > 0) {
+    const rejected = JSON.stringify(answer.rejected);
+    await tx.execute({
+      sql: `UPDATE sync_outbox SET status = 'rejected', error_code = j.value ->> 1, error_message = j.value ->> 2,
+            batch_id = NULL FROM json_each(?) AS j WHERE sync_outbox.seq = j.value ->> 0`,
+      args: [rejected],
+    });
+    await rewriteWithKnownMappings(tx, JSON.stringify(answer.rejected.map(([seq]) => seq)));
+  }
+  if (piece.checkpointSeq !== null) {
+    await tx.execute({
+      sql: "DELETE FROM sync_outbox WHERE seq = ?",
+      args: [piece.checkpointSeq],
+    });
+  }
+  await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
+  for (const table of model.ordered) {
+    const pairs = answer.mappings.get(table.name);
+    if (pairs && pairs.length > 0) await applyMappings(tx, model, table, pairs);
+  }
 }

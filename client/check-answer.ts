@@ -33,24 +33,23 @@ export function checkAnswer(
   if (answer.batchId !== piece.batchId) {
     throw mismatch(`it is for batch ${answer.batchId}, not ${piece.batchId}`);
   }
-  if (answer.results.length !== piece.operations.length) {
-    throw mismatch(`${answer.results.length} verdicts for ${piece.operations.length} operations`);
+  if (answer.results.length !== piece.seqs.length) {
+    throw mismatch(`${answer.results.length} verdicts for ${piece.seqs.length} operations`);
   }
   const applied: number[] = [];
   const rejected: Array<readonly [number, string, string]> = [];
   const insertedTempKeys = new Set<string>();
-  for (const [index, operation] of piece.operations.entries()) {
+  for (let index = 0; index < piece.seqs.length; index++) {
     const result = answer.results[index];
-    const seq = Number(operation.eventId);
-    if (result?.eventId !== operation.eventId) {
-      throw mismatch(
-        `verdict ${index + 1} is for event ${result?.eventId}, expected ${operation.eventId}`,
-      );
+    const seq = piece.seqs[index] as number;
+    const eventId = String(seq);
+    if (result?.eventId !== eventId) {
+      throw mismatch(`verdict ${index + 1} is for event ${result?.eventId}, expected ${eventId}`);
     }
     if (result.status === "APPLIED") {
       applied.push(seq);
-      if (operation.kind === "INSERT")
-        insertedTempKeys.add(`${operation.table}\u0000${operation.key}`);
+      const insertKey = piece.insertKeys[index];
+      if (insertKey) insertedTempKeys.add(insertKey);
     } else if (result.status === "REJECTED" && result.error) {
       rejected.push([seq, result.error.code, result.error.message]);
     } else {

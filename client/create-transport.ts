@@ -1,6 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { Client, type CombinedError, createRequest, fetchExchange } from "@urql/core";
 import pRetry from "p-retry";
-import type { SyncBatchMutation, SyncBatchMutationVariables } from "./generated/graphql.ts";
+import type {
+  SyncBatchMutation,
+  SyncBatchMutationVariables,
+  SyncOperationInput,
+} from "./generated/graphql.ts";
 import type { Piece } from "./next-piece.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { SyncLimitsQuery } from "./server-limits-query.ts";
@@ -96,17 +101,57 @@ export function isTooLarge(error: unknown): boolean {
   return error instanceof SyncClientError && tooLargeCodes.has(error.serverCode ?? "");
 }
 
+/**
+ * Lets JSON text built elsewhere travel inside urql's request body unchanged. urql serialises
+ * variables with its own key-sorting stringify, a second full pass over every operation that the
+ * piece's JSON (built by SQLite) does not need: the variables carry a placeholder whose `toJSON`
+ * is a marker, and the fetch puts the text back in place of the quoted marker.
+ */
+function createRawJson() {
+  const prefix = `raw-json-${randomUUID()}-`;
+  const texts = new Map<string, string>();
+  let counter = 0;
+  return {
+    /** A placeholder for `text` that stays valid until `release` is called. */
+    hold(text: string): { readonly marker: string; toJSON(): string } {
+      const marker = `${prefix}${counter++}`;
+      texts.set(marker, text);
+      return { marker, toJSON: () => marker };
+    },
+    release(marker: string): void {
+      texts.delete(marker);
+    },
+    /** The body with each quoted marker replaced by its text. */
+    splice(body: string): string {
+      let start = body.indexOf(`"${prefix}`);
+      while (start >= 0) {
+        const end = body.indexOf('"', start + 1);
+        const text = texts.get(body.slice(start + 1, end));
+        if (text === undefined) throw new Error("a request body names JSON text no longer held");
+        body = body.slice(0, start) + text + body.slice(end + 1);
+        start = body.indexOf(`"${prefix}`, start + text.length);
+      }
+      return body;
+    },
+  };
+}
+
 /** Builds the transport of a client. */
 export function createTransport(options: ResolvedOptions): Transport {
   let bytesSent = 0;
+  const rawJson = createRawJson();
   /** The signal of the send() whose request is in flight: requests go one at a time per client. */
   let activeSignal: AbortSignal | undefined;
   const countingFetch: typeof fetch = (input, init = {}) => {
-    if (typeof init.body === "string") bytesSent += Buffer.byteLength(init.body);
     const signals = [AbortSignal.timeout(options.requestTimeoutMs)];
     if (init.signal) signals.push(init.signal);
     if (activeSignal) signals.push(activeSignal);
-    return options.fetch(input, { ...init, signal: AbortSignal.any(signals) });
+    const request = { ...init, signal: AbortSignal.any(signals) };
+    if (typeof init.body === "string") {
+      request.body = rawJson.splice(init.body);
+      bytesSent += Buffer.byteLength(request.body);
+    }
+    return options.fetch(input, request);
   };
   const urql = new Client({
     url: options.endpoint,
@@ -122,11 +167,20 @@ export function createTransport(options: ResolvedOptions): Transport {
   };
   const syncBatchRequest = createRequest(SyncBatchDocument, noVariables);
   const attempt = async (clientId: string, piece: Piece): Promise<SyncBatchAnswer> => {
-    const input = { clientId, batchId: piece.batchId, operations: piece.operations };
-    // urql keys a request by hashing its stringified variables: a second full pass over every
-    // operation before the request leaves. The batch id already identifies the request.
+    const operations = rawJson.hold(piece.operationsJson);
+    // The placeholder serialises to the operations' JSON; urql never looks inside it.
+    const input = {
+      clientId,
+      batchId: piece.batchId,
+      operations: operations as unknown as SyncOperationInput[],
+    };
+    // urql keys a request by hashing its stringified variables: a pass over every operation
+    // before the request leaves. The batch id already identifies the request.
     const request = { ...syncBatchRequest, key: phash(piece.batchId), variables: { input } };
-    const result = await urql.executeMutation(request).toPromise();
+    const result = await urql
+      .executeMutation<SyncBatchMutation>(request)
+      .toPromise()
+      .finally(() => rawJson.release(operations.marker));
     if (result.error) throw classify(result.error);
     const answer = result.data?.syncBatch;
     if (!answer)

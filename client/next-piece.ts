@@ -1,14 +1,20 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@libsql/client";
 import type { Writer, WriteTransaction } from "../schema/index.ts";
-import type { SyncOperationInput } from "./generated/graphql.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** A piece of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
 export interface Piece {
   readonly batchId: string;
-  /** The events as the wire carries them, in outbox order; `eventId` is the event's seq. */
-  readonly operations: SyncOperationInput[];
+  /**
+   * The events as the wire carries them (`[SyncOperationInput!]!`), in outbox order, as one JSON
+   * text built by SQLite: it goes into the request body as is, never parsed or built again in JS.
+   */
+  readonly operationsJson: string;
+  /** The seq of each event, in order: the `eventId`s of the operations. */
+  readonly seqs: readonly number[];
+  /** For each event in order: `table\u0000key` if it is an INSERT, else null. */
+  readonly insertKeys: ReadonlyArray<string | null>;
   /** The checkpoint that closes the segment, consumed with the answer. */
   readonly checkpointSeq: number | null;
   /** Formed by this call: no attempt of it was sent before (an open piece may have reached a server). */
@@ -18,13 +24,26 @@ export interface Piece {
 /** Pending events not in a piece yet (checkpoints are pending too). */
 const free = "status = 'pending' AND batch_id IS NULL";
 
-/** The events matching `where`, as one JSON array built by SQLite: no row objects in JS. */
-const operationsJson = (where: string) => `
+/**
+ * The events matching `where`, as JSON built by SQLite (no row objects in JS): the operations as
+ * the wire carries them, the seqs, and the insert keys the answer's mappings are checked against.
+ */
+const pieceQuery = (where: string) => `
   SELECT json_group_array(json_object(
            'eventId', CAST(seq AS TEXT), 'table', table_name, 'kind', upper(kind),
            'key', row_key, 'data', json(data)) ORDER BY seq) AS operations,
+         json_group_array(seq ORDER BY seq) AS seqs,
+         json_group_array(CASE WHEN kind = 'insert' THEN table_name || char(0) || row_key END ORDER BY seq)
+           AS insert_keys,
          count(*) AS n, max(seq) AS last
   FROM (SELECT * FROM sync_outbox WHERE ${where} ORDER BY seq LIMIT ?)`;
+
+/** The parts of a piece read from one row of {@link pieceQuery}. */
+const pieceRows = (row: Record<string, unknown> | undefined) => ({
+  operationsJson: String(row?.operations),
+  seqs: JSON.parse(String(row?.seqs)) as number[],
+  insertKeys: JSON.parse(String(row?.insert_keys)) as Array<string | null>,
+});
 
 async function openPiece(
   tx: WriteTransaction,
@@ -39,13 +58,13 @@ async function openPiece(
     if (!piece) return undefined;
     const batchId = String(piece.batch_id);
     const { rows: found } = await tx.execute({
-      sql: operationsJson("batch_id = ?"),
+      sql: pieceQuery("batch_id = ?"),
       args: [batchId, -1],
     });
     if (Number(found[0]?.n) > 0) {
       return {
         batchId,
-        operations: JSON.parse(String(found[0]?.operations)) as SyncOperationInput[],
+        ...pieceRows(found[0]),
         checkpointSeq: piece.checkpoint_seq === null ? null : Number(piece.checkpoint_seq),
         fresh: false,
       };
@@ -69,62 +88,60 @@ const one = async (
  * else a new one, formed and stored in one local transaction: the pending events from the first
  * one up to the next checkpoint, at most `maxOperations`, none after `limitSeq`. Reads one piece,
  * never the whole outbox. Checkpoints with nothing before them are dropped. `skip` names a piece
- * already answered whose answer is being applied.
+ * in flight, to form the one after it. Runs inside the caller's write transaction.
  */
-export function nextPiece(
-  writes: Writer,
+export async function nextPiece(
+  tx: WriteTransaction,
   limitSeq: number,
   maxOperations: number,
   skip?: string,
 ): Promise<Piece | undefined> {
-  return writes.run(async (tx) => {
-    const open = await openPiece(tx, skip);
-    if (open) return open;
-    const first = await one(
-      tx,
-      `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq <= ?`,
-      [limitSeq],
-    );
-    // Checkpoints with nothing left before them go, except one closing a piece still in flight:
-    // until its answer arrives the outbox stays as it was.
-    await tx.execute({
-      sql: `DELETE FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq < ?
-            AND seq NOT IN (SELECT checkpoint_seq FROM sync_piece WHERE checkpoint_seq IS NOT NULL)`,
-      args: [first ?? limitSeq + 1],
-    });
-    if (first === null) return undefined;
-    const checkpoint = await one(
-      tx,
-      `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq > ? AND seq <= ?`,
-      [first, limitSeq],
-    );
-    const upTo = checkpoint ?? limitSeq;
-    const { rows } = await tx.execute({
-      sql: operationsJson(`${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`),
-      args: [first, upTo, maxOperations],
-    });
-    const last = Number(rows[0]?.last);
-    const rest =
-      checkpoint === null
-        ? null
-        : await one(
-            tx,
-            `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq > ? AND seq < ?`,
-            [last, checkpoint],
-          );
-    const checkpointSeq = rest === null ? checkpoint : null;
-    const batchId = randomUUID();
-    const operations = JSON.parse(String(rows[0]?.operations)) as SyncOperationInput[];
-    await tx.execute({
-      sql: "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations) VALUES (?, ?, ?, ?, ?)",
-      args: [batchId, first, last, checkpointSeq, operations.length],
-    });
-    await tx.execute({
-      sql: `UPDATE sync_outbox SET batch_id = ? WHERE ${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
-      args: [batchId, first, last],
-    });
-    return { batchId, operations, checkpointSeq, fresh: true };
+  const open = await openPiece(tx, skip);
+  if (open) return open;
+  const first = await one(
+    tx,
+    `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq <= ?`,
+    [limitSeq],
+  );
+  // Checkpoints with nothing left before them go, except one closing a piece still in flight:
+  // until its answer arrives the outbox stays as it was.
+  await tx.execute({
+    sql: `DELETE FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq < ?
+          AND seq NOT IN (SELECT checkpoint_seq FROM sync_piece WHERE checkpoint_seq IS NOT NULL)`,
+    args: [first ?? limitSeq + 1],
   });
+  if (first === null) return undefined;
+  const checkpoint = await one(
+    tx,
+    `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq > ? AND seq <= ?`,
+    [first, limitSeq],
+  );
+  const upTo = checkpoint ?? limitSeq;
+  const { rows } = await tx.execute({
+    sql: pieceQuery(`${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`),
+    args: [first, upTo, maxOperations],
+  });
+  const last = Number(rows[0]?.last);
+  const rest =
+    checkpoint === null
+      ? null
+      : await one(
+          tx,
+          `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq > ? AND seq < ?`,
+          [last, checkpoint],
+        );
+  const checkpointSeq = rest === null ? checkpoint : null;
+  const batchId = randomUUID();
+  const parts = pieceRows(rows[0]);
+  await tx.execute({
+    sql: "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations) VALUES (?, ?, ?, ?, ?)",
+    args: [batchId, first, last, checkpointSeq, parts.seqs.length],
+  });
+  await tx.execute({
+    sql: `UPDATE sync_outbox SET batch_id = ? WHERE ${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
+    args: [batchId, first, last],
+  });
+  return { batchId, ...parts, checkpointSeq, fresh: true };
 }
 
 /**
@@ -138,10 +155,7 @@ export function dissolvePiece(writes: Writer, piece: Piece): Promise<void> {
       args: [piece.batchId],
     });
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
-    await rewriteWithKnownMappings(
-      tx,
-      JSON.stringify(piece.operations.map((op) => Number(op.eventId))),
-    );
+    await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));
   });
 }
 
@@ -163,10 +177,7 @@ export function rejectPiece(
       args: [code, message, piece.batchId],
     });
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
-    await rewriteWithKnownMappings(
-      tx,
-      JSON.stringify(piece.operations.map((op) => Number(op.eventId))),
-    );
+    await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Client } from "@libsql/client";
-import type { SyncModel, Writer } from "../schema/index.ts";
+import type { SyncModel, Writer, WriteTransaction } from "../schema/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { checkAnswer } from "./check-answer.ts";
 import { isTooLarge, type SyncBatchAnswer, type Transport } from "./create-transport.ts";
@@ -95,13 +95,11 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
 
   try {
     // Two pieces at most are open: the one in flight and the next, formed while the server works.
-    const formAfter = (current: Piece | undefined) =>
-      current
-        ? nextPiece(writes, limitSeq, maxOperations, current.batchId)
-        : Promise.resolve(undefined);
-    let piece = await nextPiece(writes, limitSeq, maxOperations);
+    const formAfter = async (tx: WriteTransaction, current: Piece | undefined) =>
+      current ? nextPiece(tx, limitSeq, maxOperations, current.batchId) : undefined;
+    let piece = await writes.run((tx) => nextPiece(tx, limitSeq, maxOperations));
     answer = piece && post(piece);
-    let next = await formAfter(piece);
+    let next = await writes.run((tx) => formAfter(tx, piece));
     while (piece && answer) {
       let result: SyncBatchAnswer;
       try {
@@ -114,25 +112,26 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         if (bodyRefused && (!piece.fresh || retried.has(piece.batchId))) throw error;
         // The next piece was never sent; it is formed again after the cut, to keep outbox order.
         if (next) await dissolvePiece(writes, next);
-        if (piece.operations.length === 1) {
+        if (piece.seqs.length === 1) {
           const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
           await rejectPiece(writes, piece, serverCode, message);
           report.rejected += 1;
         } else {
           // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
           const serverMax = await transport.maxOperations().catch(() => maxOperations);
-          maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.operations.length / 2)));
+          maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.seqs.length / 2)));
           await dissolvePiece(writes, piece);
         }
-        piece = await nextPiece(writes, limitSeq, maxOperations);
+        piece = await writes.run((tx) => nextPiece(tx, limitSeq, maxOperations));
         answer = piece && post(piece);
-        next = await formAfter(piece);
+        next = await writes.run((tx) => formAfter(tx, piece));
         continue;
       }
       answer = undefined;
       const checked = checkAnswer(model, piece, result);
       if (options.signal?.aborted) {
-        await applyAnswer(writes, model, piece, checked);
+        const answered = piece;
+        await writes.run((tx) => applyAnswer(tx, model, answered, checked));
         throw new SyncClientError("ABORTED", "send() was aborted", {
           cause: options.signal.reason,
         });
@@ -140,13 +139,19 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       // The next piece goes out before this answer is applied here: the server already knows this
       // piece's mappings, and the two overlap. Requests stay one at a time and in order.
       answer = next && post(next);
-      await applyAnswer(writes, model, piece, checked);
+      // One local transaction applies this answer and forms the piece after the one now in flight.
+      const answered = piece;
+      const following = next;
+      const formed = await writes.run(async (tx) => {
+        await applyAnswer(tx, model, answered, checked);
+        return formAfter(tx, following);
+      });
       report.pieces += 1;
       report.applied += checked.applied.length;
       report.rejected += checked.rejected.length;
       report.mappingsApplied += checked.mappingCount;
       if (result.replayed) report.replayed += 1;
-      operationsDone += piece.operations.length;
+      operationsDone += piece.seqs.length;
       options.onProgress?.({
         piecesDone: report.pieces,
         piecesTotal: Math.max(totals.pieces, report.pieces),
@@ -154,7 +159,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         operationsTotal: Math.max(totals.operations, operationsDone),
       });
       piece = next;
-      next = await formAfter(piece);
+      next = formed;
     }
   } catch (error) {
     // A piece posted ahead is cancelled and settled before send() returns; its batch id stays, so
