@@ -85,6 +85,22 @@ describe("send()", () => {
     expect(await device.client.events()).toEqual([]);
   });
 
+  it("carries text that JSON escapes (quotes, backslashes, controls, non-ASCII) byte for byte", async () => {
+    const { server, device } = await setup();
+    const names = [
+      'say "hi"',
+      "back\\slash \\u0000 not an escape",
+      "tab\tnew\nline\u0001",
+      "Grüße, 東京, 🚀",
+      '"raw-json-00000000-0000-0000-0000-000000000000-0"',
+      "",
+    ];
+    for (const name of names) await device.client.insert(t.customer, { name, email: `${name}@x` });
+    await device.client.send();
+    const rows = await server.rows("SELECT name, email FROM customer ORDER BY id");
+    expect(rows.map((row) => [row.name, row.email])).toEqual(names.map((n) => [n, `${n}@x`]));
+  });
+
   it("survives a lost answer: the failed send leaves the piece pending, the next one replays it", async () => {
     const faults = faultyFetch((n) => (n === 2 ? "drop-answer" : "ok"));
     const { server, device } = await setup({ fetch: faults.fetch, retry: { retries: 0 } });

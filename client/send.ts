@@ -46,6 +46,12 @@ export interface SendContext {
   readonly maxOperationsPerRequest: number;
 }
 
+/**
+ * Lets the event loop run once. SQLite work is synchronous and blocks it; a request posted just
+ * before must first reach its socket, or the server waits for it while the device works.
+ */
+const requestLeaves = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A {@link SyncClientError} that also carries what the send did before it stopped. */
 export type SendError = SyncClientError & { readonly report: SendReport };
 
@@ -99,6 +105,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       current ? nextPiece(tx, limitSeq, maxOperations, current.batchId) : undefined;
     let piece = await writes.run((tx) => nextPiece(tx, limitSeq, maxOperations));
     answer = piece && post(piece);
+    await requestLeaves();
     let next = await writes.run((tx) => formAfter(tx, piece));
     while (piece && answer) {
       let result: SyncBatchAnswer;
@@ -124,6 +131,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         }
         piece = await writes.run((tx) => nextPiece(tx, limitSeq, maxOperations));
         answer = piece && post(piece);
+        await requestLeaves();
         next = await writes.run((tx) => formAfter(tx, piece));
         continue;
       }
@@ -139,6 +147,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       // The next piece goes out before this answer is applied here: the server already knows this
       // piece's mappings, and the two overlap. Requests stay one at a time and in order.
       answer = next && post(next);
+      await requestLeaves();
       // One local transaction applies this answer and forms the piece after the one now in flight.
       const answered = piece;
       const following = next;
