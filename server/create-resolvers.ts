@@ -6,8 +6,8 @@ import { applyBatch } from "./apply-batch.ts";
 import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
 import type { SyncLimits } from "./limits.ts";
-import type { BatchOutcome } from "./operation.ts";
 import type { SyncStore } from "./store/sync-store.ts";
+import { packAnswer, unpackAnswer } from "./stored-answer.ts";
 
 /** What the resolvers need. */
 export interface ResolverOptions {
@@ -67,7 +67,7 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
                 { extensions: { code: "BATCH_ID_REUSED" } },
               );
             }
-            return { batchId, replayed: true, ...(JSON.parse(stored.answer) as BatchOutcome) };
+            return { batchId, replayed: true, ...unpackAnswer(stored.answer, operations) };
           }
           // Checked after the replay lookup: a batch applied under a larger limit (or by another
           // server with one) must still get its stored answer, never be cut and applied again.
@@ -79,7 +79,7 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
           }
 
           const outcome = await applyBatch({ model, tx, clientId, operations });
-          await tx.saveBatch(clientId, batchId, { requestHash, answer: JSON.stringify(outcome) });
+          await tx.saveBatch(clientId, batchId, { requestHash, answer: packAnswer(outcome) });
           return { batchId, replayed: false, ...outcome };
         });
       },

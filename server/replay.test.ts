@@ -28,12 +28,29 @@ const counts = async (s: TestServer) =>
 describe("idempotent replay", () => {
   it("returns the identical answer with replayed: true and changes nothing", async () => {
     server = await startTestServer();
-    const ops = scenario();
+    const ops = [
+      ...scenario(),
+      insert("invoice", -3, { customer_id: -99, issued_at: "2026-11-26", total: 1 }),
+      update("invoice", 12345, { total: 3 }),
+      insert("customer", -1, { name: "Ada again" }),
+    ];
     const first = await server.syncBatch("dev", "b1", ops);
+    expect(first.answer.results.map((r) => r.error?.code ?? r.status)).toEqual([
+      "APPLIED",
+      "APPLIED",
+      "APPLIED",
+      "UNKNOWN_TEMP_KEY",
+      "NOT_FOUND",
+      "APPLIED",
+    ]);
     const before = await counts(server);
-    // The same operations with the keys of each object in another order are the same request.
+    // The same operations with the keys of each object (data included) in another order are the
+    // same request.
     const reordered = ops.map(({ data, key, kind, table, eventId }) => ({
-      data,
+      data:
+        data && typeof data === "object"
+          ? Object.fromEntries(Object.entries(data).reverse())
+          : data,
       key,
       kind,
       table,

@@ -10,7 +10,7 @@ export type Row = readonly SqlValue[];
 export interface StoredBatch {
   /** Hash of the request's operations; a repeat with another hash is `BATCH_ID_REUSED`. */
   readonly requestHash: string;
-  /** The answer as JSON (`results` and `keyMappings`). */
+  /** The answer as text, packed by the resolvers (see `stored-answer.ts`). */
   readonly answer: string;
 }
 

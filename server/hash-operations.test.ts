@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { hashOperations } from "./hash-operations.ts";
+import type { SyncOperation } from "./operation.ts";
+
+const operations: SyncOperation[] = [
+  {
+    eventId: "1",
+    table: "customer",
+    kind: "INSERT",
+    key: "-1",
+    data: { name: 'Grüße "q" \\ 🚀 \ud800', email: null },
+  },
+  {
+    eventId: "2",
+    table: "invoice",
+    kind: "INSERT",
+    key: "-1",
+    data: {
+      total: 1e21,
+      customer_id: -1,
+      issued_at: "2026",
+      nested: { b: [1, { d: 2, c: 0.1 }], a: true },
+    },
+  },
+  { eventId: "3", table: "invoice", kind: "DELETE", key: "5" },
+  { eventId: "4", table: "invoice", kind: "DELETE", key: "6", data: null },
+];
+
+describe("hashOperations", () => {
+  it("keeps the hashes stored by earlier versions (canonical JSON through safe-stable-stringify)", () => {
+    expect(hashOperations(operations)).toBe("AWckd2TILGvMjvyJzhEWSfCv8qYVQNFmkFVqhDk04nE");
+  });
+
+  it("ignores key order at every depth and tells a missing data from a changed value", () => {
+    const reordered = operations.map(({ data, key, kind, table, eventId }) => ({
+      data:
+        data && typeof data === "object"
+          ? Object.fromEntries(Object.entries(data).reverse())
+          : data,
+      key,
+      kind,
+      table,
+      eventId,
+    }));
+    expect(hashOperations(reordered)).toBe(hashOperations(operations));
+    const changed = operations.map((op, i) => (i === 1 ? { ...op, data: { total: 1e21 } } : op));
+    expect(hashOperations(changed)).not.toBe(hashOperations(operations));
+    expect(hashOperations(operations.slice(0, 3))).not.toBe(hashOperations(operations));
+  });
+});
