@@ -1,15 +1,20 @@
-// Dev aid: `tsx bench/profile-run.ts N EVERY DIR`: scenario 2 once after a warm-up run, with CPU
+// Dev aid: `tsx bench/profile-run.ts N EVERY DIR [related]`: scenario 2 (or 3 with `related`, N
+// customers) once after a warm-up run, with CPU
 // profiles of the client (this process, DIR/client.cpuprofile) and of the server process (DIR/server/).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { tempDir } from "../test-utils/temp-dir.ts";
-import { locationTemplate } from "./fixtures.ts";
+import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { sendRun } from "./send-run.ts";
 
-const [n = "100000", every = "1000", profileDir = "/tmp/prof"] = process.argv.slice(2);
+const [n = "100000", every = "1000", profileDir = "/tmp/prof", kind] = process.argv.slice(2);
 mkdirSync(profileDir, { recursive: true });
 const dir = tempDir("profile-run-");
-const template = await locationTemplate(dir.path, Number(n), Number(every));
+const template = await (kind === "related" ? relatedTemplate : locationTemplate)(
+  dir.path,
+  Number(n),
+  Number(every),
+);
 await sendRun({ dir: dir.path, template, maxOperationsPerRequest: 10_000 }, 0);
 const session = new Session();
 session.connect();

@@ -40,6 +40,72 @@ describe("edge cases of applying a batch", () => {
     ]);
   });
 
+  it("writes interleaved parents and children per table, and keeps list-order verdicts when a row fails", async () => {
+    server = await startTestServer();
+    const line = (invoice: number, product: string) =>
+      insert("invoice_line", -Number(product.slice(1)), {
+        invoice_id: invoice,
+        product,
+        quantity: 1,
+        price: 2.5,
+      });
+    const invoiceOf = (key: number, customer: number) =>
+      insert("invoice", key, { customer_id: customer, issued_at: "2026-11-26", total: 1 });
+    // All good: customers, invoices and lines interleaved as a device records them.
+    const good = await server.syncBatch("dev", "b1", [
+      insert("customer", -1, { name: "Ada" }),
+      invoiceOf(-1, -1),
+      line(-1, "p1"),
+      line(-1, "p2"),
+      insert("customer", -2, { name: "Grace" }),
+      invoiceOf(-2, -2),
+      line(-2, "p3"),
+    ]);
+    expect(good.answer.results.every((r) => r.status === "APPLIED")).toBe(true);
+    expect(
+      await server.rows(
+        "SELECT c.name, l.product FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN customer c ON c.id = i.customer_id ORDER BY l.id",
+      ),
+    ).toEqual([
+      expect.objectContaining({ name: "Ada", product: "p1" }),
+      expect.objectContaining({ name: "Ada", product: "p2" }),
+      expect.objectContaining({ name: "Grace", product: "p3" }),
+    ]);
+    // An invoice of a customer the server does not have breaks a foreign key only the database
+    // sees: that invoice and its line are rejected, everything around them applies.
+    const mixed = await server.syncBatch("dev", "b2", [
+      insert("customer", -3, { name: "Edsger" }),
+      invoiceOf(-3, -3),
+      invoiceOf(-4, 999_999),
+      line(-4, "p4"),
+      line(-3, "p5"),
+      insert("customer", -4, { name: "Barbara" }),
+    ]);
+    expect(mixed.answer.results.map((r) => r.error?.code ?? r.status)).toEqual([
+      "APPLIED",
+      "APPLIED",
+      "CONSTRAINT_VIOLATION",
+      "DEPENDENCY_REJECTED",
+      "APPLIED",
+      "APPLIED",
+    ]);
+    expect(mixed.answer.keyMappings.map((m) => `${m.table} ${m.clientKey}`)).toEqual([
+      "customer -3",
+      "invoice -3",
+      "invoice_line -5",
+      "customer -4",
+    ]);
+    const invoice3 = mixed.answer.keyMappings[1]?.serverKey;
+    expect(
+      await server.rows(
+        "SELECT product, invoice_id FROM invoice_line WHERE product IN ('p4', 'p5')",
+      ),
+    ).toEqual([expect.objectContaining({ product: "p5", invoice_id: Number(invoice3) })]);
+    expect(await server.rows("SELECT count(*) AS n FROM customer")).toEqual([
+      expect.objectContaining({ n: 4 }),
+    ]);
+  });
+
   it("replays a batch applied under a larger operation cap instead of refusing it as too large", async () => {
     server = await startTestServer({ limits: { maxOperationsPerRequest: 100 } });
     const ops = Array.from({ length: 50 }, (_, i) =>

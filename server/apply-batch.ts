@@ -121,10 +121,10 @@ export async function applyBatch({
   const tempKeys = await loadTempKeys(tx, clientId, mentionedTempKeys(prepared));
   const verdicts: OperationVerdict[] = new Array(operations.length);
   const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
+  /** Consecutive INSERTs (any tables) waiting to be written together, in list order. */
   let run: PendingInsert[] = [];
-  let runTable: TableInfo | undefined;
-  /** Temporary keys inserted by the current run, whose mappings are not written yet. */
-  const runKeys = new Set<number>();
+  /** `table\u0000temporary key` of the INSERTs in `run`, whose mappings are not written yet. */
+  const runKeys = new Set<string>();
 
   const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
 
@@ -204,7 +204,7 @@ export async function applyBatch({
         continue;
       }
       try {
-        await tx.insertRows(item.prepared.table, [row]);
+        await tx.insertRows([{ table: item.prepared.table, rows: [row] }]);
         succeed({ ...item, row });
       } catch (error) {
         if (!(error instanceof ConstraintViolation)) throw error;
@@ -216,18 +216,29 @@ export async function applyBatch({
     }
   };
 
+  /**
+   * Writes the waiting INSERTs: one multi-row statement per table, parents before children (the
+   * model's order), which is what list order gives when every row succeeds. If any row breaks a
+   * constraint, nothing of the group stays and the rows go again one by one in list order, so a
+   * failed parent rejects its children exactly as it would alone.
+   */
   const flush = async (): Promise<void> => {
     const items = run;
-    const table = runTable;
     run = [];
-    runTable = undefined;
     runKeys.clear();
-    if (!table || items.length === 0) return;
+    if (items.length === 0) return;
+    const byTable = new Map<TableInfo, Row[]>();
+    for (const item of items) {
+      const rows = byTable.get(item.prepared.table);
+      if (rows) rows.push(item.row);
+      else byTable.set(item.prepared.table, [item.row]);
+    }
+    const groups = model.ordered.flatMap((table) => {
+      const rows = byTable.get(table);
+      return rows ? [{ table, rows }] : [];
+    });
     try {
-      await tx.insertRows(
-        table,
-        items.map((item) => item.row),
-      );
+      await tx.insertRows(groups);
     } catch (error) {
       if (!(error instanceof ConstraintViolation)) throw error;
       await insertOneByOne(items);
@@ -294,8 +305,8 @@ export async function applyBatch({
       continue;
     }
     const insert = item as PendingInsert["prepared"];
-    if (runTable === item.table && typeof item.key === "number" && runKeys.has(item.key))
-      await flush();
+    const runKey = `${item.table.name}\u0000${item.key}`;
+    if (typeof item.key === "number" && runKeys.has(runKey)) await flush();
     const existing =
       typeof item.key === "number" ? tempKeys.mapped(item.table.name, item.key) : undefined;
     if (existing !== undefined) {
@@ -308,15 +319,13 @@ export async function applyBatch({
       };
       continue;
     }
-    if (runTable !== item.table) await flush();
     const row = await rowOf(insert);
     if (!Array.isArray(row)) {
       fail(index, item, row as Rejection);
       continue;
     }
-    runTable = item.table;
     run.push({ index, prepared: insert, row });
-    if (typeof item.key === "number") runKeys.add(item.key);
+    if (typeof item.key === "number") runKeys.add(runKey);
   }
   await flush();
   await tempKeys.save();

@@ -6,7 +6,7 @@ import type { TableInfo } from "../../schema/index.ts";
 import { createWriter, quoteIdentifier, type WriteTransaction } from "../../schema/index.ts";
 import {
   ConstraintViolation,
-  type Row,
+  type RowGroup,
   type SqlValue,
   type StoredBatch,
   type SyncStore,
@@ -141,22 +141,24 @@ function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
       return next;
     },
 
-    async insertRows(table, rows: readonly Row[]) {
-      if (rows.length === 0) return;
-      const columns = table.columns.map((column) => quoteIdentifier(column.name)).join(", ");
-      const tuple = `(${table.columns.map(() => "?").join(", ")})`;
-      const perStatement = Math.max(
-        1,
-        Math.floor(maxParametersPerStatement / table.columns.length),
-      );
+    async insertRows(groups: readonly RowGroup[]) {
       const statements = [];
-      for (let start = 0; start < rows.length; start += perStatement) {
-        const chunk = rows.slice(start, start + perStatement);
-        statements.push({
-          sql: `INSERT INTO ${quoteIdentifier(table.name)} (${columns}) VALUES ${chunk.map(() => tuple).join(", ")}`,
-          args: chunk.flat() as InValue[],
-        });
+      for (const { table, rows } of groups) {
+        const columns = table.columns.map((column) => quoteIdentifier(column.name)).join(", ");
+        const tuple = `(${table.columns.map(() => "?").join(", ")})`;
+        const perStatement = Math.max(
+          1,
+          Math.floor(maxParametersPerStatement / table.columns.length),
+        );
+        for (let start = 0; start < rows.length; start += perStatement) {
+          const chunk = rows.slice(start, start + perStatement);
+          statements.push({
+            sql: `INSERT INTO ${quoteIdentifier(table.name)} (${columns}) VALUES ${chunk.map(() => tuple).join(", ")}`,
+            args: chunk.flat() as InValue[],
+          });
+        }
       }
+      if (statements.length === 0) return;
       const [only] = statements;
       if (statements.length === 1 && only) {
         // SQLite undoes a failed statement by itself, so one statement needs no savepoint.

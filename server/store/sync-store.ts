@@ -21,6 +21,12 @@ export interface TempKeyEntry {
   readonly serverKey: number | null;
 }
 
+/** Rows for one table, in `TableInfo.columns` order. */
+export interface RowGroup {
+  readonly table: TableInfo;
+  readonly rows: readonly Row[];
+}
+
 /** A row of a table whose keys the device makes. */
 export interface RowRef {
   readonly table: string;
@@ -67,8 +73,8 @@ export interface SyncStoreTransaction {
    * A reserved key is larger than every key the table ever committed, so keys are never reused.
    */
   reserveKeys(table: TableInfo, count: number): Promise<number>;
-  /** Inserts rows, all or none. */
-  insertRows(table: TableInfo, rows: readonly Row[]): Promise<void>;
+  /** Inserts the rows of each group, group after group in the given order: all or none. */
+  insertRows(groups: readonly RowGroup[]): Promise<void>;
   /** Updates the named columns of one row; `false` when no row has that key. */
   updateRow(
     table: TableInfo,
