@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { createSyncClient, type SendReport } from "../client/index.ts";
+import { bodyBytes, isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
 import { startServerProcess } from "./server-process.ts";
 
@@ -43,12 +44,10 @@ export async function sendRun(options: SendRunOptions, run: number): Promise<Sen
     let bytes = 0;
     const latenciesMs: number[] = [];
     const timedFetch: typeof fetch = async (input, init) => {
-      const body = typeof init?.body === "string" ? init.body : "";
-      const isBatch = body.includes("syncBatch");
-      if (!isBatch) return fetch(input, init);
+      if (!isSyncBatchRequest(init)) return fetch(input, init);
       firstByte ??= performance.now();
       requests += 1;
-      const size = Buffer.byteLength(body);
+      const size = bodyBytes(init);
       const dropped = options.dropRequest?.(requests, bytes, size) ?? false;
       bytes += size;
       if (dropped) throw new TypeError("fetch failed: connection dropped (bench)");

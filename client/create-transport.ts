@@ -102,36 +102,41 @@ export function isTooLarge(error: unknown): boolean {
 }
 
 /**
- * Lets JSON text built elsewhere travel inside urql's request body unchanged. urql serialises
- * variables with its own key-sorting stringify, a second full pass over every operation that the
- * piece's JSON (built by SQLite) does not need: the variables carry a placeholder whose `toJSON`
- * is a marker, and the fetch puts the text back in place of the quoted marker.
+ * Lets JSON text built elsewhere (UTF-8 bytes) travel inside urql's request body unchanged. urql
+ * serialises variables with its own key-sorting stringify, a second full pass over every
+ * operation that the piece's JSON (built by SQLite) does not need: the variables carry a
+ * placeholder whose `toJSON` is a marker, and the fetch puts the bytes in place of the quoted
+ * marker.
  */
 function createRawJson() {
   const prefix = `raw-json-${randomUUID()}-`;
-  const texts = new Map<string, string>();
+  const held = new Map<string, Uint8Array>();
   let counter = 0;
   return {
-    /** A placeholder for `text` that stays valid until `release` is called. */
-    hold(text: string): { readonly marker: string; toJSON(): string } {
+    /** A placeholder for `json` that stays valid until `release` is called. */
+    hold(json: Uint8Array): { readonly marker: string; toJSON(): string } {
       const marker = `${prefix}${counter++}`;
-      texts.set(marker, text);
+      held.set(marker, json);
       return { marker, toJSON: () => marker };
     },
     release(marker: string): void {
-      texts.delete(marker);
+      held.delete(marker);
     },
-    /** The body with each quoted marker replaced by its text. */
-    splice(body: string): string {
-      let start = body.indexOf(`"${prefix}`);
-      while (start >= 0) {
+    /** The body in UTF-8 with each quoted marker replaced by its bytes; unchanged without one. */
+    splice(body: string): string | Uint8Array<ArrayBuffer> {
+      const parts: Uint8Array[] = [];
+      let from = 0;
+      for (let start = body.indexOf(`"${prefix}`); start >= 0; ) {
         const end = body.indexOf('"', start + 1);
-        const text = texts.get(body.slice(start + 1, end));
-        if (text === undefined) throw new Error("a request body names JSON text no longer held");
-        body = body.slice(0, start) + text + body.slice(end + 1);
-        start = body.indexOf(`"${prefix}`, start + text.length);
+        const json = held.get(body.slice(start + 1, end));
+        if (json === undefined) throw new Error("a request body names JSON no longer held");
+        parts.push(Buffer.from(body.slice(from, start)), json);
+        from = end + 1;
+        start = body.indexOf(`"${prefix}`, from);
       }
-      return body;
+      if (parts.length === 0) return body;
+      parts.push(Buffer.from(body.slice(from)));
+      return Buffer.concat(parts);
     },
   };
 }
@@ -148,8 +153,9 @@ export function createTransport(options: ResolvedOptions): Transport {
     if (activeSignal) signals.push(activeSignal);
     const request = { ...init, signal: AbortSignal.any(signals) };
     if (typeof init.body === "string") {
-      request.body = rawJson.splice(init.body);
-      bytesSent += Buffer.byteLength(request.body);
+      const body = rawJson.splice(init.body);
+      request.body = body;
+      bytesSent += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
     }
     return options.fetch(input, request);
   };

@@ -8,9 +8,10 @@ export interface Piece {
   readonly batchId: string;
   /**
    * The events as the wire carries them (`[SyncOperationInput!]!`), in outbox order, as one JSON
-   * text built by SQLite: it goes into the request body as is, never parsed or built again in JS.
+   * text in UTF-8 built by SQLite: it goes into the request body as is, never parsed or built
+   * again in JS, and as bytes it stays out of the JS heap (whose peak would grow with it).
    */
-  readonly operationsJson: string;
+  readonly operationsJson: Uint8Array;
   /** The seq of each event, in order: the `eventId`s of the operations. */
   readonly seqs: readonly number[];
   /** For each event in order: `table\u0000key` if it is an INSERT, else null. */
@@ -29,9 +30,9 @@ const free = "status = 'pending' AND batch_id IS NULL";
  * the wire carries them, the seqs, and the insert keys the answer's mappings are checked against.
  */
 const pieceQuery = (where: string) => `
-  SELECT json_group_array(json_object(
+  SELECT CAST(json_group_array(json_object(
            'eventId', CAST(seq AS TEXT), 'table', table_name, 'kind', upper(kind),
-           'key', row_key, 'data', json(data)) ORDER BY seq) AS operations,
+           'key', row_key, 'data', json(data)) ORDER BY seq) AS BLOB) AS operations,
          json_group_array(seq ORDER BY seq) AS seqs,
          json_group_array(CASE WHEN kind = 'insert' THEN table_name || char(0) || row_key END ORDER BY seq)
            AS insert_keys,
@@ -40,7 +41,7 @@ const pieceQuery = (where: string) => `
 
 /** The parts of a piece read from one row of {@link pieceQuery}. */
 const pieceRows = (row: Record<string, unknown> | undefined) => ({
-  operationsJson: String(row?.operations),
+  operationsJson: new Uint8Array(row?.operations as ArrayBuffer),
   seqs: JSON.parse(String(row?.seqs)) as number[],
   insertKeys: JSON.parse(String(row?.insert_keys)) as Array<string | null>,
 });

@@ -1,3 +1,5 @@
+import { isSyncBatchRequest } from "./is-sync-batch-request.ts";
+
 /** What happens to one request. */
 export type FetchFault =
   /** Sent and committed by the server; the answer is lost on the way back. */
@@ -22,8 +24,7 @@ export function faultyFetch(plan: (request: number) => FetchFault): FaultyFetch 
   let requests = 0;
   const injected = { "drop-answer": 0, refuse: 0, garbage: 0 };
   const wrapped: typeof fetch = async (input, init) => {
-    const isSyncBatch = typeof init?.body === "string" && init.body.includes("syncBatch");
-    if (!isSyncBatch) return fetch(input, init);
+    if (!isSyncBatchRequest(init)) return fetch(input, init);
     requests += 1;
     const fault = plan(requests);
     if (fault === "refuse") {
