@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@libsql/client";
-import type { Writer, WriteTransaction } from "../schema/index.ts";
+import type { SyncModel, Writer, WriteTransaction } from "../schema/index.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** A piece of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
@@ -14,8 +14,11 @@ export interface Piece {
   readonly operationsJson: Uint8Array;
   /** The seq of each event, in order: the `eventId`s of the operations. */
   readonly seqs: readonly number[];
-  /** For each event in order: `table\u0000key` if it is an INSERT, else null. */
-  readonly insertKeys: ReadonlyArray<string | null>;
+  /**
+   * For each event in order: `table\u0000key` if it inserts into an autonumbered table (an
+   * applied one needs a key mapping in the answer), else null.
+   */
+  readonly tempKeys: ReadonlyArray<string | null>;
   /** The checkpoint that closes the segment, consumed with the answer. */
   readonly checkpointSeq: number | null;
   /** Formed by this call: no attempt of it was sent before (an open piece may have reached a server). */
@@ -27,15 +30,16 @@ const free = "status = 'pending' AND batch_id IS NULL";
 
 /**
  * The events matching `where`, as JSON built by SQLite (no row objects in JS): the operations as
- * the wire carries them, the seqs, and the insert keys the answer's mappings are checked against.
+ * the wire carries them, the seqs, and the inserted temporary keys the answer's mappings are
+ * checked against. The first parameter is the JSON array of the autonumbered tables' names.
  */
 const pieceQuery = (where: string) => `
   SELECT CAST(json_group_array(json_object(
            'eventId', CAST(seq AS TEXT), 'table', table_name, 'kind', upper(kind),
            'key', row_key, 'data', json(data)) ORDER BY seq) AS BLOB) AS operations,
          json_group_array(seq ORDER BY seq) AS seqs,
-         json_group_array(CASE WHEN kind = 'insert' THEN table_name || char(0) || row_key END ORDER BY seq)
-           AS insert_keys,
+         json_group_array(CASE WHEN kind = 'insert' AND table_name IN (SELECT value FROM json_each(?))
+                          THEN table_name || char(0) || row_key END ORDER BY seq) AS temp_keys,
          count(*) AS n, max(seq) AS last
   FROM (SELECT * FROM sync_outbox WHERE ${where} ORDER BY seq LIMIT ?)`;
 
@@ -43,11 +47,12 @@ const pieceQuery = (where: string) => `
 const pieceRows = (row: Record<string, unknown> | undefined) => ({
   operationsJson: new Uint8Array(row?.operations as ArrayBuffer),
   seqs: JSON.parse(String(row?.seqs)) as number[],
-  insertKeys: JSON.parse(String(row?.insert_keys)) as Array<string | null>,
+  tempKeys: JSON.parse(String(row?.temp_keys)) as Array<string | null>,
 });
 
 async function openPiece(
   tx: WriteTransaction,
+  autonumbered: string,
   skip: string | undefined,
 ): Promise<Piece | undefined> {
   for (;;) {
@@ -60,7 +65,7 @@ async function openPiece(
     const batchId = String(piece.batch_id);
     const { rows: found } = await tx.execute({
       sql: pieceQuery("batch_id = ?"),
-      args: [batchId, -1],
+      args: [autonumbered, batchId, -1],
     });
     if (Number(found[0]?.n) > 0) {
       return {
@@ -93,11 +98,15 @@ const one = async (
  */
 export async function nextPiece(
   tx: WriteTransaction,
+  model: SyncModel,
   limitSeq: number,
   maxOperations: number,
   skip?: string,
 ): Promise<Piece | undefined> {
-  const open = await openPiece(tx, skip);
+  const autonumbered = JSON.stringify(
+    model.ordered.filter((table) => table.keyKind === "autonumber").map((table) => table.name),
+  );
+  const open = await openPiece(tx, autonumbered, skip);
   if (open) return open;
   const first = await one(
     tx,
@@ -120,7 +129,7 @@ export async function nextPiece(
   const upTo = checkpoint ?? limitSeq;
   const { rows } = await tx.execute({
     sql: pieceQuery(`${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`),
-    args: [first, upTo, maxOperations],
+    args: [autonumbered, first, upTo, maxOperations],
   });
   const last = Number(rows[0]?.last);
   const rest =

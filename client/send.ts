@@ -102,8 +102,8 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   try {
     // Two pieces at most are open: the one in flight and the next, formed while the server works.
     const formAfter = async (tx: WriteTransaction, current: Piece | undefined) =>
-      current ? nextPiece(tx, limitSeq, maxOperations, current.batchId) : undefined;
-    let piece = await writes.run((tx) => nextPiece(tx, limitSeq, maxOperations));
+      current ? nextPiece(tx, model, limitSeq, maxOperations, current.batchId) : undefined;
+    let piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, maxOperations));
     answer = piece && post(piece);
     await requestLeaves();
     let next = await writes.run((tx) => formAfter(tx, piece));
@@ -129,7 +129,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
           maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.seqs.length / 2)));
           await dissolvePiece(writes, piece);
         }
-        piece = await writes.run((tx) => nextPiece(tx, limitSeq, maxOperations));
+        piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, maxOperations));
         answer = piece && post(piece);
         await requestLeaves();
         next = await writes.run((tx) => formAfter(tx, piece));

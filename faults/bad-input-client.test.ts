@@ -123,6 +123,16 @@ describe("bad input at the client", () => {
       /no mapping for the applied insert of customer -1/,
     ],
     [
+      "a second mapping for one insert",
+      (r) =>
+        json({
+          ...goodAnswer(r),
+          keyMappings: [...goodAnswer(r).keyMappings, goodAnswer(r).keyMappings[1]],
+        }),
+      "ANSWER_MISMATCH",
+      /mapping invoice -1 → 101 matches no insert/,
+    ],
+    [
       "no data",
       () => ({ body: JSON.stringify({ data: null }) }),
       "ANSWER_MISMATCH",
@@ -180,4 +190,19 @@ describe("bad input at the client", () => {
       ]).toEqual(before);
     },
   );
+
+  it("accepts the mappings of an answer in any order", async () => {
+    const endpoint = await fakeServer((r) => {
+      const answer = goodAnswer(r);
+      return json({ ...answer, keyMappings: answer.keyMappings.toReversed() });
+    });
+    device = await openTestDevice(endpoint);
+    const customerId = await device.client.insert(t.customer, { name: "Ada" });
+    await device.client.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 1 });
+    const report = await device.client.send();
+    expect(report.mappingsApplied).toBe(2);
+    expect(await device.rows("SELECT id, customer_id FROM invoice")).toEqual([
+      expect.objectContaining({ id: 101, customer_id: 100 }),
+    ]);
+  });
 });
