@@ -15,7 +15,7 @@ let cases = 0;
 
 async function counts() {
   const rows = await server.rows(
-    "SELECT (SELECT count(*) FROM customer) AS customers, (SELECT count(*) FROM sync_batch) AS batches, (SELECT count(*) FROM sync_key) AS keys",
+    "SELECT (SELECT count(*) FROM customer) AS customers, (SELECT count(*) FROM sync_batch) AS batches, (SELECT count(*) FROM sync_key_run) + (SELECT count(*) FROM sync_rejected_key) AS keys",
   );
   return rows[0];
 }

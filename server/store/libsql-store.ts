@@ -75,27 +75,96 @@ function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
     async findTempKeys(clientId, table, clientKeys) {
       const found = new Map<number, number | null>();
       if (clientKeys.length === 0) return found;
-      const { rows } = await tx.execute({
-        sql: `SELECT client_key, server_key FROM sync_key
-              WHERE client_id = ? AND table_name = ? AND client_key IN (SELECT value FROM json_each(?))`,
-        args: [clientId, table, JSON.stringify(clientKeys)],
+      let low = Number.POSITIVE_INFINITY;
+      let high = Number.NEGATIVE_INFINITY;
+      for (const key of clientKeys) {
+        if (key < low) low = key;
+        if (key > high) high = key;
+      }
+      // The runs that can hold a key in [low, high]: those starting inside it, and the one run
+      // starting above it, which may reach down into it (runs never overlap).
+      const { rows: runs } = await tx.execute({
+        sql: `SELECT first_client, last_client, first_server FROM sync_key_run
+              WHERE client_id = ?1 AND table_name = ?2 AND first_client BETWEEN ?3 AND ?4
+              UNION ALL
+              SELECT * FROM (SELECT first_client, last_client, first_server FROM sync_key_run
+                WHERE client_id = ?1 AND table_name = ?2 AND first_client > ?4
+                ORDER BY first_client LIMIT 1)`,
+        args: [clientId, table, low, high],
       });
-      for (const row of rows) {
-        found.set(Number(row.client_key), row.server_key === null ? null : Number(row.server_key));
+      const { rows: rejected } = await tx.execute({
+        sql: `SELECT client_key FROM sync_rejected_key
+              WHERE client_id = ? AND table_name = ? AND client_key BETWEEN ? AND ?`,
+        args: [clientId, table, low, high],
+      });
+      if (runs.length === 0 && rejected.length === 0) return found;
+      const wanted = new Set(clientKeys);
+      for (const row of rejected) {
+        const key = Number(row.client_key);
+        if (wanted.has(key)) found.set(key, null);
+      }
+      for (const run of runs) {
+        const first = Number(run.first_client);
+        const last = Number(run.last_client);
+        const server = Number(run.first_server);
+        // Walk the smaller side: the run's keys or the keys asked for.
+        if (first - last + 1 <= wanted.size) {
+          for (let key = first; key >= last; key--) {
+            if (wanted.has(key)) found.set(key, server + (first - key));
+          }
+        } else {
+          for (const key of wanted) {
+            if (key <= first && key >= last) found.set(key, server + (first - key));
+          }
+        }
       }
       return found;
     },
 
     async saveTempKeys(clientId, entries: readonly TempKeyEntry[]) {
-      if (entries.length === 0) return;
-      await tx.execute({
-        sql: `INSERT OR REPLACE INTO sync_key (client_id, table_name, client_key, server_key)
-              SELECT ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`,
-        args: [
-          clientId,
-          JSON.stringify(entries.map((entry) => [entry.table, entry.clientKey, entry.serverKey])),
-        ],
-      });
+      const mapped = entries
+        .filter((entry) => entry.serverKey !== null)
+        .toSorted((a, b) =>
+          a.table === b.table ? b.clientKey - a.clientKey : a.table < b.table ? -1 : 1,
+        );
+      const runs: Array<[table: string, first: number, last: number, server: number]> = [];
+      let run: (typeof runs)[number] | undefined;
+      for (const { table, clientKey, serverKey } of mapped) {
+        const server = serverKey as number;
+        if (
+          run &&
+          run[0] === table &&
+          clientKey === run[2] - 1 &&
+          server === run[3] + (run[1] - clientKey)
+        ) {
+          run[2] = clientKey;
+        } else {
+          run = [table, clientKey, clientKey, server];
+          runs.push(run);
+        }
+      }
+      if (runs.length > 0) {
+        await tx.execute({
+          sql: `INSERT INTO sync_key_run (client_id, table_name, first_client, last_client, first_server)
+                SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
+          args: [clientId, JSON.stringify(runs)],
+        });
+        // A key rejected once and applied now is no longer a rejected key.
+        await tx.execute({
+          sql: `DELETE FROM sync_rejected_key WHERE client_id = ? AND EXISTS (
+                  SELECT 1 FROM json_each(?) AS r WHERE r.value ->> 0 = sync_rejected_key.table_name
+                  AND sync_rejected_key.client_key BETWEEN r.value ->> 2 AND r.value ->> 1)`,
+          args: [clientId, JSON.stringify(runs)],
+        });
+      }
+      const rejected = entries.filter((entry) => entry.serverKey === null);
+      if (rejected.length > 0) {
+        await tx.execute({
+          sql: `INSERT OR IGNORE INTO sync_rejected_key (client_id, table_name, client_key)
+                SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)`,
+          args: [clientId, JSON.stringify(rejected.map((entry) => [entry.table, entry.clientKey]))],
+        });
+      }
     },
 
     async findRejectedRows(clientId, rows) {

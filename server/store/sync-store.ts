@@ -55,7 +55,10 @@ export interface SyncStoreTransaction {
     table: string,
     clientKeys: readonly number[],
   ): Promise<ReadonlyMap<number, number | null>>;
-  /** Records temporary keys (insert or replace). */
+  /**
+   * Records the temporary keys mapped or rejected in this request. A key is mapped at most once
+   * and stays mapped; mapping a key that was rejected before clears its rejection.
+   */
   saveTempKeys(clientId: string, entries: readonly TempKeyEntry[]): Promise<void>;
   /**
    * Which of these rows (of tables with device-made keys) this client failed to insert and has not

@@ -16,16 +16,34 @@ export const syncBatch = sqliteTable(
 );
 
 /**
- * Each client's temporary keys: the server key it was mapped to, or NULL when its INSERT was
- * rejected (later references get DEPENDENCY_REJECTED until an INSERT of it succeeds).
+ * Each client's mapped temporary keys, as runs: the temporary keys from `first_client` down to
+ * `last_client` (consecutive and negative) are the server keys from `first_server` up. A request's
+ * INSERTs into one table map consecutive temporary keys to consecutive server keys, so one row
+ * usually holds a whole request's worth. Runs of a client and table never overlap; a mapped key
+ * stays mapped.
  */
-export const syncKey = sqliteTable(
-  "sync_key",
+export const syncKeyRun = sqliteTable(
+  "sync_key_run",
+  {
+    clientId: text("client_id").notNull(),
+    tableName: text("table_name").notNull(),
+    firstClient: integer("first_client").notNull(),
+    lastClient: integer("last_client").notNull(),
+    firstServer: integer("first_server").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.clientId, table.tableName, table.firstClient] })],
+);
+
+/**
+ * A client's temporary keys whose INSERT was rejected and never applied since: later references
+ * get DEPENDENCY_REJECTED. The mark goes when an INSERT of the key succeeds.
+ */
+export const syncRejectedKey = sqliteTable(
+  "sync_rejected_key",
   {
     clientId: text("client_id").notNull(),
     tableName: text("table_name").notNull(),
     clientKey: integer("client_key").notNull(),
-    serverKey: integer("server_key"),
   },
   (table) => [primaryKey({ columns: [table.clientId, table.tableName, table.clientKey] })],
 );
