@@ -57,15 +57,15 @@ async function openPiece(
 ): Promise<Piece | undefined> {
   for (;;) {
     const { rows } = await tx.execute({
-      sql: "SELECT batch_id, checkpoint_seq FROM sync_piece WHERE batch_id != ? ORDER BY first_seq LIMIT 1",
+      sql: "SELECT batch_id, first_seq, last_seq, checkpoint_seq FROM sync_piece WHERE batch_id != ? ORDER BY first_seq LIMIT 1",
       args: [skip ?? ""],
     });
     const [piece] = rows;
     if (!piece) return undefined;
     const batchId = String(piece.batch_id);
     const { rows: found } = await tx.execute({
-      sql: pieceQuery("batch_id = ?"),
-      args: [autonumbered, batchId, -1],
+      sql: pieceQuery("batch_id = ? AND seq BETWEEN ? AND ?"),
+      args: [autonumbered, batchId, Number(piece.first_seq), Number(piece.last_seq), -1],
     });
     if (Number(found[0]?.n) > 0) {
       return {
@@ -154,6 +154,9 @@ export async function nextPiece(
   return { batchId, ...parts, checkpointSeq, fresh: true };
 }
 
+/** The first and last seq of a piece's events: where to find them by the outbox's key. */
+const seqRange = (piece: Piece): [number, number] => [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? 0];
+
 /**
  * Releases a piece the server refused whole (so nothing of it was applied): its events wait again,
  * to be cut smaller, with the keys mapped while they were in flight written in.
@@ -161,8 +164,8 @@ export async function nextPiece(
 export function dissolvePiece(writes: Writer, piece: Piece): Promise<void> {
   return writes.run(async (tx) => {
     await tx.execute({
-      sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ?",
-      args: [piece.batchId],
+      sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ? AND seq BETWEEN ? AND ?",
+      args: [piece.batchId, ...seqRange(piece)],
     });
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
     await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));
@@ -183,8 +186,8 @@ export function rejectPiece(
   return writes.run(async (tx) => {
     await tx.execute({
       sql: `UPDATE sync_outbox SET status = 'rejected', error_code = ?, error_message = ?, batch_id = NULL
-            WHERE batch_id = ?`,
-      args: [code, message, piece.batchId],
+            WHERE batch_id = ? AND seq BETWEEN ? AND ?`,
+      args: [code, message, piece.batchId, ...seqRange(piece)],
     });
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
     await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));

@@ -17,13 +17,16 @@ export const syncOutbox = sqliteTable(
     status: text("status").notNull().default("pending"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
-    /** The batch id of the piece this event was sent in, fixed before the first attempt. */
+    /**
+     * The batch id of the piece this event was sent in, fixed before the first attempt. Not
+     * indexed (keeping the index cost every piece two writes per event): a piece's events are
+     * found by their seq range, kept in `sync_piece`.
+     */
     batchId: text("batch_id"),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
   },
   (table) => [
     index("sync_outbox_status_seq").on(table.status, table.seq),
-    index("sync_outbox_batch").on(table.batchId),
     // Finds the checkpoint that ends a segment without walking the events before it.
     index("sync_outbox_checkpoint").on(table.seq).where(sql`kind = 'checkpoint'`),
   ],
