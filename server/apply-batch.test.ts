@@ -106,6 +106,25 @@ describe("edge cases of applying a batch", () => {
     ]);
   });
 
+  it("rejects a row that refers by value to a row inserted only later in the list, as list order would", async () => {
+    server = await startTestServer();
+    // The new customer will get server key 1: the note names it before it exists.
+    const { answer } = await server.syncBatch("dev", "b1", [
+      insert("note", "n-1", { customer_id: 1, body: "too early" }),
+      insert("customer", -1, { name: "Ada" }),
+      insert("note", "n-2", { customer_id: 1, body: "in time" }),
+    ]);
+    expect(answer.results.map((r) => r.error?.code ?? r.status)).toEqual([
+      "CONSTRAINT_VIOLATION",
+      "APPLIED",
+      "APPLIED",
+    ]);
+    expect(answer.keyMappings).toEqual([{ table: "customer", clientKey: "-1", serverKey: "1" }]);
+    expect(await server.rows("SELECT id FROM note")).toEqual([
+      expect.objectContaining({ id: "n-2" }),
+    ]);
+  });
+
   it("replays a batch applied under a larger operation cap instead of refusing it as too large", async () => {
     server = await startTestServer({ limits: { maxOperationsPerRequest: 100 } });
     const ops = Array.from({ length: 50 }, (_, i) =>

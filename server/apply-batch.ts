@@ -87,6 +87,22 @@ function deviceKeyedRows(model: SyncModel, item: Prepared): RowRef[] {
   return rows;
 }
 
+/** The tables an INSERT refers to by a plain value: a foreign key set, and not to a temporary key. */
+function tablesReferencedByValue(
+  model: SyncModel,
+  item: Prepared & { operation: { kind: "INSERT" } },
+): TableInfo[] {
+  const targets: TableInfo[] = [];
+  for (const column of item.table.references) {
+    const value = item.operation.values[item.table.columns.indexOf(column)];
+    if (value === null || value === undefined) continue;
+    if (item.operation.refs.some((ref) => ref.column === column.name)) continue;
+    const target = model.byName.get(column.references ?? "");
+    if (target) targets.push(target);
+  }
+  return targets;
+}
+
 /** Replaces temporary keys with server keys; the first reference that cannot resolve rejects. */
 function resolveRefs(
   tempKeys: TempKeys,
@@ -125,6 +141,12 @@ export async function applyBatch({
   let run: PendingInsert[] = [];
   /** `table\u0000temporary key` of the INSERTs in `run`, whose mappings are not written yet. */
   const runKeys = new Set<string>();
+  /**
+   * Tables that INSERTs in `run` refer to by a plain value (a device-made key, or a server key),
+   * not a temporary key. Written per table, parents first, such a reference would find a row
+   * that list order inserts only later; so an INSERT into one of these tables starts a new run.
+   */
+  const referencedByValue = new Set<TableInfo>();
 
   const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
 
@@ -226,6 +248,7 @@ export async function applyBatch({
     const items = run;
     run = [];
     runKeys.clear();
+    referencedByValue.clear();
     if (items.length === 0) return;
     const byTable = new Map<TableInfo, Row[]>();
     for (const item of items) {
@@ -306,7 +329,8 @@ export async function applyBatch({
     }
     const insert = item as PendingInsert["prepared"];
     const runKey = `${item.table.name}\u0000${item.key}`;
-    if (typeof item.key === "number" && runKeys.has(runKey)) await flush();
+    if ((typeof item.key === "number" && runKeys.has(runKey)) || referencedByValue.has(item.table))
+      await flush();
     const existing =
       typeof item.key === "number" ? tempKeys.mapped(item.table.name, item.key) : undefined;
     if (existing !== undefined) {
@@ -326,6 +350,7 @@ export async function applyBatch({
     }
     run.push({ index, prepared: insert, row });
     if (typeof item.key === "number") runKeys.add(runKey);
+    for (const target of tablesReferencedByValue(model, insert)) referencedByValue.add(target);
   }
   await flush();
   await tempKeys.save();

@@ -31,6 +31,22 @@ describe("hashOperations", () => {
     expect(hashOperations(operations)).toBe("AWckd2TILGvMjvyJzhEWSfCv8qYVQNFmkFVqhDk04nE");
   });
 
+  it("keeps those hashes for keys V8 orders by itself (array indexes) and for a key named __proto__", () => {
+    const op = (data: unknown): SyncOperation[] => [
+      { eventId: "1", table: "t", kind: "INSERT", key: "-1", data },
+    ];
+    // Expected values computed with safe-stable-stringify 2.5.0, which the hash used before.
+    expect(hashOperations(op({ b: 3, "10": 1, "9": 2 }))).toBe(
+      "UamY9JGFY2EcP97CUspKDDwuuUGlem-NiZRUqK_7CZ4",
+    );
+    expect(hashOperations(op({ "-1": 1, "9": 2, a: [{ "2": 1, "1": 0 }] }))).toBe(
+      "B-0mCqeg2wa8a30_tcztNdv7ItZi8S2pQuUwTQT_8ew",
+    );
+    const withProto = JSON.parse('{"name":"x","__proto__":{"a":1}}') as unknown;
+    expect(hashOperations(op(withProto))).toBe("-i4LtIlOkczY1CApkEOcm4U7EvuWAfAD9_ceP4PbJ_0");
+    expect(hashOperations(op({ name: "x" }))).toBe("M6OwukhuSYqDUJ_gCxXDnQyRv3O7nVGgn3_cj5gZkRE");
+  });
+
   it("ignores key order at every depth and tells a missing data from a changed value", () => {
     const reordered = operations.map(({ data, key, kind, table, eventId }) => ({
       data:

@@ -1,14 +1,50 @@
 import { createHash } from "node:crypto";
 import type { SyncOperation } from "./operation.ts";
 
-/** A copy of a JSON value whose objects have their keys in sorted order, so JSON.stringify is canonical. */
+/** A key V8 orders as an array index (numerically, before other keys), whatever the insertion order. */
+const arrayIndex = /^(?:0|[1-9][0-9]{0,9})$/;
+
+/**
+ * The canonical JSON of a value, built key by key: object keys sorted by code unit, `undefined`
+ * members left out. Exact for every key; used where {@link sortedCopy} cannot be.
+ */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(",")}]`;
+  const object = value as Record<string, unknown>;
+  const members: string[] = [];
+  for (const key of Object.keys(object).sort()) {
+    if (object[key] !== undefined)
+      members.push(`${JSON.stringify(key)}:${canonicalJson(object[key])}`);
+  }
+  return `{${members.join(",")}}`;
+}
+
+/**
+ * A copy of a JSON value with object keys in sorted order, so one native JSON.stringify gives the
+ * canonical text; `undefined` when that cannot hold: V8 puts array-index keys ("9", "10") first
+ * in numeric order whatever order they are added in. The copy has no prototype, so a key named
+ * `__proto__` stays a key.
+ */
 function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(sortedCopy);
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = sortedCopy(value[i]);
+      if (item === undefined && value[i] !== undefined) return undefined;
+      copy[i] = item;
+    }
+    return copy;
+  }
   const object = value as Record<string, unknown>;
-  const copy: Record<string, unknown> = {};
+  const copy: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(object).sort()) {
-    if (object[key] !== undefined) copy[key] = sortedCopy(object[key]);
+    if (object[key] === undefined) continue;
+    if (arrayIndex.test(key)) return undefined;
+    const member = sortedCopy(object[key]);
+    if (member === undefined) return undefined;
+    copy[key] = member;
   }
   return copy;
 }
@@ -16,14 +52,28 @@ function sortedCopy(value: unknown): unknown {
 /**
  * The identity of a request's operations: SHA-256 of their canonical JSON (keys sorted, a missing
  * `data` the same as null), so two requests compare as JSON values whatever their key order.
- * V8 serialises objects in insertion order, so objects built with sorted keys give the canonical
- * text in one native JSON.stringify pass.
+ * The text is the one safe-stable-stringify gave (stored hashes stay valid): built in one native
+ * JSON.stringify pass over sorted copies, or key by key when a data object has array-index keys.
  */
 export function hashOperations(operations: readonly SyncOperation[]): string {
   const canonical = new Array<unknown>(operations.length);
-  for (let i = 0; i < operations.length; i++) {
+  let exact = true;
+  for (let i = 0; i < operations.length && exact; i++) {
     const { eventId, table, kind, key, data } = operations[i] as SyncOperation;
-    canonical[i] = { data: sortedCopy(data ?? null), eventId, key, kind, table };
+    const copy = sortedCopy(data ?? null);
+    exact = copy !== undefined;
+    canonical[i] = { data: copy, eventId, key, kind, table };
   }
-  return createHash("sha256").update(JSON.stringify(canonical)).digest("base64url");
+  const text = exact
+    ? JSON.stringify(canonical)
+    : canonicalJson(
+        operations.map(({ eventId, table, kind, key, data }) => ({
+          data: data ?? null,
+          eventId,
+          key,
+          kind,
+          table,
+        })),
+      );
+  return createHash("sha256").update(text).digest("base64url");
 }
