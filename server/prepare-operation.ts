@@ -86,6 +86,18 @@ function refOf(model: SyncModel, column: ColumnInfo, value: SqlValue): TempKeyRe
   return { table: target.name, tempKey: value, column: column.name };
 }
 
+const positionCache = new WeakMap<TableInfo, ReadonlyMap<ColumnInfo, number>>();
+
+/** Each column's index in `TableInfo.columns`, computed once per table. */
+function positions(table: TableInfo): ReadonlyMap<ColumnInfo, number> {
+  let found = positionCache.get(table);
+  if (!found) {
+    found = new Map(table.columns.map((column, index) => [column, index]));
+    positionCache.set(table, found);
+  }
+  return found;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -147,7 +159,9 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
   }
   const refs = ownRef;
   const given: Array<[ColumnInfo, SqlValue]> = [];
-  for (const [name, value] of Object.entries(data)) {
+  for (const name in data) {
+    if (!Object.hasOwn(data, name)) continue;
+    const value = data[name];
     const column = table.columnsByName.get(name);
     if (!column) {
       return reject("UNKNOWN_COLUMN", `${table.name} has no column ${describe(name)}`, insertKey);
@@ -176,8 +190,8 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
   }
 
   const values: SqlValue[] = table.columns.map(() => null);
-  const position = new Map(table.columns.map((column, index) => [column.name, index]));
-  for (const [column, value] of given) values[position.get(column.name) ?? 0] = value;
+  const position = positions(table);
+  for (const [column, value] of given) values[position.get(column) ?? 0] = value;
   for (const [index, column] of table.columns.entries()) {
     if (!column.isKey && column.notNull && values[index] === null) {
       return reject(
