@@ -41,7 +41,8 @@ function sortedCopy(value: unknown): unknown {
   const copy: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(object).sort()) {
     if (object[key] === undefined) continue;
-    if (arrayIndex.test(key)) return undefined;
+    const first = key.charCodeAt(0);
+    if (first >= 48 && first <= 57 && arrayIndex.test(key)) return undefined;
     const member = sortedCopy(object[key]);
     if (member === undefined) return undefined;
     copy[key] = member;

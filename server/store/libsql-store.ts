@@ -6,6 +6,7 @@ import type { TableInfo } from "../../schema/index.ts";
 import { createWriter, quoteIdentifier, type WriteTransaction } from "../../schema/index.ts";
 import {
   ConstraintViolation,
+  type Row,
   type RowGroup,
   type SqlValue,
   type StoredBatch,
@@ -39,6 +40,26 @@ function isConstraintError(error: unknown): error is Error {
 /** The constraint message without SQL text: SQLite's own wording names the column, not the query. */
 function constraintMessage(error: Error): string {
   return error.message.replace(/^SQLITE_CONSTRAINT[A-Z_]*:\s*/, "");
+}
+
+const insertSqlCache = new WeakMap<TableInfo, Map<number, string>>();
+
+/** `INSERT INTO table (columns) VALUES (?, …), …` for `count` rows; kept per table, as a batch's sizes repeat. */
+function insertSql(table: TableInfo, count: number): string {
+  let byCount = insertSqlCache.get(table);
+  if (!byCount) {
+    byCount = new Map();
+    insertSqlCache.set(table, byCount);
+  }
+  let sql = byCount.get(count);
+  if (sql === undefined) {
+    const columns = table.columns.map((column) => quoteIdentifier(column.name)).join(", ");
+    const tuple = `(${table.columns.map(() => "?").join(", ")})`;
+    sql = `INSERT INTO ${quoteIdentifier(table.name)} (${columns}) VALUES ${new Array(count).fill(tuple).join(", ")}`;
+    if (byCount.size >= 64) byCount.clear();
+    byCount.set(count, sql);
+  }
+  return sql;
 }
 
 function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
@@ -213,18 +234,16 @@ function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
     async insertRows(groups: readonly RowGroup[]) {
       const statements = [];
       for (const { table, rows } of groups) {
-        const columns = table.columns.map((column) => quoteIdentifier(column.name)).join(", ");
-        const tuple = `(${table.columns.map(() => "?").join(", ")})`;
-        const perStatement = Math.max(
-          1,
-          Math.floor(maxParametersPerStatement / table.columns.length),
-        );
+        const width = table.columns.length;
+        const perStatement = Math.max(1, Math.floor(maxParametersPerStatement / width));
         for (let start = 0; start < rows.length; start += perStatement) {
-          const chunk = rows.slice(start, start + perStatement);
-          statements.push({
-            sql: `INSERT INTO ${quoteIdentifier(table.name)} (${columns}) VALUES ${chunk.map(() => tuple).join(", ")}`,
-            args: chunk.flat() as InValue[],
-          });
+          const count = Math.min(perStatement, rows.length - start);
+          const args = new Array<InValue>(count * width);
+          for (let i = 0; i < count; i++) {
+            const row = rows[start + i] as Row;
+            for (let j = 0; j < width; j++) args[i * width + j] = row[j] ?? null;
+          }
+          statements.push({ sql: insertSql(table, count), args });
         }
       }
       if (statements.length === 0) return;
