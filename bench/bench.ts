@@ -177,9 +177,9 @@ try {
   for (const events of size.memory) {
     const template = await locationTemplate(dir.path, events, 1000);
     memory[events] = figure(
-      (
-        await repeat(Math.min(size.runs, 3), (run) => clientProcessRun(dir.path, template, run))
-      ).map((r) => r.peakMb),
+      (await repeat(size.runs, (run) => clientProcessRun(dir.path, template, run))).map(
+        (r) => r.peakMb,
+      ),
     );
     record(
       `memory.${events}`,
