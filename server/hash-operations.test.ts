@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { withKeysReordered } from "../test-utils/operations.ts";
 import { hashOperations } from "./hash-operations.ts";
 import type { SyncOperation } from "./operation.ts";
 
@@ -48,16 +49,7 @@ describe("hashOperations", () => {
   });
 
   it("ignores key order at every depth and tells a missing data from a changed value", () => {
-    const reordered = operations.map(({ data, key, kind, table, eventId }) => ({
-      data:
-        data && typeof data === "object"
-          ? Object.fromEntries(Object.entries(data).reverse())
-          : data,
-      key,
-      kind,
-      table,
-      eventId,
-    }));
+    const reordered = withKeysReordered(operations);
     expect(hashOperations(reordered)).toBe(hashOperations(operations));
     const changed = operations.map((op, i) => (i === 1 ? { ...op, data: { total: 1e21 } } : op));
     expect(hashOperations(changed)).not.toBe(hashOperations(operations));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { faultyStore } from "../test-utils/faulty-store.ts";
-import { insert, update } from "../test-utils/operations.ts";
+import { insert, update, withKeysReordered } from "../test-utils/operations.ts";
 import { startTestServer, type TestServer } from "../test-utils/test-server.ts";
 
 let server: TestServer | undefined;
@@ -51,16 +51,7 @@ describe("idempotent replay", () => {
     const before = await counts(server);
     // The same operations with the keys of each object (data included) in another order are the
     // same request.
-    const reordered = ops.map(({ data, key, kind, table, eventId }) => ({
-      data:
-        data && typeof data === "object"
-          ? Object.fromEntries(Object.entries(data).reverse())
-          : data,
-      key,
-      kind,
-      table,
-      eventId,
-    }));
+    const reordered = withKeysReordered(ops);
     const second = await server.syncBatch("dev", "b1", reordered);
     expect(second.answer).toEqual({ ...first.answer, replayed: true });
     expect(await counts(server)).toEqual(before);

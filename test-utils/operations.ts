@@ -25,3 +25,17 @@ export const update = operation("UPDATE");
 /** A DELETE operation with a fresh event id. */
 export const remove = (table: string, key: number | string): SyncOperation =>
   operation("DELETE")(table, key);
+
+/**
+ * The same operations with the keys of each operation and of its data in another order: the same
+ * request as far as the server's identity of a request goes.
+ */
+export const withKeysReordered = (operations: readonly SyncOperation[]): SyncOperation[] =>
+  operations.map(({ data, key, kind, table, eventId }) => ({
+    data:
+      data && typeof data === "object" ? Object.fromEntries(Object.entries(data).reverse()) : data,
+    key,
+    kind,
+    table,
+    eventId,
+  }));
