@@ -139,8 +139,8 @@ export async function applyBatch({
   const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
   /** Consecutive INSERTs (any tables) waiting to be written together, in list order. */
   let run: PendingInsert[] = [];
-  /** `table\u0000temporary key` of the INSERTs in `run`, whose mappings are not written yet. */
-  const runKeys = new Set<string>();
+  /** By table, the temporary keys of the INSERTs in `run`, whose mappings are not written yet. */
+  const runKeys = new Map<TableInfo, Set<number>>();
   /**
    * Tables that INSERTs in `run` refer to by a plain value (a device-made key, or a server key),
    * not a temporary key. Written per table, parents first, such a reference would find a row
@@ -328,9 +328,8 @@ export async function applyBatch({
       continue;
     }
     const insert = item as PendingInsert["prepared"];
-    const runKey = `${item.table.name}\u0000${item.key}`;
-    if ((typeof item.key === "number" && runKeys.has(runKey)) || referencedByValue.has(item.table))
-      await flush();
+    const inRun = typeof item.key === "number" && runKeys.get(item.table)?.has(item.key) === true;
+    if (inRun || referencedByValue.has(item.table)) await flush();
     const existing =
       typeof item.key === "number" ? tempKeys.mapped(item.table.name, item.key) : undefined;
     if (existing !== undefined) {
@@ -349,7 +348,11 @@ export async function applyBatch({
       continue;
     }
     run.push({ index, prepared: insert, row });
-    if (typeof item.key === "number") runKeys.add(runKey);
+    if (typeof item.key === "number") {
+      const keys = runKeys.get(item.table);
+      if (keys) keys.add(item.key);
+      else runKeys.set(item.table, new Set([item.key]));
+    }
     for (const target of tablesReferencedByValue(model, insert)) referencedByValue.add(target);
   }
   await flush();
