@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** A sync server in its own process, started the way `npm start` starts it. */
@@ -13,6 +14,17 @@ export interface ServerProcess {
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+/** The arguments `npm start` gives node (`node ARGS`), so the bench starts the server the same way. */
+function startArguments(): string[] {
+  const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as {
+    scripts?: { start?: string };
+  };
+  const [command, ...args] = manifest.scripts?.start?.split(/\s+/) ?? [];
+  if (command !== "node")
+    throw new Error(`npm start must run node, got: ${manifest.scripts?.start}`);
+  return args;
+}
+
 /** Starts `server/main.ts` on an ephemeral port of 127.0.0.1 over `databaseUrl`. */
 export function startServerProcess(
   databaseUrl: string,
@@ -20,7 +32,7 @@ export function startServerProcess(
 ): Promise<ServerProcess> {
   // Dev aid: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server process.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/main.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, ...startArguments()], {
     cwd: root,
     env: {
       ...process.env,
