@@ -32,7 +32,16 @@ export interface Transport {
   send(
     clientId: string,
     piece: Piece,
-    hooks: { signal?: AbortSignal | undefined; onRetry?: () => void },
+    hooks: {
+      signal?: AbortSignal | undefined;
+      onRetry?: () => void;
+      /**
+       * Called as soon as an attempt's answer shows that the server committed the piece, before
+       * the answer is parsed: the server wrote a non-null `syncBatch` result, which it does only
+       * after the piece's transaction committed (or for a replay of one that did).
+       */
+      onCommitted?: () => void;
+    },
   ): Promise<SyncBatchAnswer>;
   /** The server's operation cap, read through the `syncLimits` query. */
   maxOperations(): Promise<number>;
@@ -141,12 +150,37 @@ function createRawJson() {
   };
 }
 
+/**
+ * How every answer to a committed piece begins when the server writes `data` first, as
+ * graphql-yoga does: a non-null `syncBatch` object. Anything else is left to the full parse.
+ */
+const committedPrefix = '{"data":{"syncBatch":{';
+
+/**
+ * Passes the answer's text to `onCommitted`'s test, then hands urql an equal response: the test
+ * needs the whole text, and a body can be read only once.
+ */
+async function watchCommitted(response: Response, onCommitted: () => void): Promise<Response> {
+  if (response.status !== 200) return response;
+  const text = await response.text();
+  if (text.startsWith(committedPrefix)) onCommitted();
+  return new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 /** Builds the transport of a client. */
 export function createTransport(options: ResolvedOptions): Transport {
   let bytesSent = 0;
   const rawJson = createRawJson();
-  /** The signal of the send() whose request is in flight: requests go one at a time per client. */
+  /**
+   * The signal and commit hook of the attempt being posted: urql calls the fetch within the
+   * attempt that sets them, and the fetch takes them at its call.
+   */
   let activeSignal: AbortSignal | undefined;
+  let activeCommitted: (() => void) | undefined;
   const countingFetch: typeof fetch = (input, init = {}) => {
     const signals = [AbortSignal.timeout(options.requestTimeoutMs)];
     if (init.signal) signals.push(init.signal);
@@ -157,7 +191,10 @@ export function createTransport(options: ResolvedOptions): Transport {
       request.body = body;
       bytesSent += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
     }
-    return options.fetch(input, request);
+    const onCommitted = activeCommitted;
+    activeCommitted = undefined;
+    const response = options.fetch(input, request);
+    return onCommitted ? response.then((answer) => watchCommitted(answer, onCommitted)) : response;
   };
   const urql = new Client({
     url: options.endpoint,
@@ -198,10 +235,11 @@ export function createTransport(options: ResolvedOptions): Transport {
     get bytesSent() {
       return bytesSent;
     },
-    send(clientId, piece, { signal, onRetry }) {
+    send(clientId, piece, { signal, onRetry, onCommitted }) {
       return pRetry(
         () => {
           activeSignal = signal;
+          activeCommitted = onCommitted;
           return attempt(clientId, piece);
         },
         {
@@ -221,6 +259,7 @@ export function createTransport(options: ResolvedOptions): Transport {
     },
     async maxOperations() {
       activeSignal = undefined;
+      activeCommitted = undefined;
       const result = await urql.query(SyncLimitsQuery, {}).toPromise();
       if (result.error) throw classify(result.error);
       const limit = result.data?.syncLimits.maxOperationsPerRequest;

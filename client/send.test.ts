@@ -3,6 +3,7 @@ import { exampleTables as t } from "../schema/index.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
 import { faultyFetch } from "../test-utils/faulty-fetch.ts";
 import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
+import { isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
 import type { SendError } from "./index.ts";
 
@@ -187,6 +188,61 @@ describe("send()", () => {
     const report = await device.client.send();
     expect(report).toMatchObject({ replayed: 1, applied: 5 });
     expect(await count(server.rows, "location")).toBe(5);
+  });
+
+  it("posts a piece only after the server committed the one before, retries included", async () => {
+    const log: string[] = [];
+    let request = 0;
+    const ordered: typeof fetch = async (input, init) => {
+      if (!isSyncBatchRequest(init)) return fetch(input, init);
+      const n = ++request;
+      const batch = /"batchId":"([^"]+)"/.exec(new TextDecoder().decode(init?.body as Uint8Array));
+      log.push(`post ${batch?.[1]}`);
+      // The 3rd request never reaches the server and is retried.
+      if (n === 3) throw new TypeError("fetch failed: connection refused (injected)");
+      const response = await fetch(input, init);
+      const text = await response.text();
+      log.push(`answer ${batch?.[1]}`);
+      return new Response(text, { status: response.status, headers: response.headers });
+    };
+    const { server, device } = await setup({
+      fetch: ordered,
+      retry: { retries: 2, minDelayMs: 1 },
+    });
+    await locations(device, 50, 10);
+    const report = await device.client.send();
+    expect(report).toMatchObject({ pieces: 5, applied: 50, retries: 1 });
+    // Every post but a retry follows the answer to the post before it.
+    const batches = log.filter((line) => line.startsWith("post")).map((line) => line.slice(5));
+    expect(new Set(batches).size).toBe(5);
+    const expected: string[] = [];
+    for (const [i, batch] of batches.entries()) {
+      if (batches[i - 1] === batch) continue;
+      expected.push(`post ${batch}`);
+      if (batches[i + 1] === batch) expected.push(`post ${batch}`);
+      expected.push(`answer ${batch}`);
+    }
+    expect(log).toEqual(expected);
+    expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
+  });
+
+  it("recovers when a committed answer breaks off after the next piece went out", async () => {
+    const faults = faultyFetch((n) => (n === 1 ? "truncated" : "ok"));
+    const { server, device } = await setup({ fetch: faults.fetch, retry: { retries: 0 } });
+    await locations(device, 30, 10);
+    const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
+    expect(failure.code).toBe("ANSWER_MISMATCH");
+    expect(failure.report.pieces).toBe(0);
+    // The answer began as a commit, so the second piece was already on its way, in order; the
+    // failed send cancelled it, before or after the server applied it.
+    expect(faults.requests).toBe(2);
+    const applied = await count(server.rows, "location");
+    expect([10, 20]).toContain(applied);
+    expect(await count(device.rows, "location WHERE id < 0")).toBe(30);
+    const report = await device.client.send();
+    expect(report).toMatchObject({ pieces: 3, replayed: applied / 10, applied: 30 });
+    expect(await count(server.rows, "location")).toBe(30);
+    expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
   });
 
   it("cuts a piece the server finds too large and sends it in smaller pieces", async () => {

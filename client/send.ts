@@ -52,14 +52,21 @@ export interface SendContext {
  */
 const requestLeaves = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A posted piece: its answer, and whether the server told that it committed before the answer was read. */
+interface InFlight {
+  readonly answer: Promise<SyncBatchAnswer>;
+  /** True once the server's answer shows the commit; false when the answer settled without that. */
+  readonly committed: Promise<boolean>;
+}
+
 /** A {@link SyncClientError} that also carries what the send did before it stopped. */
 export type SendError = SyncClientError & { readonly report: SendReport };
 
 /**
  * The send loop of the spec: pieces in outbox order, each posted as one `syncBatch` and its answer
  * applied locally in one transaction. Requests go one at a time, but the next piece is formed while
- * the server works on the current one and posted as soon as its answer arrives, while that answer
- * is applied. Events recorded after the send began wait for the next call. On a failure that
+ * the server works on the current one, and posted as soon as the answer shows that the server
+ * committed it (before the answer is parsed and applied). Events recorded after the send began wait for the next call. On a failure that
  * retries cannot fix it stops and throws; everything unsent stays pending and an unanswered piece
  * keeps its batch id, so the next call replays it.
  */
@@ -88,18 +95,30 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const retried = new Set<string>();
-  let answer: Promise<SyncBatchAnswer> | undefined;
-  const post = (piece: Piece) => {
-    const posted = transport.send(clientId, piece, {
-      signal,
-      onRetry: () => {
-        report.retries += 1;
-        retried.add(piece.batchId);
-      },
-    });
+  let answer: InFlight | undefined;
+  /** The piece after `answer`'s, posted once the server committed that one. */
+  let ahead: InFlight | undefined;
+  const post = (piece: Piece): InFlight => {
+    let committed!: (value: boolean) => void;
+    const flight: InFlight = {
+      answer: transport.send(clientId, piece, {
+        signal,
+        onRetry: () => {
+          report.retries += 1;
+          retried.add(piece.batchId);
+        },
+        onCommitted: () => committed(true),
+      }),
+      committed: new Promise((resolve) => {
+        committed = resolve;
+      }),
+    };
     // Awaited later; until then a failure must not count as unhandled.
-    posted.catch(() => undefined);
-    return posted;
+    flight.answer.then(
+      () => committed(false),
+      () => committed(false),
+    );
+    return flight;
   };
 
   try {
@@ -111,11 +130,18 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
     await requestLeaves();
     let next = await writes.run((tx) => formAfter(tx, piece));
     while (piece && answer) {
+      // The next piece goes out as soon as the server has committed this one, while this answer
+      // is still being read: the server knows this piece's mappings, so requests stay in order.
+      if (next && (await answer.committed) && !options.signal?.aborted) {
+        ahead = post(next);
+        await requestLeaves();
+      }
       let result: SyncBatchAnswer;
       try {
-        result = await answer;
+        result = await answer.answer;
       } catch (error) {
-        if (!isTooLarge(error)) throw error;
+        // A refusal is never told as a commit, so no piece went out ahead of this one.
+        if (!isTooLarge(error) || ahead) throw error;
         // BATCH_TOO_LARGE comes only for a batch id the server never applied. A bare HTTP 413 could
         // follow an earlier attempt that another server accepted: then the piece must stay as it is.
         const bodyRefused = (error as SyncClientError).serverCode === "BODY_TOO_LARGE";
@@ -138,7 +164,6 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         next = await writes.run((tx) => formAfter(tx, piece));
         continue;
       }
-      answer = undefined;
       const checked = checkAnswer(model, piece, result);
       if (options.signal?.aborted) {
         const answered = piece;
@@ -147,10 +172,13 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
           cause: options.signal.reason,
         });
       }
-      // The next piece goes out before this answer is applied here: the server already knows this
-      // piece's mappings, and the two overlap. Requests stay one at a time and in order.
-      answer = next && post(next);
-      await requestLeaves();
+      // Posted here if the commit could not be told early: still before this answer is applied.
+      if (next && !ahead) {
+        ahead = post(next);
+        await requestLeaves();
+      }
+      answer = ahead;
+      ahead = undefined;
       // One local transaction applies this answer and forms the piece after the one now in flight.
       const answered = piece;
       const following = next;
@@ -177,7 +205,8 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
     // A piece posted ahead is cancelled and settled before send() returns; its batch id stays, so
     // the next send() replays it if the server got it.
     stop.abort(new SyncClientError("ABORTED", "send() stopped"));
-    await answer?.catch(() => undefined);
+    await answer?.answer.catch(() => undefined);
+    await ahead?.answer.catch(() => undefined);
     report.bytesSent = transport.bytesSent - bytesAtStart;
     const failure =
       error instanceof SyncClientError

@@ -8,6 +8,8 @@ export type FetchFault =
   | "refuse"
   /** The server's answer is replaced by something that is not a GraphQL result. */
   | "garbage"
+  /** The server's answer arrives cut in half: it begins as a committed result, then breaks off. */
+  | "truncated"
   | "ok";
 
 /** A fetch that injects faults into `syncBatch` requests by their number (1-based). */
@@ -22,7 +24,7 @@ export interface FaultyFetch {
 /** Wraps the global fetch; `plan` decides the fate of each syncBatch request. */
 export function faultyFetch(plan: (request: number) => FetchFault): FaultyFetch {
   let requests = 0;
-  const injected = { "drop-answer": 0, refuse: 0, garbage: 0 };
+  const injected = { "drop-answer": 0, refuse: 0, garbage: 0, truncated: 0 };
   const wrapped: typeof fetch = async (input, init) => {
     if (!isSyncBatchRequest(init)) return fetch(input, init);
     requests += 1;
@@ -33,6 +35,14 @@ export function faultyFetch(plan: (request: number) => FetchFault): FaultyFetch 
     }
     const response = await fetch(input, init);
     if (fault === "ok") return response;
+    if (fault === "truncated") {
+      injected.truncated += 1;
+      const text = await response.text();
+      return new Response(text.slice(0, Math.floor(text.length / 2)), {
+        status: response.status,
+        headers: response.headers,
+      });
+    }
     await response.arrayBuffer();
     if (fault === "drop-answer") {
       injected["drop-answer"] += 1;
