@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createSyncClient } from "../client/index.ts";
+import { createNodeFetch, createSyncClient, type NodeFetch } from "../client/index.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
 import { startServerProcess } from "./server-process.ts";
 
@@ -21,16 +21,19 @@ export async function manyDevicesRun(
   const server = await startServerProcess(`file:${join(dir, `many-server-${tag}.db`)}`);
   try {
     const latenciesMs: number[] = [];
-    const timedFetch: typeof fetch = async (input, init) => {
-      const started = performance.now();
-      const response = await fetch(input, init);
-      const text = await response.text();
-      latenciesMs.push(performance.now() - started);
-      return new Response(text, { status: response.status, headers: response.headers });
-    };
+    const fetches: NodeFetch[] = [];
     const clients = await Promise.all(
-      Array.from({ length: devices }, async (_, i) =>
-        createSyncClient({
+      Array.from({ length: devices }, async (_, i) => {
+        // Each device sends with the client's default fetch, which resolves with the whole answer.
+        const own = createNodeFetch();
+        fetches.push(own);
+        const timedFetch: typeof fetch = async (input, init) => {
+          const started = performance.now();
+          const response = await own(input, init);
+          latenciesMs.push(performance.now() - started);
+          return response;
+        };
+        return createSyncClient({
           database: await copyTemplate(
             template,
             join(dir, `many-device-${tag}-${i}.db`),
@@ -40,8 +43,8 @@ export async function manyDevicesRun(
           fetch: timedFetch,
           maxOperationsPerRequest: 1000,
           retry: { retries: 0 },
-        }),
-      ),
+        });
+      }),
     );
     let errors = 0;
     const started = performance.now();
@@ -55,6 +58,7 @@ export async function manyDevicesRun(
     );
     const seconds = (performance.now() - started) / 1000;
     await Promise.all(clients.map((client) => client.close()));
+    for (const own of fetches) own.close();
     const applied = reports.reduce((sum, report) => sum + report.applied, 0);
     errors += reports.reduce((sum, report) => sum + report.rejected, 0);
     if (applied + errors === 0) errors += 1;

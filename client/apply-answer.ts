@@ -44,10 +44,65 @@ async function applyMappings(
     args: [json, table.name],
   });
   await rewriteEvents(tx, rows);
+  await recordRuns(tx, table.name, pairs);
+}
+
+/** `[first temporary key, last temporary key, first server key]`: see `sync_mapped_run`. */
+type Run = [number, number, number];
+
+/** The pairs as runs: consecutive temporary keys (down) mapped to consecutive server keys (up). */
+function toRuns(pairs: ReadonlyArray<readonly [number, number]>): Run[] {
+  const runs: Run[] = [];
+  let run: Run | undefined;
+  for (const [client, server] of pairs) {
+    if (run && client === run[1] - 1 && server === run[2] + (run[0] - client)) run[1] = client;
+    else {
+      run = [client, client, server];
+      runs.push(run);
+    }
+  }
+  return runs;
+}
+
+/**
+ * Adds the mappings to the device's log of runs. A temporary key is mapped once; should a key
+ * already in the log come again (a device restored from a copy), its logged mapping stays and
+ * runs never overlap.
+ */
+async function recordRuns(
+  tx: WriteTransaction,
+  table: string,
+  pairs: ReadonlyArray<readonly [number, number]>,
+): Promise<void> {
+  let low = 0;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const [client] of pairs) {
+    if (client < low) low = client;
+    if (client > high) high = client;
+  }
+  // Runs that start inside [low, high], and the one run starting above it, which may reach in.
+  const { rows } = await tx.execute({
+    sql: `SELECT first_client, last_client FROM sync_mapped_run
+          WHERE table_name = ?1 AND first_client BETWEEN ?2 AND ?3
+          UNION ALL
+          SELECT * FROM (SELECT first_client, last_client FROM sync_mapped_run
+            WHERE table_name = ?1 AND first_client > ?3 ORDER BY first_client LIMIT 1)`,
+    args: [table, low, high],
+  });
+  const logged = rows
+    .map((row) => [Number(row.first_client), Number(row.last_client)] as const)
+    .filter(([, last]) => last <= high);
+  const fresh =
+    logged.length === 0
+      ? pairs
+      : pairs.filter(
+          ([client]) => !logged.some(([first, last]) => client <= first && client >= last),
+        );
+  if (fresh.length === 0) return;
   await tx.execute({
-    sql: `INSERT OR REPLACE INTO sync_mapped_key (table_name, client_key, server_key)
-          SELECT ?, client_key, server_key FROM (${pairsSql})`,
-    args: [table.name, json],
+    sql: `INSERT INTO sync_mapped_run (table_name, first_client, last_client, first_server)
+          SELECT ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`,
+    args: [table, JSON.stringify(toRuns(fresh))],
   });
 }
 

@@ -96,6 +96,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
       closed = true;
       await sends.waitForUnlock();
       await writes.drain();
+      transport.close();
       client.close();
     },
   };

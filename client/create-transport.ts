@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Client, type CombinedError, createRequest, fetchExchange } from "@urql/core";
 import pRetry from "p-retry";
+import { createNodeFetch, type NodeFetch } from "./create-node-fetch.ts";
 import type {
   SyncBatchMutation,
   SyncBatchMutationVariables,
@@ -47,6 +48,8 @@ export interface Transport {
   maxOperations(): Promise<number>;
   /** Bytes of request bodies sent so far, retries included. */
   readonly bytesSent: number;
+  /** Closes the sockets of the transport's own fetch (none when the app gave one). */
+  close(): void;
 }
 
 function classify(error: CombinedError): SyncClientError {
@@ -163,7 +166,12 @@ const committedPrefix = '{"data":{"syncBatch":{';
 async function watchCommitted(response: Response, onCommitted: () => void): Promise<Response> {
   if (response.status !== 200) return response;
   const text = await response.text();
-  if (text.startsWith(committedPrefix)) onCommitted();
+  if (text.startsWith(committedPrefix)) {
+    onCommitted();
+    // The request that onCommitted posts reaches its socket only after this turn of the event
+    // loop; urql's parse of this answer (a millisecond of synchronous work) waits for it.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return new Response(text, {
     status: response.status,
     statusText: response.statusText,
@@ -175,6 +183,8 @@ async function watchCommitted(response: Response, onCommitted: () => void): Prom
 export function createTransport(options: ResolvedOptions): Transport {
   let bytesSent = 0;
   const rawJson = createRawJson();
+  const ownFetch = options.fetch ? undefined : createNodeFetch();
+  const fetchWith = options.fetch ?? (ownFetch as NodeFetch);
   /**
    * The signal and commit hook of the attempt being posted: urql calls the fetch within the
    * attempt that sets them, and the fetch takes them at its call.
@@ -193,7 +203,7 @@ export function createTransport(options: ResolvedOptions): Transport {
     }
     const onCommitted = activeCommitted;
     activeCommitted = undefined;
-    const response = options.fetch(input, request);
+    const response = fetchWith(input, request);
     return onCommitted ? response.then((answer) => watchCommitted(answer, onCommitted)) : response;
   };
   const urql = new Client({
@@ -234,6 +244,9 @@ export function createTransport(options: ResolvedOptions): Transport {
   return {
     get bytesSent() {
       return bytesSent;
+    },
+    close() {
+      ownFetch?.close();
     },
     send(clientId, piece, { signal, onRetry, onCommitted }) {
       return pRetry(

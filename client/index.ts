@@ -1,4 +1,5 @@
 export { createSyncClient, type SyncClient } from "./client.ts";
+export { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./create-node-fetch.ts";
 export type { LocalWriter } from "./local-writer.ts";
 export type { EventQuery, EventStatus, SyncEvent } from "./outbox-events.ts";
 export type { RetryOptions, SyncClientOptions } from "./resolve-options.ts";

@@ -157,8 +157,12 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     if (!Number.isSafeInteger(key) || key === 0)
       throw invalid(`key of ${info.name} must be a non-zero integer`);
     if ((key as number) > 0) return key as number;
+    // The nearest run starting at or above the key holds it, if any does (runs never overlap).
     const { rows } = await tx.execute({
-      sql: "SELECT server_key FROM sync_mapped_key WHERE table_name = ? AND client_key = ?",
+      sql: `SELECT first_server + (first_client - ?2) AS server_key FROM (
+              SELECT * FROM sync_mapped_run WHERE table_name = ?1 AND first_client >= ?2
+              ORDER BY first_client LIMIT 1)
+            WHERE last_client <= ?2`,
       args: [info.name, key as number],
     });
     return rows[0] ? Number(rows[0].server_key) : (key as number);

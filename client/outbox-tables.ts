@@ -71,16 +71,20 @@ export const syncTempKey = sqliteTable("sync_temp_key", {
 
 /**
  * Every key mapping this device applied, so that a write naming a row by the temporary key the
- * app still holds reaches the row under its server key.
+ * app still holds reaches the row under its server key, as runs: the temporary keys from
+ * `first_client` down to `last_client` (consecutive and negative) map to the server keys from
+ * `first_server` up. An answer maps a piece's consecutive inserts into one table to consecutive
+ * server keys, so one row usually holds a whole piece's worth. Runs of a table never overlap.
  */
-export const syncMappedKey = sqliteTable(
-  "sync_mapped_key",
+export const syncMappedRun = sqliteTable(
+  "sync_mapped_run",
   {
     tableName: text("table_name").notNull(),
-    clientKey: integer("client_key").notNull(),
-    serverKey: integer("server_key").notNull(),
+    firstClient: integer("first_client").notNull(),
+    lastClient: integer("last_client").notNull(),
+    firstServer: integer("first_server").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.tableName, table.clientKey] })],
+  (table) => [primaryKey({ columns: [table.tableName, table.firstClient] })],
 );
 
 /** Small facts of this device database, such as its client id. */

@@ -27,7 +27,10 @@ export interface SyncClientOptions<M extends SyncModel = SyncModel> {
    * Giving one that differs from the stored one is an error: a client id lives as long as its database.
    */
   readonly clientId?: string;
-  /** The fetch to send with (tests, proxies). Default: the global fetch. */
+  /**
+   * The fetch to send with (tests, proxies, instrumentation). Default: the client's own fetch over
+   * Node's HTTP client with keep-alive sockets (`createNodeFetch()`), closed with the client.
+   */
   readonly fetch?: typeof fetch;
   /** Extra HTTP headers of every request (e.g. authorization). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -48,7 +51,8 @@ export interface ResolvedOptions<M extends SyncModel = SyncModel> {
   readonly model: M;
   readonly migrationsFolder: string | undefined;
   readonly clientId: string | undefined;
-  readonly fetch: typeof fetch;
+  /** Undefined: the client sends with a fetch of its own. */
+  readonly fetch: typeof fetch | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly maxOperationsPerRequest: number;
   readonly requestTimeoutMs: number;
@@ -139,7 +143,7 @@ export function resolveOptions<M extends SyncModel>(
       options.migrationsFolder ??
       ((model as SyncModel) === exampleModel ? modelMigrationsFolder : undefined),
     clientId,
-    fetch: givenFetch ?? globalThis.fetch,
+    fetch: givenFetch,
     headers,
     maxOperationsPerRequest: integerOption(
       "maxOperationsPerRequest",

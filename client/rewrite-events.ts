@@ -51,9 +51,15 @@ export async function rewriteEvents(
  */
 export async function rewriteWithKnownMappings(tx: WriteTransaction, seqs: string): Promise<void> {
   const { rows } = await tx.execute({
-    sql: `SELECT r.rowid AS ref, r.seq, r.column_name, k.server_key FROM json_each(?) AS j
+    // For each reference, the nearest run starting at or above its key holds it, if any does.
+    sql: `SELECT r.rowid AS ref, r.seq, r.column_name,
+                 k.first_server + (k.first_client - r.ref_key) AS server_key
+          FROM json_each(?) AS j
           CROSS JOIN sync_outbox_ref r ON r.seq = j.value
-          CROSS JOIN sync_mapped_key k ON k.table_name = r.ref_table AND k.client_key = r.ref_key`,
+          CROSS JOIN sync_mapped_run k ON k.table_name = r.ref_table AND k.first_client = (
+            SELECT min(first_client) FROM sync_mapped_run
+            WHERE table_name = r.ref_table AND first_client >= r.ref_key)
+          WHERE k.last_client <= r.ref_key`,
     args: [seqs],
   });
   await rewriteEvents(tx, rows);

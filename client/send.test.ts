@@ -245,6 +245,30 @@ describe("send()", () => {
     expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
   });
 
+  it("rewrites a rejected event with the mappings that came while it was in flight", async () => {
+    const { server, device } = await setup({ maxOperationsPerRequest: 1 });
+    await server.rows(
+      "CREATE TRIGGER refuse_invoice BEFORE INSERT ON invoice BEGIN SELECT RAISE(ABORT, 'invoices are closed'); END",
+    );
+    let customerId = 0;
+    await device.client.transaction(async (w) => {
+      customerId = await w.insert(t.customer, { name: "Ada" });
+      await w.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 10 });
+    });
+    expect(customerId).toBeLessThan(0);
+    expect(await device.client.send()).toMatchObject({ pieces: 2, applied: 1, rejected: 1 });
+    // The invoice was in flight, unchanged, when the customer's mapping came; rejected, it waits
+    // again and names the customer by its server key.
+    const [rejected] = await device.client.events({ status: "rejected" });
+    const [customer] = await server.rows("SELECT id FROM customer");
+    expect(rejected?.error?.code).toBe("CONSTRAINT_VIOLATION");
+    expect(rejected?.data).toMatchObject({ customer_id: Number(customer?.id) });
+    await server.rows("DROP TRIGGER refuse_invoice");
+    await device.client.retryEvent(rejected?.id ?? 0);
+    expect(await device.client.send()).toMatchObject({ applied: 1, rejected: 0 });
+    expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
+  });
+
   it("cuts a piece the server finds too large and sends it in smaller pieces", async () => {
     server = await startHttpServer({ limits: { maxOperationsPerRequest: 30 } });
     const device = await openTestDevice(server.endpoint, { maxOperationsPerRequest: 100 });

@@ -1,0 +1,77 @@
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
+import { afterEach, describe, expect, it } from "vitest";
+import { createWriter, exampleModel } from "../schema/index.ts";
+import { tempDir } from "../test-utils/temp-dir.ts";
+import { applyAnswer } from "./apply-answer.ts";
+import { createSyncClient } from "./index.ts";
+import type { Piece } from "./next-piece.ts";
+
+let dir: ReturnType<typeof tempDir> | undefined;
+afterEach(() => {
+  dir?.remove();
+  dir = undefined;
+});
+
+const piece: Piece = {
+  batchId: "b",
+  operationsJson: new Uint8Array(),
+  seqs: [],
+  tempKeys: [],
+  checkpointSeq: null,
+  fresh: false,
+};
+
+describe("applyAnswer's log of mapped keys", () => {
+  it("logs mappings as runs, keeps the logged mapping of a key that comes again, never overlaps", async () => {
+    dir = tempDir("mapped-runs-");
+    const database = `file:${join(dir.path, "device.db")}`;
+    await (await createSyncClient({ database, endpoint: "http://127.0.0.1:9/graphql" })).close();
+    const client = createClient({ url: database });
+    const writes = createWriter(client);
+    const apply = (pairs: Array<[number, number]>) =>
+      writes.run((tx) =>
+        applyAnswer(tx, exampleModel, piece, {
+          applied: [],
+          rejected: [],
+          mappings: new Map([["location", pairs]]),
+          mappingCount: pairs.length,
+        }),
+      );
+    const runs = async () =>
+      (
+        await client.execute(
+          "SELECT first_client, last_client, first_server FROM sync_mapped_run ORDER BY first_client DESC",
+        )
+      ).rows.map((row) => Object.values(row));
+
+    await apply([
+      [-1, 10],
+      [-2, 11],
+      [-3, 12],
+      [-5, 13],
+      [-6, 14],
+      [-7, 16],
+    ]);
+    expect(await runs()).toEqual([
+      [-1, -3, 10],
+      [-5, -6, 13],
+      [-7, -7, 16],
+    ]);
+    // -3 and -6 are logged already; -4 and -8 are new and not consecutive with each other.
+    await apply([
+      [-3, 99],
+      [-4, 20],
+      [-6, 98],
+      [-8, 21],
+    ]);
+    expect(await runs()).toEqual([
+      [-1, -3, 10],
+      [-4, -4, 20],
+      [-5, -6, 13],
+      [-7, -7, 16],
+      [-8, -8, 21],
+    ]);
+    client.close();
+  });
+});

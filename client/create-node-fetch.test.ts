@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { createNodeFetch, type NodeFetch } from "./create-node-fetch.ts";
+
+let server: Server | undefined;
+let own: NodeFetch | undefined;
+afterEach(async () => {
+  own?.close();
+  own = undefined;
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  server = createServer(handler);
+  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<Buffer>((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+  });
+
+describe("createNodeFetch", () => {
+  it("posts text and bytes with their headers and returns status, headers and body", async () => {
+    const seen: Array<{
+      method: string | undefined;
+      type: string | undefined;
+      length: string | undefined;
+      body: string;
+    }> = [];
+    const url = await listen(async (req, res) => {
+      const body = await readBody(req);
+      seen.push({
+        method: req.method,
+        type: req.headers["content-type"],
+        length: req.headers["content-length"],
+        body: body.toString(),
+      });
+      res.statusCode = 207;
+      res.setHeader("content-type", "application/json");
+      res.setHeader("set-cookie", ["a=1", "b=2"]);
+      res.end(JSON.stringify({ echo: body.toString() }));
+    });
+    own = createNodeFetch();
+    const headers = { "content-type": "application/json" };
+    const text = await own(url, { method: "POST", headers, body: '{"x":"é"}' });
+    expect(text.status).toBe(207);
+    expect(text.headers.get("content-type")).toBe("application/json");
+    expect(text.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(await text.json()).toEqual({ echo: '{"x":"é"}' });
+    const bytes = await own(url, {
+      method: "POST",
+      headers: new Headers(headers),
+      body: new TextEncoder().encode("[1,2]"),
+    });
+    expect(await bytes.json()).toEqual({ echo: "[1,2]" });
+    expect(seen).toEqual([
+      { method: "POST", type: "application/json", length: "10", body: '{"x":"é"}' },
+      { method: "POST", type: "application/json", length: "5", body: "[1,2]" },
+    ]);
+  });
+
+  it("keeps one connection alive across requests", async () => {
+    const sockets = new Set<unknown>();
+    const url = await listen((req, res) => {
+      sockets.add(req.socket);
+      res.end("ok");
+    });
+    own = createNodeFetch();
+    for (let i = 0; i < 5; i++)
+      expect(await (await own(url, { method: "POST", body: "x" })).text()).toBe("ok");
+    expect(sockets.size).toBe(1);
+  });
+
+  it("rejects a refused connection with a TypeError whose cause is the socket error", async () => {
+    const url = await listen((_req, res) => res.end());
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = undefined;
+    own = createNodeFetch();
+    const failure = await own(url, { method: "POST", body: "x" }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as TypeError).message).toBe("fetch failed");
+    expect(((failure as TypeError).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
+  });
+
+  it("rejects with the signal's reason when aborted, before or during the request", async () => {
+    const url = await listen(() => undefined); // never answers
+    own = createNodeFetch();
+    const reason = new Error("stop");
+    await expect(own(url, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    const controller = new AbortController();
+    const pending = own(url, { method: "POST", body: "x", signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(pending).rejects.toBe(reason);
+  });
+
+  it("refuses bodies it cannot send and protocols it does not speak", async () => {
+    own = createNodeFetch();
+    await expect(own("ftp://127.0.0.1/x")).rejects.toThrow(/unsupported protocol ftp:/);
+    await expect(
+      own("http://127.0.0.1:9/x", { method: "POST", body: new Blob(["x"]) }),
+    ).rejects.toThrow(/text or byte bodies only/);
+  });
+});

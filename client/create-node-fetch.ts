@@ -1,0 +1,103 @@
+import http from "node:http";
+import https from "node:https";
+
+/** A `fetch` that owns keep-alive sockets: `close()` ends them. */
+export type NodeFetch = typeof fetch & {
+  /** Closes the idle sockets; requests in flight finish first. */
+  close(): void;
+};
+
+/** Options of {@link createNodeFetch}. */
+export interface NodeFetchOptions {
+  /** Idle keep-alive sockets kept per origin. Default 4. */
+  readonly maxFreeSockets?: number;
+}
+
+type Body = string | Uint8Array;
+
+function bodyOf(body: RequestInit["body"]): Body | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string" || body instanceof Uint8Array) return body;
+  throw new TypeError("this fetch sends text or byte bodies only");
+}
+
+function responseHeaders(message: http.IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
+}
+
+/**
+ * A `fetch` over Node's own HTTP client, with keep-alive sockets: the client's default. The request
+ * body reaches the socket in the same turn of the event loop as the call, before any other work of
+ * the caller (the global fetch takes several turns, so a request posted just before the device's
+ * synchronous SQLite work waited for that work), and the answer is buffered whole. Bodies are text
+ * or bytes; a failure rejects with a `TypeError` whose `cause` is the socket's error, as the global
+ * fetch does, and an aborted signal rejects with its reason.
+ */
+export function createNodeFetch({ maxFreeSockets = 4 }: NodeFetchOptions = {}): NodeFetch {
+  const agents = {
+    "http:": new http.Agent({ keepAlive: true, maxFreeSockets }),
+    "https:": new https.Agent({ keepAlive: true, maxFreeSockets }),
+  };
+  const nodeFetch = (input: string | URL | Request, init: RequestInit = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
+      }
+      const signal = init.signal ?? undefined;
+      signal?.throwIfAborted();
+      const body = bodyOf(init.body);
+      const headers = Object.fromEntries(new Headers(init.headers));
+      if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+      const send = url.protocol === "https:" ? https.request : http.request;
+      let settled = false;
+      const settle = () => {
+        settled = true;
+        signal?.removeEventListener("abort", abort);
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settle();
+        reject(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause: error }));
+      };
+      const request = send(
+        url,
+        { method: init.method ?? "GET", headers, agent: agents[url.protocol] },
+        (message) => {
+          const chunks: Buffer[] = [];
+          message.on("data", (chunk: Buffer) => chunks.push(chunk));
+          message.once("error", fail);
+          message.once("end", () => {
+            if (settled) return;
+            settle();
+            const status = message.statusCode ?? 0;
+            const empty = status === 204 || status === 205 || status === 304;
+            resolve(
+              new Response(empty ? null : Buffer.concat(chunks), {
+                status,
+                statusText: message.statusMessage ?? "",
+                headers: responseHeaders(message),
+              }),
+            );
+          });
+        },
+      );
+      function abort() {
+        request.destroy(signal?.reason);
+      }
+      signal?.addEventListener("abort", abort, { once: true });
+      request.once("error", fail);
+      request.end(body);
+    });
+  return Object.assign(nodeFetch, {
+    close() {
+      agents["http:"].destroy();
+      agents["https:"].destroy();
+    },
+  });
+}

@@ -1,0 +1,91 @@
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@libsql/client";
+import { drizzle } from "drizzle-orm/libsql";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import { afterEach, describe, expect, it } from "vitest";
+import { exampleTables as t } from "../schema/index.ts";
+import { tempDir } from "../test-utils/temp-dir.ts";
+import { createSyncClient } from "./index.ts";
+
+let dir: ReturnType<typeof tempDir> | undefined;
+afterEach(() => {
+  dir?.remove();
+  dir = undefined;
+});
+
+/** A copy of the device's outbox migrations that stops after the first `count`. */
+function firstMigrations(into: string, count: number): string {
+  const folder = fileURLToPath(new URL("./migrations", import.meta.url));
+  const journal = JSON.parse(readFileSync(join(folder, "meta/_journal.json"), "utf8")) as {
+    entries: Array<{ tag: string }>;
+  };
+  journal.entries = journal.entries.slice(0, count);
+  mkdirSync(join(into, "meta"), { recursive: true });
+  writeFileSync(join(into, "meta/_journal.json"), JSON.stringify(journal));
+  for (const { tag } of journal.entries) {
+    copyFileSync(join(folder, `${tag}.sql`), join(into, `${tag}.sql`));
+  }
+  return into;
+}
+
+describe("the migration of applied key mappings to runs", () => {
+  it("turns one row per key into runs, and a held temporary key still reaches its row", async () => {
+    dir = tempDir("mapped-key-migration-");
+    const database = `file:${join(dir.path, "device.db")}`;
+    // A device database as the code before runs left it, with five mapped keys.
+    const old = createClient({ url: database });
+    await migrate(drizzle(old), {
+      migrationsFolder: firstMigrations(join(dir.path, "old-migrations"), 3),
+      migrationsTable: "__sync_client_migrations",
+    });
+    const mapped: Array<[string, number, number]> = [
+      ["location", -1, 10],
+      ["location", -2, 11],
+      ["location", -3, 12],
+      ["location", -4, 20],
+      ["location", -6, 13],
+      ["customer", -1, 7],
+    ];
+    for (const row of mapped) {
+      await old.execute({ sql: "INSERT INTO sync_mapped_key VALUES (?, ?, ?)", args: row });
+    }
+    old.close();
+
+    const client = await createSyncClient({ database, endpoint: "http://127.0.0.1:9/graphql" });
+    await client.transaction(async (w) => {
+      await w.insert(t.location, {
+        deviceId: "phone",
+        latitude: 1,
+        longitude: 2,
+        recordedAt: "t",
+      });
+    });
+    const reader = createClient({ url: database });
+    const runs = await reader.execute(
+      "SELECT table_name, first_client, last_client, first_server FROM sync_mapped_run ORDER BY table_name, first_client DESC",
+    );
+    expect(runs.rows.map((row) => Object.values(row))).toEqual([
+      ["customer", -1, -1, 7],
+      ["location", -1, -3, 10],
+      ["location", -4, -4, 20],
+      ["location", -6, -6, 13],
+    ]);
+    const tables = await reader.execute(
+      "SELECT name FROM sqlite_master WHERE name = 'sync_mapped_key'",
+    );
+    expect(tables.rows).toHaveLength(0);
+    // The app still holds temporary key -2: its server key is 11, so an update names row 11.
+    await reader.execute(
+      "INSERT INTO location (id, device_id, latitude, longitude, recorded_at) VALUES (11, 'phone', 0, 0, 'old')",
+    );
+    await client.transaction((w) => w.update(t.location, -2, { recordedAt: "new" }));
+    const [row] = (await reader.execute("SELECT recorded_at FROM location WHERE id = 11")).rows;
+    expect(row?.recorded_at).toBe("new");
+    const [event] = await client.events({ status: "pending", after: 1 });
+    expect(event).toMatchObject({ kind: "update", key: "11" });
+    reader.close();
+    await client.close();
+  });
+});
