@@ -120,10 +120,6 @@ export async function applyAnswer(
 ): Promise<void> {
   // Parents and children get their new keys in separate statements; check references at commit.
   await tx.execute("PRAGMA defer_foreign_keys = ON");
-  await tx.execute({
-    sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
-    args: [JSON.stringify(answer.applied)],
-  });
   if (answer.rejected.length > 0) {
     const rejected = JSON.stringify(answer.rejected);
     await tx.execute({
@@ -133,6 +129,16 @@ export async function applyAnswer(
     });
     await rewriteWithKnownMappings(tx, JSON.stringify(answer.rejected.map(([seq]) => seq)));
   }
+  // Applied events go, with their references.
+  const applied = JSON.stringify(answer.applied);
+  await tx.execute({
+    sql: "DELETE FROM sync_outbox_ref WHERE seq IN (SELECT value FROM json_each(?))",
+    args: [applied],
+  });
+  await tx.execute({
+    sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
+    args: [applied],
+  });
   if (piece.checkpointSeq !== null) {
     await tx.execute({
       sql: "DELETE FROM sync_outbox WHERE seq = ?",

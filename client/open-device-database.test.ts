@@ -30,8 +30,8 @@ function firstMigrations(into: string, count: number): string {
   return into;
 }
 
-describe("the migration of applied key mappings to runs", () => {
-  it("turns one row per key into runs, and a held temporary key still reaches its row", async () => {
+describe("the device migrations since the outbox's first release", () => {
+  it("turn mapped keys into runs a held temporary key still reaches, and keep references", async () => {
     dir = tempDir("mapped-key-migration-");
     const database = `file:${join(dir.path, "device.db")}`;
     // A device database as the code before runs left it, with five mapped keys.
@@ -51,6 +51,10 @@ describe("the migration of applied key mappings to runs", () => {
     for (const row of mapped) {
       await old.execute({ sql: "INSERT INTO sync_mapped_key VALUES (?, ?, ?)", args: row });
     }
+    await old.execute(
+      `INSERT INTO sync_outbox (seq, kind, table_name, row_key, data) VALUES (1, 'insert', 'invoice', '-9', '{"customer_id":-1}')`,
+    );
+    await old.execute("INSERT INTO sync_outbox_ref VALUES (1, 'customer_id', 'customer', -1)");
     old.close();
 
     const client = await createSyncClient({ database, endpoint: "http://127.0.0.1:9/graphql" });
@@ -76,6 +80,14 @@ describe("the migration of applied key mappings to runs", () => {
       "SELECT name FROM sqlite_master WHERE name = 'sync_mapped_key'",
     );
     expect(tables.rows).toHaveLength(0);
+    // References stay, now without a foreign key to the outbox.
+    const refs = await reader.execute(
+      "SELECT seq, column_name, ref_table, ref_key FROM sync_outbox_ref",
+    );
+    expect(refs.rows.map((row) => Object.values(row))).toEqual([
+      [1, "customer_id", "customer", -1],
+    ]);
+    expect((await reader.execute("PRAGMA foreign_key_list(sync_outbox_ref)")).rows).toEqual([]);
     // The app still holds temporary key -2: its server key is 11, so an update names row 11.
     await reader.execute(
       "INSERT INTO location (id, device_id, latitude, longitude, recorded_at) VALUES (11, 'phone', 0, 0, 'old')",
@@ -83,7 +95,7 @@ describe("the migration of applied key mappings to runs", () => {
     await client.transaction((w) => w.update(t.location, -2, { recordedAt: "new" }));
     const [row] = (await reader.execute("SELECT recorded_at FROM location WHERE id = 11")).rows;
     expect(row?.recorded_at).toBe("new");
-    const [event] = await client.events({ status: "pending", after: 1 });
+    const [event] = await client.events({ status: "pending", after: 2 });
     expect(event).toMatchObject({ kind: "update", key: "11" });
     reader.close();
     await client.close();

@@ -103,6 +103,7 @@ export function removeEvent(writes: Writer, id: number): Promise<void> {
         `removeEvent(${id}): the event was sent and its answer has not arrived; send() again first`,
       );
     }
+    await tx.execute({ sql: "DELETE FROM sync_outbox_ref WHERE seq = ?", args: [id] });
     await tx.execute({ sql: "DELETE FROM sync_outbox WHERE seq = ?", args: [id] });
   });
 }

@@ -39,9 +39,11 @@ export const syncOutbox = sqliteTable(
 export const syncOutboxRef = sqliteTable(
   "sync_outbox_ref",
   {
-    seq: integer("seq")
-      .notNull()
-      .references(() => syncOutbox.seq, { onDelete: "cascade" }),
+    /**
+     * The event. Whoever deletes an event deletes its references first: a foreign key with a
+     * cascade would cost an index probe for every deleted event, also the many without any.
+     */
+    seq: integer("seq").notNull(),
     /** The column holding the key, or NULL for the event's own key. */
     columnName: text("column_name"),
     refTable: text("ref_table").notNull(),

@@ -17,8 +17,9 @@ export async function expectIntact(rows: Rows, label: string): Promise<void> {
  * The battery's invariants after a final successful send: the device's outbox is empty (nothing
  * waiting, nothing rejected unless `allowRejected`), device and server hold the same rows (nothing
  * lost, nothing doubled, since every local write was applied once on the device), the device holds
- * no temporary key the server mapped, each temporary key maps to exactly one server key, and both
- * databases pass integrity_check.
+ * no temporary key the server mapped, each temporary key maps to exactly one server key, the
+ * device keeps no reference of a gone event and no overlapping mapping runs, and both databases
+ * pass integrity_check.
  */
 export async function expectAgreement(
   device: Rows,
@@ -38,6 +39,18 @@ export async function expectAgreement(
     );
     expect(rejected, "rejected events").toEqual([]);
   }
+  // Every recorded reference belongs to an event still in the outbox.
+  const orphans = await device(
+    "SELECT r.seq FROM sync_outbox_ref r LEFT JOIN sync_outbox o ON o.seq = r.seq WHERE o.seq IS NULL",
+  );
+  expect(orphans, "references of events no longer in the outbox").toEqual([]);
+  // Runs of the device's mapping log never overlap.
+  const overlapping = await device(
+    `SELECT a.table_name, a.first_client FROM sync_mapped_run a JOIN sync_mapped_run b
+     ON a.table_name = b.table_name AND a.rowid < b.rowid
+     AND a.last_client <= b.first_client AND b.last_client <= a.first_client`,
+  );
+  expect(overlapping, "overlapping runs in the device's mapping log").toEqual([]);
   const onDevice = await syncedRows(device);
   const onServer = await syncedRows(server);
   expect(onDevice, "device and server rows").toEqual(onServer);
