@@ -78,6 +78,21 @@ const eventsPerStatement = 500;
 const rowsPerStatement = (width: number): number =>
   Math.max(1, Math.min(500, Math.floor(30_000 / width)));
 
+const sortedNames = new WeakMap<TableInfo, string[]>();
+
+/**
+ * A table's data column names in sorted order: an event's data is written with its keys so, the
+ * canonical order in which the server hashes a request, which can then take the data as it is.
+ */
+function sortedColumnNames(info: TableInfo): string[] {
+  let names = sortedNames.get(info);
+  if (!names) {
+    names = info.dataColumns.map((column) => column.name).sort();
+    sortedNames.set(info, names);
+  }
+  return names;
+}
+
 /**
  * The writer of one local transaction. Rows are written at once (the app may read them or
  * reference them next); their outbox events and the temporary-key counters are buffered and
@@ -182,7 +197,8 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     data: Record<string, Value> | null,
   ) => {
     const seq = await takeSeq();
-    events.push([seq, kind, info.name, String(key), data === null ? null : JSON.stringify(data)]);
+    const json = data === null ? null : JSON.stringify(data, sortedColumnNames(info));
+    events.push([seq, kind, info.name, String(key), json]);
     if (kind !== "insert" && typeof key === "number" && key < 0)
       refs.push([seq, null, info.name, key]);
     for (const column of info.references) {

@@ -51,6 +51,29 @@ function sortedCopy(value: unknown): unknown {
 }
 
 /**
+ * Whether `JSON.stringify(value)` is already canonical: `null`, or an object whose values are all
+ * scalars and whose keys come in sorted order. The device sends its data so; the object then
+ * serves as is, with no copy to build. The order checked is the one JSON.stringify walks (V8's,
+ * array indexes first), so such keys need no special case here.
+ */
+function isCanonicalFlat(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== "object" || Array.isArray(value)) return false;
+  const object = value as Record<string, unknown>;
+  let previous = "";
+  let first = true;
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) return false;
+    if (!first && !(previous < key)) return false;
+    const member = object[key];
+    if (member === undefined || (typeof member === "object" && member !== null)) return false;
+    previous = key;
+    first = false;
+  }
+  return true;
+}
+
+/**
  * The identity of a request's operations: SHA-256 of their canonical JSON (keys sorted, a missing
  * `data` the same as null), so two requests compare as JSON values whatever their key order.
  * The text is the one safe-stable-stringify gave (stored hashes stay valid): built in one native
@@ -61,7 +84,7 @@ export function hashOperations(operations: readonly SyncOperation[]): string {
   let exact = true;
   for (let i = 0; i < operations.length && exact; i++) {
     const { eventId, table, kind, key, data } = operations[i] as SyncOperation;
-    const copy = sortedCopy(data ?? null);
+    const copy = isCanonicalFlat(data ?? null) ? (data ?? null) : sortedCopy(data ?? null);
     exact = copy !== undefined;
     canonical[i] = { data: copy, eventId, key, kind, table };
   }
