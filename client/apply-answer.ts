@@ -4,8 +4,43 @@ import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
 
-/** `[temporary key, server key]` pairs as JSON, read by `json_each` in SQL. */
-const pairsSql = "SELECT value ->> 0 AS client_key, value ->> 1 AS server_key FROM json_each(?)";
+/** `[first temporary key, last temporary key, first server key]` runs as JSON, read by `json_each`. */
+const runsSql = `SELECT value ->> 0 AS first_client, value ->> 1 AS last_client, value ->> 2 AS first_server
+                 FROM json_each(?)`;
+
+/** Up to this many runs, one UPDATE per run (a range of the index, no join) beats one joined UPDATE. */
+const runsPerStatement = 8;
+
+/**
+ * Sets `column` of `table` (both quoted) from temporary keys to server keys, a run at a time:
+ * within a run the server key is arithmetic on the temporary one, so the rows are an index range.
+ * `negativeOnly` adds the `< 0` that lets SQLite use a foreign key's partial index of temporary keys.
+ */
+async function rekey(
+  tx: WriteTransaction,
+  runs: readonly Run[],
+  runsJson: string,
+  table: string,
+  column: string,
+  negativeOnly: boolean,
+): Promise<void> {
+  const target = `${table}.${column}`;
+  const negative = negativeOnly ? ` AND ${target} < 0` : "";
+  if (runs.length <= runsPerStatement) {
+    for (const [first, last, server] of runs) {
+      await tx.execute({
+        sql: `UPDATE ${table} SET ${column} = ?1 + (?2 - ${target}) WHERE ${target} BETWEEN ?3 AND ?2${negative}`,
+        args: [server, first, last],
+      });
+    }
+    return;
+  }
+  await tx.execute({
+    sql: `UPDATE ${table} SET ${column} = r.first_server + (r.first_client - ${target})
+          FROM (${runsSql}) AS r WHERE ${target} BETWEEN r.last_client AND r.first_client${negative}`,
+    args: [runsJson],
+  });
+}
 
 /**
  * Rewrites a table's temporary keys on the device: its rows, the foreign keys pointing at them,
@@ -18,30 +53,31 @@ async function applyMappings(
   table: TableInfo,
   pairs: ReadonlyArray<readonly [number, number]>,
 ): Promise<void> {
-  const json = JSON.stringify(pairs);
-  const key = quoteIdentifier(table.key.name);
-  await tx.execute({
-    sql: `UPDATE ${quoteIdentifier(table.name)} SET ${key} = m.server_key FROM (${pairsSql}) AS m
-          WHERE ${quoteIdentifier(table.name)}.${key} = m.client_key`,
-    args: [json],
-  });
+  const runs = toRuns(pairs);
+  const runsJson = JSON.stringify(runs);
+  const name = quoteIdentifier(table.name);
+  await rekey(tx, runs, runsJson, name, quoteIdentifier(table.key.name), false);
   for (const child of model.ordered) {
     for (const column of child.references) {
       if (column.references !== table.name) continue;
-      const col = quoteIdentifier(column.name);
-      await tx.execute({
-        sql: `UPDATE ${quoteIdentifier(child.name)} SET ${col} = m.server_key FROM (${pairsSql}) AS m
-              WHERE ${quoteIdentifier(child.name)}.${col} = m.client_key AND ${quoteIdentifier(child.name)}.${col} < 0`,
-        args: [json],
-      });
+      await rekey(
+        tx,
+        runs,
+        runsJson,
+        quoteIdentifier(child.name),
+        quoteIdentifier(column.name),
+        true,
+      );
     }
   }
-  // CROSS JOIN keeps the mappings the outer loop, so each one is an index lookup in the refs.
+  // CROSS JOIN keeps the runs the outer loop, so each one is an index range in the refs.
   const { rows } = await tx.execute({
-    sql: `SELECT r.rowid AS ref, r.seq, r.column_name, m.value ->> 1 AS server_key FROM json_each(?) AS m
-          CROSS JOIN sync_outbox_ref r ON r.ref_table = ? AND r.ref_key = m.value ->> 0
+    sql: `SELECT r.rowid AS ref, r.seq, r.column_name,
+                 m.first_server + (m.first_client - r.ref_key) AS server_key
+          FROM (${runsSql}) AS m
+          CROSS JOIN sync_outbox_ref r ON r.ref_table = ? AND r.ref_key BETWEEN m.last_client AND m.first_client
           CROSS JOIN sync_outbox o ON o.seq = r.seq AND o.batch_id IS NULL`,
-    args: [json, table.name],
+    args: [runsJson, table.name],
   });
   await rewriteEvents(tx, rows);
   await recordRuns(tx, table.name, pairs);

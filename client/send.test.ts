@@ -269,6 +269,49 @@ describe("send()", () => {
     expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
   });
 
+  it("applies mappings broken into many runs by rejections: rows, foreign keys, waiting events", async () => {
+    const bodies: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      if (isSyncBatchRequest(init)) bodies.push(new TextDecoder().decode(init?.body as Uint8Array));
+      return fetch(input, init);
+    };
+    const { server, device } = await setup({ fetch: recording });
+    await server.rows(
+      "CREATE TRIGGER refuse_bad BEFORE INSERT ON customer WHEN NEW.name LIKE 'bad%' BEGIN SELECT RAISE(ABORT, 'bad customer'); END",
+    );
+    const good: number[] = [];
+    await device.client.transaction(async (w) => {
+      // Every other customer is refused, so the 10 mappings are 10 runs of one key.
+      for (let i = 0; i < 20; i++) {
+        const id = await w.insert(t.customer, { name: `${i % 2 ? "bad" : "good"} ${i}` });
+        if (i % 2 === 0) good.push(id);
+      }
+      await w.setSendCheckpoint();
+      for (const customerId of good) {
+        await w.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 1 });
+      }
+      await w.setSendCheckpoint();
+      for (const id of good) await w.update(t.customer, id, { email: `${id}@x` });
+    });
+    const report = await device.client.send();
+    expect(report).toMatchObject({ pieces: 3, applied: 30, rejected: 10, mappingsApplied: 20 });
+    const customers = "SELECT id, name, email FROM customer WHERE id > 0 ORDER BY id";
+    const onServer = await server.rows(customers);
+    expect(onServer).toHaveLength(10);
+    expect(await device.rows(customers)).toEqual(onServer.map((row) => ({ ...row })));
+    expect(onServer.map((row) => row.email)).toEqual(good.map((id) => `${id}@x`));
+    // The updates waited while the keys were mapped: they went out with the server keys.
+    const updates = JSON.parse(bodies[2] ?? "{}").variables.input.operations as Array<{
+      key: string;
+    }>;
+    expect(updates.map((op) => Number(op.key))).toEqual(onServer.map((row) => row.id));
+    const invoices = "SELECT id, customer_id FROM invoice ORDER BY id";
+    expect(await device.rows(invoices)).toEqual(
+      (await server.rows(invoices)).map((row) => ({ ...row })),
+    );
+    expect(await count(device.rows, "customer WHERE id < 0")).toBe(10);
+  });
+
   it("cuts a piece the server finds too large and sends it in smaller pieces", async () => {
     server = await startHttpServer({ limits: { maxOperationsPerRequest: 30 } });
     const device = await openTestDevice(server.endpoint, { maxOperationsPerRequest: 100 });
