@@ -68,7 +68,7 @@ export interface TransactionWriter<TTables extends Record<string, SQLiteTable>>
   flush(): Promise<void>;
 }
 
-/** One outbox row: seq, kind, table, key, data. */
+/** One outbox row: seq, kind, table, key, operation (the event's wire JSON). */
 type EventRow = [number, string, string | null, string | null, string | null];
 
 /** SQLite caps bound parameters per statement; 500 events of 5 values each stay far below. */
@@ -197,8 +197,11 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     data: Record<string, Value> | null,
   ) => {
     const seq = await takeSeq();
-    const json = data === null ? null : JSON.stringify(data, sortedColumnNames(info));
-    events.push([seq, kind, info.name, String(key), json]);
+    const json = data === null ? "null" : JSON.stringify(data, sortedColumnNames(info));
+    const rowKey = String(key);
+    // The SyncOperationInput as sent, keys in sorted order (see sync_outbox.operation).
+    const operation = `{"data":${json},"eventId":"${seq}","key":${JSON.stringify(rowKey)},"kind":"${kind.toUpperCase()}","table":${JSON.stringify(info.name)}}`;
+    events.push([seq, kind, info.name, rowKey, operation]);
     if (kind !== "insert" && typeof key === "number" && key < 0)
       refs.push([seq, null, info.name, key]);
     for (const column of info.references) {
@@ -337,7 +340,11 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
 
     async flush() {
       await writePending();
-      await insertMany("INSERT INTO sync_outbox (seq, kind, table_name, row_key, data)", 5, events);
+      await insertMany(
+        "INSERT INTO sync_outbox (seq, kind, table_name, row_key, operation)",
+        5,
+        events,
+      );
       await insertMany(
         "INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key)",
         4,

@@ -34,9 +34,7 @@ const free = "status = 'pending' AND batch_id IS NULL";
  * checked against. The first parameter is the JSON array of the autonumbered tables' names.
  */
 const pieceQuery = (where: string) => `
-  SELECT CAST(json_group_array(json_object(
-           'eventId', CAST(seq AS TEXT), 'table', table_name, 'kind', upper(kind),
-           'key', row_key, 'data', json(data)) ORDER BY seq) AS BLOB) AS operations,
+  SELECT CAST('[' || coalesce(group_concat(operation, ',' ORDER BY seq), '') || ']' AS BLOB) AS operations,
          json_group_array(seq ORDER BY seq) AS seqs,
          json_group_array(CASE WHEN kind = 'insert' AND table_name IN (SELECT value FROM json_each(?))
                           THEN table_name || char(0) || row_key END ORDER BY seq) AS temp_keys,

@@ -31,7 +31,7 @@ function firstMigrations(into: string, count: number): string {
 }
 
 describe("the device migrations since the outbox's first release", () => {
-  it("turn mapped keys into runs a held temporary key still reaches, and keep references", async () => {
+  it("turn mapped keys into runs a held key still reaches, keep references, give events their wire form", async () => {
     dir = tempDir("mapped-key-migration-");
     const database = `file:${join(dir.path, "device.db")}`;
     // A device database as the code before runs left it, with five mapped keys.
@@ -80,6 +80,18 @@ describe("the device migrations since the outbox's first release", () => {
       "SELECT name FROM sqlite_master WHERE name = 'sync_mapped_key'",
     );
     expect(tables.rows).toHaveLength(0);
+    // The waiting event has its wire form, and data no column of its own.
+    const [migrated] = (await reader.execute("SELECT operation FROM sync_outbox WHERE seq = 1"))
+      .rows;
+    expect(JSON.parse(String(migrated?.operation))).toEqual({
+      data: { customer_id: -1 },
+      eventId: "1",
+      key: "-9",
+      kind: "INSERT",
+      table: "invoice",
+    });
+    const columns = await reader.execute("SELECT name FROM pragma_table_info('sync_outbox')");
+    expect(columns.rows.map((row) => row.name)).not.toContain("data");
     // References stay, now without a foreign key to the outbox.
     const refs = await reader.execute(
       "SELECT seq, column_name, ref_table, ref_key FROM sync_outbox_ref",

@@ -34,7 +34,7 @@ export interface EventQuery {
 export async function listEvents(client: Client, query: EventQuery = {}): Promise<SyncEvent[]> {
   const limit = Math.min(Math.max(1, query.limit ?? 100), 10_000);
   const { rows } = await client.execute({
-    sql: `SELECT seq, kind, table_name, row_key, data, status, error_code, error_message, batch_id, created_at
+    sql: `SELECT seq, kind, table_name, row_key, operation -> '$.data' AS data, status, error_code, error_message, batch_id, created_at
           FROM sync_outbox WHERE seq > ? AND (? IS NULL OR (status = ? AND kind != 'checkpoint'))
           ORDER BY seq LIMIT ?`,
     args: [query.after ?? 0, query.status ?? null, query.status ?? null, limit],

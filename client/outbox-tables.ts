@@ -11,8 +11,13 @@ export const syncOutbox = sqliteTable(
     tableName: text("table_name"),
     /** The row's key as text (a temporary key is negative). */
     rowKey: text("row_key"),
-    /** JSON object of SQL column names to values (INSERT: all but the key; UPDATE: the changes). */
-    data: text("data"),
+    /**
+     * The event as the wire carries it: a `SyncOperationInput` with its keys in sorted order, whose
+     * `data` maps SQL column names to values (INSERT: all but the key; UPDATE: the changes; DELETE:
+     * null). Null for a checkpoint. A piece's body is these texts joined, so sending builds no JSON
+     * per event; a key mapping rewrites `key` and `row_key` together.
+     */
+    operation: text("operation"),
     /** pending | rejected */
     status: text("status").notNull().default("pending"),
     errorCode: text("error_code"),

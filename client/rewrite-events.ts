@@ -1,8 +1,8 @@
 import type { WriteTransaction } from "../schema/index.ts";
 
-/** A JSON path to a column of an event's data, quoted for any column name. */
+/** A JSON path to a column of an event's data in its operation, quoted for any column name. */
 const pathOf = (column: string): string =>
-  `$."${column.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+  `$.data."${column.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 
 /**
  * Writes server keys into waiting events, given `(ref, seq, column, server key)` rows found
@@ -29,9 +29,10 @@ export async function rewriteEvents(
     await tx.execute({
       sql:
         column === null
-          ? `UPDATE sync_outbox SET row_key = CAST(j.value ->> 1 AS TEXT) FROM json_each(?) AS j
-             WHERE sync_outbox.seq = j.value ->> 0`
-          : `UPDATE sync_outbox SET data = json_set(data, ?, j.value ->> 1) FROM json_each(?) AS j
+          ? `UPDATE sync_outbox SET row_key = CAST(j.value ->> 1 AS TEXT),
+               operation = json_set(operation, '$.key', CAST(j.value ->> 1 AS TEXT))
+             FROM json_each(?) AS j WHERE sync_outbox.seq = j.value ->> 0`
+          : `UPDATE sync_outbox SET operation = json_set(operation, ?, j.value ->> 1) FROM json_each(?) AS j
              WHERE sync_outbox.seq = j.value ->> 0`,
       args: column === null ? [JSON.stringify(list)] : [pathOf(column), JSON.stringify(list)],
     });

@@ -173,7 +173,7 @@ describe("send()", () => {
     const { server, device } = await setup({ fetch: faults.fetch });
     await locations(device, 5, 5);
     const outbox =
-      "SELECT seq, kind, table_name, row_key, data, status FROM sync_outbox ORDER BY seq";
+      "SELECT seq, kind, table_name, row_key, operation, status FROM sync_outbox ORDER BY seq";
     const before = await device.rows(outbox);
     const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
     expect(failure.code).toBe("ANSWER_MISMATCH");

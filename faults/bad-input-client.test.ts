@@ -173,7 +173,7 @@ describe("bad input at the client", () => {
       await device.client.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 1 });
       await device.client.insert(t.invoice, { customerId, issuedAt: "2026-11-27", total: 2 });
       const outbox =
-        "SELECT seq, kind, table_name, row_key, data, status FROM sync_outbox ORDER BY seq";
+        "SELECT seq, kind, table_name, row_key, operation, status FROM sync_outbox ORDER BY seq";
       const before = [
         await device.rows(outbox),
         await device.rows("SELECT * FROM invoice ORDER BY id"),
