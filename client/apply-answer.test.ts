@@ -72,6 +72,19 @@ describe("applyAnswer's log of mapped keys", () => {
       [-7, -7, 16],
       [-8, -8, 21],
     ]);
+    // One answer that maps a key twice (two INSERTs of one temporary key) logs it once.
+    await apply([
+      [-9, 30],
+      [-10, 31],
+      [-10, 31],
+      [-11, 32],
+    ]);
+    expect((await runs()).slice(-1)).toEqual([[-9, -11, 30]]);
+    await apply([
+      [-12, 40],
+      [-12, 40],
+    ]);
+    expect((await runs()).slice(-1)).toEqual([[-12, -12, 40]]);
     client.close();
   });
 });

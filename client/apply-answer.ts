@@ -128,12 +128,14 @@ async function recordRuns(
   const logged = rows
     .map((row) => [Number(row.first_client), Number(row.last_client)] as const)
     .filter(([, last]) => last <= high);
-  const fresh =
-    logged.length === 0
-      ? pairs
-      : pairs.filter(
-          ([client]) => !logged.some(([first, last]) => client <= first && client >= last),
-        );
+  // A key mapped twice in one answer (two INSERTs of one temporary key, answered as duplicates)
+  // is logged once.
+  const seen = new Set<number>();
+  const fresh = pairs.filter(([client]) => {
+    if (seen.has(client)) return false;
+    seen.add(client);
+    return !logged.some(([first, last]) => client <= first && client >= last);
+  });
   if (fresh.length === 0) return;
   await tx.execute({
     sql: `INSERT INTO sync_mapped_run (table_name, first_client, last_client, first_server)

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createNodeFetch, type NodeFetch } from "./create-node-fetch.ts";
 
@@ -100,9 +100,37 @@ describe("createNodeFetch", () => {
     await expect(pending).rejects.toBe(reason);
   });
 
+  it("rejects a status the Response cannot hold, and ignores a reason phrase it cannot", async () => {
+    // A broken proxy: raw status lines Node's own server would refuse to write.
+    const raw = createNetServer((socket) =>
+      socket.once("data", (chunk: Buffer) => {
+        const line = chunk.toString().includes("/600")
+          ? "HTTP/1.1 600 Broken"
+          : "HTTP/1.1 502 Bad\x01Gateway";
+        socket.end(`${line}\r\ncontent-length: 1\r\nconnection: close\r\n\r\nx`);
+      }),
+    );
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    own = createNodeFetch();
+    try {
+      const failure = await own(`${base}/600`, { method: "POST", body: "x" }).catch(
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(TypeError);
+      expect(String((failure as TypeError).cause)).toMatch(/status/);
+      const response = await own(`${base}/502`, { method: "POST", body: "x" });
+      expect(response.status).toBe(502);
+      expect(await response.text()).toBe("x");
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+
   it("refuses bodies it cannot send and protocols it does not speak", async () => {
     own = createNodeFetch();
     await expect(own("ftp://127.0.0.1/x")).rejects.toThrow(/unsupported protocol ftp:/);
+    await expect(own(new Request("http://127.0.0.1:9/x"))).rejects.toThrow(/not a Request/);
     await expect(
       own("http://127.0.0.1:9/x", { method: "POST", body: new Blob(["x"]) }),
     ).rejects.toThrow(/text or byte bodies only/);

@@ -3,7 +3,7 @@ import https from "node:https";
 
 /** A `fetch` that owns keep-alive sockets: `close()` ends them. */
 export type NodeFetch = typeof fetch & {
-  /** Closes the idle sockets; requests in flight finish first. */
+  /** Closes every socket: idle ones, and those of requests in flight, which then fail. */
   close(): void;
 };
 
@@ -30,13 +30,28 @@ function responseHeaders(message: http.IncomingMessage): Headers {
   return headers;
 }
 
+/** The answer as a `Response`; throws where the Response constructor refuses the status. */
+function toResponse(message: http.IncomingMessage, chunks: Buffer[]): Response {
+  const status = message.statusCode ?? 0;
+  const empty = status === 204 || status === 205 || status === 304;
+  const init = { status, headers: responseHeaders(message) };
+  const body = empty ? null : Buffer.concat(chunks);
+  try {
+    return new Response(body, { ...init, statusText: message.statusMessage ?? "" });
+  } catch {
+    // A reason phrase the Response refuses (a control character, say) says nothing we need.
+    return new Response(body, init);
+  }
+}
+
 /**
  * A `fetch` over Node's own HTTP client, with keep-alive sockets: the client's default. The request
  * body reaches the socket in the same turn of the event loop as the call, before any other work of
  * the caller (the global fetch takes several turns, so a request posted just before the device's
- * synchronous SQLite work waited for that work), and the answer is buffered whole. Bodies are text
- * or bytes; a failure rejects with a `TypeError` whose `cause` is the socket's error, as the global
- * fetch does, and an aborted signal rejects with its reason.
+ * synchronous SQLite work waited for that work), and the answer is buffered whole. It takes a URL
+ * and an init with a text or byte body; it follows no redirect and decodes no compressed body (it
+ * asks for none). A failure rejects with a `TypeError` whose `cause` says why (the socket's error,
+ * or a status outside 200–599), as the global fetch does; an aborted signal rejects with its reason.
  */
 export function createNodeFetch({ maxFreeSockets = 4 }: NodeFetchOptions = {}): NodeFetch {
   const agents = {
@@ -45,7 +60,10 @@ export function createNodeFetch({ maxFreeSockets = 4 }: NodeFetchOptions = {}): 
   };
   const nodeFetch = (input: string | URL | Request, init: RequestInit = {}) =>
     new Promise<Response>((resolve, reject) => {
-      const url = new URL(input instanceof Request ? input.url : input);
+      if (input instanceof Request) {
+        throw new TypeError("createNodeFetch takes a URL and an init object, not a Request");
+      }
+      const url = new URL(input);
       if (url.protocol !== "http:" && url.protocol !== "https:") {
         throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
       }
@@ -74,16 +92,15 @@ export function createNodeFetch({ maxFreeSockets = 4 }: NodeFetchOptions = {}): 
           message.once("error", fail);
           message.once("end", () => {
             if (settled) return;
+            let response: Response;
+            try {
+              response = toResponse(message, chunks);
+            } catch (error) {
+              fail(error);
+              return;
+            }
             settle();
-            const status = message.statusCode ?? 0;
-            const empty = status === 204 || status === 205 || status === 304;
-            resolve(
-              new Response(empty ? null : Buffer.concat(chunks), {
-                status,
-                statusText: message.statusMessage ?? "",
-                headers: responseHeaders(message),
-              }),
-            );
+            resolve(response);
           });
         },
       );
