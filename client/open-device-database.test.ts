@@ -5,12 +5,17 @@ import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { afterEach, describe, expect, it } from "vitest";
-import { exampleTables as t } from "../schema/index.ts";
+import { modelMigrationsFolder, exampleTables as t } from "../schema/index.ts";
+import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
+import { insert } from "../test-utils/operations.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { createSyncClient } from "./index.ts";
 
 let dir: ReturnType<typeof tempDir> | undefined;
-afterEach(() => {
+let server: HttpTestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
   dir?.remove();
   dir = undefined;
 });
@@ -31,6 +36,60 @@ function firstMigrations(into: string, count: number): string {
 }
 
 describe("the device migrations since the outbox's first release", () => {
+  it("keep a piece that was in flight at the upgrade: its resend is a replay", async () => {
+    dir = tempDir("in-flight-upgrade-");
+    server = await startHttpServer();
+    const database = `file:${join(dir.path, "device.db")}`;
+    // A device as the code before wire forms left it (outbox migrations 0000-0006), with a piece
+    // of three inserts sent and its answer lost.
+    const old = createClient({ url: database });
+    await migrate(drizzle(old), { migrationsFolder: modelMigrationsFolder });
+    await migrate(drizzle(old), {
+      migrationsFolder: firstMigrations(join(dir.path, "old-migrations"), 7),
+      migrationsTable: "__sync_client_migrations",
+    });
+    await old.execute("INSERT INTO sync_state (name, value) VALUES ('client_id', 'old-device')");
+    const fixes = [0.46628, 41.390010000000004, -3.5].map((latitude, i) => ({
+      device_id: "phone",
+      latitude,
+      longitude: 2,
+      recorded_at: `t${i}`,
+    }));
+    for (const [i, fix] of fixes.entries()) {
+      await old.execute({
+        sql: "INSERT INTO location (id, device_id, latitude, longitude, recorded_at) VALUES (?, ?, ?, ?, ?)",
+        args: [-(i + 1), fix.device_id, fix.latitude, fix.longitude, fix.recorded_at],
+      });
+      await old.execute({
+        sql: `INSERT INTO sync_outbox (seq, kind, table_name, row_key, data, batch_id)
+              VALUES (?, 'insert', 'location', ?, ?, 'piece-1')`,
+        args: [i + 1, String(-(i + 1)), JSON.stringify(fix)],
+      });
+    }
+    await old.execute("INSERT INTO sync_piece VALUES ('piece-1', 1, 3, NULL, 3)");
+    await old.execute("INSERT INTO sync_temp_key VALUES ('location', -3)");
+    old.close();
+    // What the old code had sent: its own key order (eventId, table, kind, key, data).
+    const operations = fixes.map((fix, i) => ({
+      ...insert("location", -(i + 1), fix),
+      eventId: String(i + 1),
+    }));
+    const sent = await server.syncBatch("old-device", "piece-1", operations);
+    expect(sent.answer.keyMappings).toHaveLength(3);
+
+    const client = await createSyncClient({ database, endpoint: server.endpoint });
+    const report = await client.send();
+    expect(report).toMatchObject({ pieces: 1, replayed: 1, applied: 3, mappingsApplied: 3 });
+    const reader = createClient({ url: database });
+    const rows = "SELECT id, device_id, latitude, longitude, recorded_at FROM location ORDER BY id";
+    expect((await reader.execute(rows)).rows.map((row) => ({ ...row }))).toEqual(
+      (await server.rows(rows)).map((row) => ({ ...row })),
+    );
+    expect(await client.events()).toEqual([]);
+    reader.close();
+    await client.close();
+  });
+
   it("turn mapped keys into runs a held key still reaches, keep references, give events their wire form", async () => {
     dir = tempDir("mapped-key-migration-");
     const database = `file:${join(dir.path, "device.db")}`;
