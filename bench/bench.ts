@@ -9,6 +9,7 @@ import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
 import { type Figure, figure, repeat } from "./measure.ts";
 import { type SendRunOptions, sendRun } from "./send-run.ts";
+import { warmUpTemplates } from "./warm-up-server.ts";
 
 const quick = process.argv.includes("--quick");
 const size = quick
@@ -55,9 +56,12 @@ const bigLimits = {
   SYNC_MAX_BODY_BYTES: String(1024 * 1024 * 1024),
 };
 
+/** Sent to every fresh server process before the measured send (see warm-up-server.ts). */
+const warmUp = await warmUpTemplates(dir.path);
+
 /** The measured runs of one send scenario, after a warm-up, each on fresh files. */
-const sendRuns = (options: Omit<SendRunOptions, "dir">) =>
-  repeat(size.runs, (run) => sendRun({ dir: dir.path, ...options }, run));
+const sendRuns = (options: Omit<SendRunOptions, "dir" | "warmUp">) =>
+  repeat(size.runs, (run) => sendRun({ dir: dir.path, warmUp, ...options }, run));
 
 try {
   console.error(
@@ -141,7 +145,7 @@ try {
   const failure = async (label: string, every: number, maxOperationsPerRequest: number) => {
     const template = await locationTemplate(dir.path, size.n, every);
     const clean = await sendRun(
-      { dir: dir.path, template, maxOperationsPerRequest, serverEnv: bigLimits },
+      { dir: dir.path, template, maxOperationsPerRequest, serverEnv: bigLimits, warmUp },
       -2,
     );
     const mark = clean.bytes * 0.9;
@@ -193,7 +197,7 @@ try {
   // 7. Many devices.
   const perDevice = await locationTemplate(dir.path, size.perDevice, 1000);
   const many = await repeat(size.runs, (run) =>
-    manyDevicesRun(dir.path, perDevice, size.devices, run),
+    manyDevicesRun(dir.path, perDevice, size.devices, run, warmUp),
   );
   const manyFigure = figure(many.map((r) => r.operationsPerSecond));
   const latencies = many.flatMap((r) => r.latenciesMs);

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createNodeFetch, createSyncClient, type NodeFetch } from "../client/index.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
 import { startServerProcess } from "./server-process.ts";
+import { warmUpServer } from "./warm-up-server.ts";
 
 /** What many devices sending at once measured. */
 export interface ManyDevicesRun {
@@ -16,10 +17,12 @@ export async function manyDevicesRun(
   template: DeviceTemplate,
   devices: number,
   run: number,
+  warmUp: readonly DeviceTemplate[] = [],
 ): Promise<ManyDevicesRun> {
   const tag = `${Date.now()}-${run}`;
   const server = await startServerProcess(`file:${join(dir, `many-server-${tag}.db`)}`);
   try {
+    await warmUpServer(dir, server.endpoint, warmUp, tag);
     const latenciesMs: number[] = [];
     const fetches: NodeFetch[] = [];
     const clients = await Promise.all(

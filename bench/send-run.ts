@@ -3,6 +3,7 @@ import { createNodeFetch, createSyncClient, type SendReport } from "../client/in
 import { bodyBytes, isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
 import { startServerProcess } from "./server-process.ts";
+import { warmUpServer } from "./warm-up-server.ts";
 
 /** What one end-to-end send measured. */
 export interface SendRun {
@@ -25,6 +26,8 @@ export interface SendRunOptions {
   readonly template: DeviceTemplate;
   readonly maxOperationsPerRequest: number;
   readonly serverEnv?: Record<string, string>;
+  /** Devices sent to the fresh server before the measured send (see `warm-up-server.ts`). */
+  readonly warmUp?: readonly DeviceTemplate[];
   /** Decides, per request (1-based) and the bytes sent before it, whether the connection drops. */
   readonly dropRequest?: (request: number, bytesBefore: number, bytes: number) => boolean;
 }
@@ -37,6 +40,7 @@ export async function sendRun(options: SendRunOptions, run: number): Promise<Sen
     options.serverEnv,
   );
   try {
+    await warmUpServer(options.dir, server.endpoint, options.warmUp ?? [], tag);
     const database = await copyTemplate(options.template, join(options.dir, `device-${tag}.db`));
     let firstByte: number | undefined;
     let firstCommit: number | undefined;

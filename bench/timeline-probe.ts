@@ -10,6 +10,7 @@ import { isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { copyTemplate, locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { startServerProcess } from "./server-process.ts";
+import { warmUpServer, warmUpTemplates } from "./warm-up-server.ts";
 
 const [n = "100000", every = "1000", kind] = process.argv.slice(2);
 const now = () => performance.timeOrigin + performance.now();
@@ -25,6 +26,7 @@ process.env.BENCH_SERVER_NODE_ARGS = `--import ${preload}`;
 const server = await startServerProcess(`file:${join(dir.path, "server.db")}`, {
   SERVER_TIMING_OUT: timingFile,
 });
+await warmUpServer(dir.path, server.endpoint, await warmUpTemplates(dir.path), "timeline");
 const own = createNodeFetch();
 const posts: Array<{ posted: number; answered: number }> = [];
 const timedFetch: typeof fetch = async (input, init) => {
@@ -62,10 +64,12 @@ const phases: Record<string, number[]> = {
   "answer → client": [],
   "answer → next post": [],
 };
-// The first and last requests warm up and drain; the rest are the steady state.
-for (let i = 1; i < Math.min(posts.length, served.length) - 1; i++) {
+// The server's first requests are the warm-up devices'; of the measured send, the first and last
+// requests start and drain the pipeline, the rest are the steady state.
+const measured = served.slice(served.length - posts.length);
+for (let i = 1; i < Math.min(posts.length, measured.length) - 1; i++) {
   const post = posts[i] as (typeof posts)[number];
-  const serve = served[i] as (typeof served)[number];
+  const serve = measured[i] as (typeof measured)[number];
   phases["post → arrival"]?.push(serve.arrived - post.posted);
   phases["body received"]?.push(serve.bodyEnded - serve.arrived);
   phases["server work"]?.push(serve.answered - serve.bodyEnded);
@@ -79,5 +83,11 @@ for (const [phase, values] of Object.entries(phases)) {
   console.log(
     `${phase.padEnd(20)} mean ${mean.toFixed(2)} ms, p10/p50/p90 ${[0.1, 0.5, 0.9].map((q) => quantile(sorted, q).toFixed(2)).join(" / ")} ms`,
   );
+}
+// TIMELINE_SERIES=1 prints the server's work per request in ms, the warm-up's and the send's.
+if (process.env.TIMELINE_SERIES) {
+  const work = (list: typeof served) => list.map((s) => (s.answered - s.bodyEnded).toFixed(0));
+  console.log(`warm-up: ${work(served.slice(0, served.length - posts.length)).join(" ")}`);
+  console.log(`send: ${work(measured).join(" ")}`);
 }
 dir.remove();
