@@ -22,6 +22,8 @@ const size = quick
       devices: 5,
       perDevice: 1_000,
       runs: 2,
+      // A smaller warm-up: the quick pass's sends are small too.
+      warmUp: { locations: 5_000, customers: 300 },
     }
   : {
       n: 100_000,
@@ -32,6 +34,7 @@ const size = quick
       devices: 20,
       perDevice: 5_000,
       runs: 5,
+      warmUp: { locations: 20_000, customers: 1_000 },
     };
 
 const dir = tempDir("sync-bench-");
@@ -57,7 +60,7 @@ const bigLimits = {
 };
 
 /** Sent to every fresh server process before the measured send (see warm-up-server.ts). */
-const warmUp = await warmUpTemplates(dir.path);
+const warmUp = await warmUpTemplates(dir.path, size.warmUp);
 
 /** The measured runs of one send scenario, after a warm-up, each on fresh files. */
 const sendRuns = (options: Omit<SendRunOptions, "dir" | "warmUp">) =>

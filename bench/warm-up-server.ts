@@ -8,13 +8,19 @@ import {
 } from "./fixtures.ts";
 
 /**
- * The devices that warm up a fresh server process before a measured send: 20 requests of
- * location fixes and 13 of related rows. A production server runs for long; a new process spends
- * its first dozen requests compiling (graphql-jit's compiled query, V8's optimised code), at about
- * three times the steady cost of a request.
+ * The devices that warm up a fresh server process before a measured send: by default 20 requests
+ * of location fixes and 13 of related rows (a checkpoint every 1,000 events). A production server
+ * runs for long; a new process spends its first dozen requests compiling (graphql-jit's compiled
+ * query, V8's optimised code), at about three times the steady cost of a request.
  */
-export async function warmUpTemplates(dir: string): Promise<DeviceTemplate[]> {
-  return [await locationTemplate(dir, 20_000, 1000), await relatedTemplate(dir, 1000, 1000)];
+export async function warmUpTemplates(
+  dir: string,
+  { locations = 20_000, customers = 1_000 } = {},
+): Promise<DeviceTemplate[]> {
+  return [
+    await locationTemplate(dir, locations, 1000),
+    await relatedTemplate(dir, customers, 1000),
+  ];
 }
 
 /** Sends each warm-up device to the server under a client id of its own, then removes nothing. */
