@@ -72,5 +72,9 @@ describe("rejected events", () => {
     await expect(c.retryEvent(pending?.id ?? 0)).rejects.toMatchObject({ message: /not rejected/ });
     await c.removeEvent(rejected?.id ?? 0);
     expect((await c.events()).map((e) => e.kind)).toEqual(["insert"]);
+    await expect(c.events({ status: "sent" as "pending" })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /status must be "pending" or "rejected", got "sent"/,
+    });
   });
 });

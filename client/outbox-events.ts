@@ -30,14 +30,30 @@ export interface EventQuery {
   readonly after?: number;
 }
 
+/**
+ * The filter of each status, written out: SQLite uses the partial index of rejected events only
+ * for a query that names the status itself, not a parameter.
+ */
+const statusFilters: Record<EventStatus, string> = {
+  pending: "status = 'pending' AND kind != 'checkpoint'",
+  rejected: "status = 'rejected' AND kind != 'checkpoint'",
+};
+
 /** Lists outbox events (checkpoints included when no status is given), oldest first. */
 export async function listEvents(client: Client, query: EventQuery = {}): Promise<SyncEvent[]> {
   const limit = Math.min(Math.max(1, query.limit ?? 100), 10_000);
+  const status = query.status;
+  if (status !== undefined && !Object.hasOwn(statusFilters, status)) {
+    throw new SyncClientError(
+      "INVALID_OPTION",
+      `events(): status must be "pending" or "rejected", got ${JSON.stringify(status)}`,
+    );
+  }
   const { rows } = await client.execute({
     sql: `SELECT seq, kind, table_name, row_key, operation -> '$.data' AS data, status, error_code, error_message, batch_id, created_at
-          FROM sync_outbox WHERE seq > ? AND (? IS NULL OR (status = ? AND kind != 'checkpoint'))
+          FROM sync_outbox WHERE seq > ? AND ${status === undefined ? "1" : statusFilters[status]}
           ORDER BY seq LIMIT ?`,
-    args: [query.after ?? 0, query.status ?? null, query.status ?? null, limit],
+    args: [query.after ?? 0, limit],
   });
   return rows.map((row) => ({
     id: Number(row.seq),
