@@ -167,15 +167,17 @@ export async function applyAnswer(
     });
     await rewriteWithKnownMappings(tx, JSON.stringify(answer.rejected.map(([seq]) => seq)));
   }
-  // Applied events go, with their references.
-  const applied = JSON.stringify(answer.applied);
+  // Applied events go, with their references: what is left of the piece once its rejected events
+  // were let go. Found as a range of seqs (a piece is one), which reads pages in order.
+  const range = [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? -1, piece.batchId];
   await tx.execute({
-    sql: "DELETE FROM sync_outbox_ref WHERE seq IN (SELECT value FROM json_each(?))",
-    args: [applied],
+    sql: `DELETE FROM sync_outbox_ref WHERE seq BETWEEN ?1 AND ?2
+          AND seq NOT IN (SELECT seq FROM sync_outbox WHERE seq BETWEEN ?1 AND ?2 AND status = 'rejected' AND ?3 IS NOT NULL)`,
+    args: range,
   });
   await tx.execute({
-    sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
-    args: [applied],
+    sql: "DELETE FROM sync_outbox WHERE seq BETWEEN ?1 AND ?2 AND batch_id = ?3",
+    args: range,
   });
   if (piece.checkpointSeq !== null) {
     await tx.execute({

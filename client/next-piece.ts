@@ -32,21 +32,49 @@ const free = "status = 'pending' AND batch_id IS NULL";
  * The events matching `where`, as JSON built by SQLite (no row objects in JS): the operations as
  * the wire carries them, the seqs, and the inserted temporary keys the answer's mappings are
  * checked against. The first parameter is the JSON array of the autonumbered tables' names.
+ * `ordered` sorts each aggregate's input by seq; without it the three aggregates take the rows as
+ * the inner query yields them (in seq order in practice, but SQLite does not promise it), which
+ * spares three sorts of a whole piece: see {@link readPiece}.
  */
-const pieceQuery = (where: string) => `
-  SELECT CAST('[' || coalesce(group_concat(operation, ',' ORDER BY seq), '') || ']' AS BLOB) AS operations,
-         json_group_array(seq ORDER BY seq) AS seqs,
+const pieceQuery = (where: string, ordered: boolean) => {
+  const order = ordered ? " ORDER BY seq" : "";
+  return `
+  SELECT CAST('[' || coalesce(group_concat(operation, ','${order}), '') || ']' AS BLOB) AS operations,
+         json_group_array(seq${order}) AS seqs,
          json_group_array(CASE WHEN kind = 'insert' AND table_name IN (SELECT value FROM json_each(?))
-                          THEN table_name || char(0) || row_key END ORDER BY seq) AS temp_keys,
+                          THEN table_name || char(0) || row_key END${order}) AS temp_keys,
          count(*) AS n, max(seq) AS last
   FROM (SELECT * FROM sync_outbox WHERE ${where} ORDER BY seq LIMIT ?)`;
+};
 
 /** The parts of a piece read from one row of {@link pieceQuery}. */
 const pieceRows = (row: Record<string, unknown> | undefined) => ({
-  operationsJson: new Uint8Array(row?.operations as ArrayBuffer),
-  seqs: JSON.parse(String(row?.seqs)) as number[],
-  tempKeys: JSON.parse(String(row?.temp_keys)) as Array<string | null>,
+  parts: {
+    operationsJson: new Uint8Array(row?.operations as ArrayBuffer),
+    seqs: JSON.parse(String(row?.seqs)) as number[],
+    tempKeys: JSON.parse(String(row?.temp_keys)) as Array<string | null>,
+  },
+  count: Number(row?.n ?? 0),
+  last: Number(row?.last),
 });
+
+const ascending = (seqs: readonly number[]): boolean => {
+  for (let i = 1; i < seqs.length; i++) if ((seqs[i] ?? 0) <= (seqs[i - 1] ?? 0)) return false;
+  return true;
+};
+
+/**
+ * Runs {@link pieceQuery} unordered, and again ordered should the seqs come out of order. The
+ * three aggregates are fed the same rows in the same steps, so seqs in order mean the operations
+ * and temporary keys are in order too.
+ */
+async function readPiece(tx: WriteTransaction, where: string, args: Array<number | string>) {
+  const { rows } = await tx.execute({ sql: pieceQuery(where, false), args });
+  const read = pieceRows(rows[0]);
+  if (ascending(read.parts.seqs)) return read;
+  const { rows: sorted } = await tx.execute({ sql: pieceQuery(where, true), args });
+  return pieceRows(sorted[0]);
+}
 
 async function openPiece(
   tx: WriteTransaction,
@@ -61,14 +89,17 @@ async function openPiece(
     const [piece] = rows;
     if (!piece) return undefined;
     const batchId = String(piece.batch_id);
-    const { rows: found } = await tx.execute({
-      sql: pieceQuery("batch_id = ? AND seq BETWEEN ? AND ?"),
-      args: [autonumbered, batchId, Number(piece.first_seq), Number(piece.last_seq), -1],
-    });
-    if (Number(found[0]?.n) > 0) {
+    const { count, parts } = await readPiece(tx, "batch_id = ? AND seq BETWEEN ? AND ?", [
+      autonumbered,
+      batchId,
+      Number(piece.first_seq),
+      Number(piece.last_seq),
+      -1,
+    ]);
+    if (count > 0) {
       return {
         batchId,
-        ...pieceRows(found[0]),
+        ...parts,
         checkpointSeq: piece.checkpoint_seq === null ? null : Number(piece.checkpoint_seq),
         fresh: false,
       };
@@ -125,11 +156,11 @@ export async function nextPiece(
     [first, limitSeq],
   );
   const upTo = checkpoint ?? limitSeq;
-  const { rows } = await tx.execute({
-    sql: pieceQuery(`${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`),
-    args: [autonumbered, first, upTo, maxOperations],
-  });
-  const last = Number(rows[0]?.last);
+  const { last, parts } = await readPiece(
+    tx,
+    `${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
+    [autonumbered, first, upTo, maxOperations],
+  );
   const rest =
     checkpoint === null
       ? null
@@ -140,7 +171,6 @@ export async function nextPiece(
         );
   const checkpointSeq = rest === null ? checkpoint : null;
   const batchId = randomUUID();
-  const parts = pieceRows(rows[0]);
   await tx.execute({
     sql: "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations) VALUES (?, ?, ?, ?, ?)",
     args: [batchId, first, last, checkpointSeq, parts.seqs.length],
