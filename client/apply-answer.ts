@@ -172,7 +172,7 @@ export async function applyAnswer(
   const range = [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? -1, piece.batchId];
   await tx.execute({
     sql: `DELETE FROM sync_outbox_ref WHERE seq BETWEEN ?1 AND ?2
-          AND seq NOT IN (SELECT seq FROM sync_outbox WHERE seq BETWEEN ?1 AND ?2 AND status = 'rejected' AND ?3 IS NOT NULL)`,
+          AND seq IN (SELECT seq FROM sync_outbox WHERE seq BETWEEN ?1 AND ?2 AND batch_id = ?3)`,
     args: range,
   });
   await tx.execute({
