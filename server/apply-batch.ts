@@ -198,20 +198,54 @@ export async function applyBatch({
     }
   };
 
-  /** Builds the row of an INSERT, taking a server key for an autonumbered table. */
-  const rowOf = async (item: PendingInsert["prepared"]): Promise<Row | Rejection> => {
+  // Server keys are reserved a block per table (as many as the request still inserts there), so
+  // that building a row seldom waits on the store.
+  const insertsLeft = new Map<TableInfo, number>();
+  for (const item of prepared) {
+    if (item.ok && item.operation.kind === "INSERT" && typeof item.key === "number") {
+      insertsLeft.set(item.table, (insertsLeft.get(item.table) ?? 0) + 1);
+    }
+  }
+  const keyBlocks = new Map<TableInfo, { next: number; end: number }>();
+  const reserveKey = async (table: TableInfo): Promise<number> => {
+    const block = keyBlocks.get(table);
+    if (block && block.next < block.end) {
+      insertsLeft.set(table, Math.max(0, (insertsLeft.get(table) ?? 0) - 1));
+      return block.next++;
+    }
+    const count = Math.max(1, insertsLeft.get(table) ?? 0);
+    const first = await tx.reserveKeys(table, count);
+    keyBlocks.set(table, { next: first, end: first + count });
+    return reserveKey(table);
+  };
+  /** The next reserved key of `table` without waiting, if its block has one left. */
+  const reservedKey = (table: TableInfo): number | undefined => {
+    const block = keyBlocks.get(table);
+    if (!block || block.next >= block.end) return undefined;
+    insertsLeft.set(table, Math.max(0, (insertsLeft.get(table) ?? 0) - 1));
+    return block.next++;
+  };
+
+  /** Builds the row of an INSERT with its server key (autonumbered tables), or why it cannot be. */
+  const rowWith = (
+    item: PendingInsert["prepared"],
+    serverKey: number | undefined,
+  ): Row | Rejection => {
     const row = [...item.operation.values];
     // The own key first, so that a row referring to itself (a tree table) resolves.
-    if (typeof item.key === "number") {
-      const serverKey = await tx.reserveKeys(item.table, 1);
+    if (typeof item.key === "number" && serverKey !== undefined) {
       row[0] = serverKey;
       tempKeys.map(item.table.name, item.key, serverKey);
     }
-    const problem = resolveRefs(tempKeys, item.operation.refs, (ref, serverKey) => {
-      row[item.table.columns.findIndex((column) => column.name === ref.column)] = serverKey;
+    const problem = resolveRefs(tempKeys, item.operation.refs, (ref, resolved) => {
+      row[item.table.columns.findIndex((column) => column.name === ref.column)] = resolved;
     });
     if (problem && typeof item.key === "number") tempKeys.unmap(item.table.name, item.key);
     return problem ?? row;
+  };
+  const rowOf = async (item: PendingInsert["prepared"]): Promise<Row | Rejection> => {
+    if (typeof item.key !== "number") return rowWith(item, undefined);
+    return rowWith(item, reservedKey(item.table) ?? (await reserveKey(item.table)));
   };
 
   const insertOneByOne = async (items: readonly PendingInsert[]): Promise<void> => {
@@ -302,7 +336,8 @@ export async function applyBatch({
     }
   };
 
-  for (const [index, item] of prepared.entries()) {
+  for (let index = 0; index < prepared.length; index++) {
+    const item = prepared[index] as Prepared | Refused;
     if (!item.ok) {
       await flush();
       const mapped =
@@ -342,7 +377,12 @@ export async function applyBatch({
       };
       continue;
     }
-    const row = await rowOf(insert);
+    // Most rows take a key already reserved: no wait, no promise.
+    const reserved = typeof item.key === "number" ? reservedKey(item.table) : undefined;
+    const row =
+      reserved !== undefined || typeof item.key !== "number"
+        ? rowWith(insert, reserved)
+        : await rowOf(insert);
     if (!Array.isArray(row)) {
       fail(index, item, row as Rejection);
       continue;

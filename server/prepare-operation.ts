@@ -58,12 +58,11 @@ function parseKey(table: TableInfo, key: string): number | string | Rejection {
   return number;
 }
 
-/** Checks one value against its column; `undefined` when it fits. */
+/** Checks one value against its column; `undefined` when it fits (the common case allocates nothing). */
 function checkValue(table: TableInfo, column: ColumnInfo, value: unknown): Rejection | undefined {
-  const where = `${table.name}.${column.name}`;
   if (value === null) {
     return column.notNull
-      ? { code: "CONSTRAINT_VIOLATION", message: `${where} must not be null` }
+      ? { code: "CONSTRAINT_VIOLATION", message: `${table.name}.${column.name} must not be null` }
       : undefined;
   }
   const fits =
@@ -75,7 +74,10 @@ function checkValue(table: TableInfo, column: ColumnInfo, value: unknown): Rejec
   if (fits) return undefined;
   const expected =
     column.type === "real" ? "a number" : `${column.type === "text" ? "a text" : "an integer"}`;
-  return { code: "INVALID_VALUE", message: `${where} must be ${expected}, got ${describe(value)}` };
+  return {
+    code: "INVALID_VALUE",
+    message: `${table.name}.${column.name} must be ${expected}, got ${describe(value)}`,
+  };
 }
 
 /** A temporary-key reference when `value` in `column` is a temporary key of an autonumbered table. */
@@ -158,7 +160,13 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
     );
   }
   const refs = ownRef;
-  const given: Array<[ColumnInfo, SqlValue]> = [];
+  // An INSERT's values go straight to their column's place; an UPDATE's changes in data's order.
+  const insert = operation.kind === "INSERT";
+  const values: SqlValue[] | undefined = insert
+    ? new Array(table.columns.length).fill(null)
+    : undefined;
+  const changes: Array<[string, SqlValue]> | undefined = insert ? undefined : [];
+  const position = positions(table);
   for (const name in data) {
     if (!Object.hasOwn(data, name)) continue;
     const value = data[name];
@@ -176,23 +184,24 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
     const problem = checkValue(table, column, value);
     if (problem) return reject(problem.code, problem.message, insertKey);
     const stored = value as SqlValue;
-    const ref = refOf(model, column, stored);
-    if (ref) refs.push(ref);
-    given.push([column, stored]);
+    if (column.references !== undefined) {
+      const ref = refOf(model, column, stored);
+      if (ref) refs.push(ref);
+    }
+    if (values) values[position.get(column) ?? 0] = stored;
+    else changes?.push([column.name, stored]);
   }
 
-  if (operation.kind === "UPDATE") {
-    if (given.length === 0) {
+  if (!values) {
+    if (!changes || changes.length === 0) {
       return reject("INVALID_VALUE", `data of an UPDATE of ${table.name} names no column`);
     }
-    const changes = given.map(([column, value]): [string, SqlValue] => [column.name, value]);
     return { ok: true, table, key, operation: { kind: "UPDATE", changes, refs } };
   }
 
-  const values: SqlValue[] = table.columns.map(() => null);
-  const position = positions(table);
-  for (const [column, value] of given) values[position.get(column) ?? 0] = value;
-  for (const [index, column] of table.columns.entries()) {
+  const { columns } = table;
+  for (let index = 0; index < columns.length; index++) {
+    const column = columns[index] as ColumnInfo;
     if (!column.isKey && column.notNull && values[index] === null) {
       return reject(
         "CONSTRAINT_VIOLATION",

@@ -32,25 +32,29 @@ export async function loadTempKeys(
   for (const [table, tableKeys] of keys) {
     states.set(table, new Map(await tx.findTempKeys(clientId, table, [...tableKeys])));
   }
-  const changed = new Map<string, TempKeyEntry>();
-  const stateOf = (table: string): Map<number, KeyState> => {
-    let state = states.get(table);
+  /** By table, the keys mapped or rejected during this request. */
+  const changed = new Map<string, Map<number, KeyState>>();
+  const stateOf = (
+    table: string,
+    of: Map<string, Map<number, KeyState>>,
+  ): Map<number, KeyState> => {
+    let state = of.get(table);
     if (!state) {
       state = new Map();
-      states.set(table, state);
+      of.set(table, state);
     }
     return state;
   };
   const set = (table: string, tempKey: number, serverKey: KeyState): void => {
-    stateOf(table).set(tempKey, serverKey);
-    changed.set(`${table}\u0000${tempKey}`, { table, clientKey: tempKey, serverKey });
+    stateOf(table, states).set(tempKey, serverKey);
+    stateOf(table, changed).set(tempKey, serverKey);
   };
 
   return {
     resolve({ table, tempKey, column }) {
       const state = states.get(table)?.get(tempKey);
-      const where = column === undefined ? "key" : `data.${column}`;
       if (typeof state === "number") return state;
+      const where = column === undefined ? "key" : `data.${column}`;
       if (state === null) {
         return {
           code: "DEPENDENCY_REJECTED",
@@ -74,10 +78,14 @@ export async function loadTempKeys(
     },
     unmap(table, tempKey) {
       states.get(table)?.delete(tempKey);
-      changed.delete(`${table}\u0000${tempKey}`);
+      changed.get(table)?.delete(tempKey);
     },
     async save() {
-      await tx.saveTempKeys(clientId, [...changed.values()]);
+      const entries: TempKeyEntry[] = [];
+      for (const [table, keys] of changed) {
+        for (const [clientKey, serverKey] of keys) entries.push({ table, clientKey, serverKey });
+      }
+      await tx.saveTempKeys(clientId, entries);
     },
   };
 }
