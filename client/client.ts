@@ -1,7 +1,8 @@
+import { expandConfig } from "@libsql/core/config";
 import { Mutex } from "async-mutex";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { createWriter, type ExampleTables, type SyncModel } from "../schema/index.ts";
+import { createFileWriter, type ExampleTables, type SyncModel } from "../schema/index.ts";
 import { createTransport } from "./create-transport.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
@@ -49,7 +50,11 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
 ): Promise<SyncClient<TTables>> {
   const resolved = resolveOptions(options);
   const { client, db, clientId } = await openDeviceDatabase(resolved);
-  const writes = createWriter(client);
+  // The device's writes (captures and sends) go through one connection that keeps its prepared
+  // statements; reads go through @libsql/client.
+  const writes = createFileWriter(expandConfig({ url: resolved.database }, true).path, {
+    busyTimeoutMs: resolved.busyTimeoutMs,
+  });
   const sends = new Mutex();
   const transport = createTransport(resolved);
   const model = resolved.model;
@@ -96,6 +101,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
       closed = true;
       await sends.waitForUnlock();
       await writes.drain();
+      writes.close();
       transport.close();
       client.close();
     },

@@ -1,4 +1,9 @@
 export {
+  createFileWriter,
+  type FileWriter,
+  type FileWriterOptions,
+} from "./create-file-writer.ts";
+export {
   type ColumnInfo,
   type ColumnType,
   columnTypes,

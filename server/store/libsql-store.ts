@@ -1,9 +1,15 @@
 import { fileURLToPath } from "node:url";
 import { type Client, createClient, type InValue } from "@libsql/client";
+import { expandConfig } from "@libsql/core/config";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import type { TableInfo } from "../../schema/index.ts";
-import { createWriter, quoteIdentifier, type WriteTransaction } from "../../schema/index.ts";
+import {
+  createFileWriter,
+  createWriter,
+  quoteIdentifier,
+  type WriteTransaction,
+} from "../../schema/index.ts";
 import {
   ConstraintViolation,
   type Row,
@@ -329,7 +335,12 @@ export async function createLibsqlStore({
     client.close();
     throw error;
   }
-  const writer = createWriter(client);
+  // An embedded file is written through a connection that keeps its prepared statements.
+  const fileWriter =
+    client.protocol === "file"
+      ? createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs })
+      : undefined;
+  const writer = fileWriter ?? createWriter(client);
   let closed = false;
 
   return {
@@ -341,6 +352,7 @@ export async function createLibsqlStore({
       if (closed) return;
       closed = true;
       await writer.drain();
+      fileWriter?.close();
       // Fold the write-ahead log into the database file, so a stopped server leaves one file.
       if (client.protocol === "file") {
         await client.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);

@@ -1,0 +1,166 @@
+import { join } from "node:path";
+import { type Client, createClient, LibsqlError } from "@libsql/client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDir } from "../test-utils/temp-dir.ts";
+import { createFileWriter } from "./create-file-writer.ts";
+import { createWriter, type Writer } from "./run-write.ts";
+
+/** Every implementation of {@link Writer}, run through the same contract. */
+const implementations: Array<
+  [string, (path: string, client: Client) => Writer & { close?(): void }]
+> = [
+  ["createWriter (@libsql/client)", (_path, client) => createWriter(client)],
+  [
+    "createFileWriter",
+    (path) => createFileWriter(path, { busyTimeoutMs: 1000, cachedStatements: 4 }),
+  ],
+];
+
+describe.each(implementations)("Writer contract: %s", (_name, open) => {
+  let dir: ReturnType<typeof tempDir>;
+  let client: Client;
+  let writer: Writer & { close?(): void };
+
+  beforeEach(async () => {
+    dir = tempDir("writer-");
+    const path = join(dir.path, "w.db");
+    client = createClient({ url: `file:${path}` });
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL, data BLOB)",
+    );
+    writer = open(path, client);
+  });
+  afterEach(() => {
+    writer.close?.();
+    client.close();
+    dir.remove();
+  });
+
+  const count = async () =>
+    Number((await client.execute("SELECT count(*) AS n FROM t")).rows[0]?.n);
+
+  it("commits the work and returns its result", async () => {
+    const result = await writer.run(async (tx) => {
+      await tx.execute({ sql: "INSERT INTO t (name, score) VALUES (?, ?)", args: ["a", 1.5] });
+      return "done";
+    });
+    expect(result).toBe("done");
+    expect(await count()).toBe(1);
+  });
+
+  it("rolls everything back when the work throws, and rethrows", async () => {
+    await expect(
+      writer.run(async (tx) => {
+        await tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["a"] });
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(await count()).toBe(0);
+    // The writer is usable afterwards.
+    await writer.run((tx) => tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["b"] }));
+    expect(await count()).toBe(1);
+  });
+
+  it("reads rows by column name and by index, integers as numbers, blobs as ArrayBuffers", async () => {
+    const rows = await writer.run(async (tx) => {
+      await tx.execute({
+        sql: "INSERT INTO t (id, name, score, data) VALUES (?, ?, ?, ?)",
+        args: [7, "a", 0.1, new Uint8Array([1, 2, 3]).buffer],
+      });
+      return (await tx.execute("SELECT id, name, score, data, NULL AS empty FROM t")).rows;
+    });
+    const [row] = rows;
+    expect(row?.id).toBe(7);
+    expect(row?.[0]).toBe(7);
+    expect(row?.length).toBe(5);
+    expect(row?.name).toBe("a");
+    expect(row?.score).toBe(0.1);
+    expect(row?.empty).toBeNull();
+    expect(row?.data).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(row?.data as ArrayBuffer)]).toEqual([1, 2, 3]);
+    expect(Object.keys(row ?? {})).toEqual(["id", "name", "score", "data", "empty"]);
+  });
+
+  it("tells rows affected, binds numbered, named and boolean arguments, and RETURNING rows", async () => {
+    const [affected, returned, named] = await writer.run(async (tx) => {
+      await tx.execute({
+        sql: "INSERT INTO t (name, score) VALUES (?1, ?2), (?3, ?2)",
+        args: ["a", 1, "b"],
+      });
+      const update = await tx.execute({
+        sql: "UPDATE t SET score = ? WHERE score = 1",
+        args: [true],
+      });
+      const returning = await tx.execute({
+        sql: "INSERT INTO t (name) VALUES (?) RETURNING id, name",
+        args: ["c"],
+      });
+      const byName = await tx.execute({
+        sql: "SELECT count(*) AS n FROM t WHERE name = :name",
+        args: { ":name": "c" },
+      });
+      return [update.rowsAffected, returning.rows, byName.rows[0]?.n] as const;
+    });
+    expect(affected).toBe(2);
+    expect(returned.map((row) => row.name)).toEqual(["c"]);
+    expect(named).toBe(1);
+  });
+
+  it("reports a constraint violation as a LibsqlError with SQLite's codes", async () => {
+    const error = await writer
+      .run(async (tx) => {
+        await tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["a"] });
+        await tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["a"] });
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect((error as LibsqlError).code).toBe("SQLITE_CONSTRAINT");
+    expect((error as LibsqlError).extendedCode).toBe("SQLITE_CONSTRAINT_UNIQUE");
+    expect((error as LibsqlError).message).toMatch(
+      /^SQLITE_CONSTRAINT: UNIQUE constraint failed: t\.name/,
+    );
+    expect(await count()).toBe(0);
+  });
+
+  it("runs transactions one at a time, in the order they were asked for", async () => {
+    const order: string[] = [];
+    await Promise.all(
+      ["a", "b", "c", "d", "e", "f"].map((name) =>
+        writer.run(async (tx) => {
+          order.push(`begin ${name}`);
+          await tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: [name] });
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          order.push(`end ${name}`);
+        }),
+      ),
+    );
+    expect(order).toEqual(
+      ["a", "b", "c", "d", "e", "f"].flatMap((n) => [`begin ${n}`, `end ${n}`]),
+    );
+    await writer.drain();
+    expect(await count()).toBe(6);
+  });
+
+  it("serves more distinct statements than it keeps prepared, and each again", async () => {
+    const values = await writer.run(async (tx) => {
+      const seen: unknown[] = [];
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 10; i++) {
+          seen.push((await tx.execute(`SELECT ${i} AS v`)).rows[0]?.v);
+        }
+      }
+      return seen;
+    });
+    expect(values).toEqual([...Array(10).keys(), ...Array(10).keys()]);
+  });
+
+  it("refuses values SQLite cannot take", async () => {
+    await expect(
+      writer.run((tx) =>
+        tx.execute({ sql: "INSERT INTO t (name, score) VALUES (?, ?)", args: ["a", Number.NaN] }),
+      ),
+    ).rejects.toThrow(RangeError);
+    expect(await count()).toBe(0);
+  });
+});
