@@ -171,8 +171,8 @@ export async function applyAnswer(
   // were let go. Found as a range of seqs (a piece is one), which reads pages in order.
   const range = [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? -1, piece.batchId];
   await tx.execute({
-    sql: `DELETE FROM sync_outbox_ref WHERE seq BETWEEN ?1 AND ?2
-          AND seq IN (SELECT seq FROM sync_outbox WHERE seq BETWEEN ?1 AND ?2 AND batch_id = ?3)`,
+    sql: `DELETE FROM sync_outbox_ref WHERE seq BETWEEN ?1 AND ?2 AND EXISTS
+          (SELECT 1 FROM sync_outbox o WHERE o.seq = sync_outbox_ref.seq AND o.batch_id = ?3)`,
     args: range,
   });
   await tx.execute({
