@@ -157,26 +157,40 @@ function createRawJson() {
  * How every answer to a committed piece begins when the server writes `data` first, as
  * graphql-yoga does: a non-null `syncBatch` object. Anything else is left to the full parse.
  */
-const committedPrefix = '{"data":{"syncBatch":{';
+const committedPrefix = new TextEncoder().encode('{"data":{"syncBatch":{');
+
+/** Whether the answer's body begins with the commit's sign, read from a copy of its first bytes. */
+async function startsCommitted(response: Response): Promise<boolean> {
+  const reader = response.clone().body?.getReader();
+  if (!reader) return false;
+  let seen = 0;
+  try {
+    while (seen < committedPrefix.length) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      for (let i = 0; i < value.length && seen < committedPrefix.length; i++, seen++) {
+        if (value[i] !== committedPrefix[seen]) return false;
+      }
+    }
+    return true;
+  } finally {
+    // The copy only; the answer itself stays whole for urql.
+    reader.cancel().catch(() => undefined);
+  }
+}
 
 /**
- * Passes the answer's text to `onCommitted`'s test, then hands urql an equal response: the test
- * needs the whole text, and a body can be read only once.
+ * Calls `onCommitted` when the answer shows the server's commit, before urql reads the answer
+ * (which it gets untouched: only a copy of its first bytes is looked at).
  */
 async function watchCommitted(response: Response, onCommitted: () => void): Promise<Response> {
-  if (response.status !== 200) return response;
-  const text = await response.text();
-  if (text.startsWith(committedPrefix)) {
+  if (response.status === 200 && (await startsCommitted(response))) {
     onCommitted();
     // The request that onCommitted posts reaches its socket only after this turn of the event
     // loop; urql's parse of this answer (a millisecond of synchronous work) waits for it.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return new Response(text, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+  return response;
 }
 
 /** Builds the transport of a client. */

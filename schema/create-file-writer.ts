@@ -54,7 +54,13 @@ function fromSql(value: unknown): Value {
     return Number(value);
   }
   if (Buffer.isBuffer(value)) {
-    return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
+    // A blob usually comes in a buffer of its own: handed over as is, not copied.
+    const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+    return (
+      whole
+        ? value.buffer
+        : value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength)
+    ) as ArrayBuffer;
   }
   return value as Value;
 }
