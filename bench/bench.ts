@@ -71,14 +71,27 @@ try {
     `bench (${quick ? "quick" : "full"}), ${size.runs} runs after a warm-up each; fixtures in ${dir.path}`,
   );
 
-  // 1. Limit.
-  const limit = figure(await repeat(size.runs, (run) => limitRun(dir.path, size.n, run)));
+  // 1. Limit: the faster of the stack's two means (both recorded).
+  const viaClient = figure(
+    await repeat(size.runs, (run) => limitRun(dir.path, size.n, run, "libsql-client")),
+  );
   record(
-    "limit",
-    `1. limit: ${fmt(size.n)} rows, multi-row INSERTs, one transaction`,
-    limit,
+    "limit.libsqlClient",
+    `1. limit: ${fmt(size.n)} rows, multi-row INSERTs through @libsql/client, one transaction`,
+    viaClient,
     "rows/s",
   );
+  const viaFileWriter = figure(
+    await repeat(size.runs, (run) => limitRun(dir.path, size.n, run, "file-writer")),
+  );
+  record(
+    "limit.fileWriter",
+    "1. limit: the same through the writer that keeps its statements",
+    viaFileWriter,
+    "rows/s",
+  );
+  const limit = viaFileWriter.median >= viaClient.median ? viaFileWriter : viaClient;
+  record("limit", "1. limit (the faster of the two)", limit, "rows/s");
 
   // 2. End to end by checkpoint interval.
   const e2e: Record<number, Figure> = {};
@@ -222,9 +235,9 @@ try {
   const targets = [
     ["end to end (every 1,000) ≥ 100,000 ops/s", single >= 100_000, `${fmt(single)} ops/s`],
     [
-      "end to end ≥ 0.25 of the limit",
+      "end to end ≥ 0.25 of the limit (the faster means)",
       single >= 0.25 * limit.median,
-      `${fmt(single / limit.median, 3)} of the limit`,
+      `${fmt(single / limit.median, 3)} of the limit (${fmt(single / viaClient.median, 3)} of the @libsql/client limit)`,
     ],
     [
       "related rows ≥ 60,000 ops/s",
