@@ -53,7 +53,7 @@ export async function limitRun(
     });
     return rows / ((performance.now() - started) / 1000);
   } finally {
-    fileWriter?.close();
+    await fileWriter?.close();
     client.close();
   }
 }

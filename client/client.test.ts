@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
 import { useServerAndDevice } from "../test-utils/server-and-device.ts";
+import { openTestDevice } from "../test-utils/test-device.ts";
 
 const fixture = useServerAndDevice();
 
@@ -49,5 +50,31 @@ describe("the article's scenario", () => {
       ]);
     }
     expect(await c.events()).toEqual([]);
+  });
+});
+
+describe("a closed client", () => {
+  it("refuses writes and event management at once, also when they are called during close()", async () => {
+    const device = await openTestDevice("http://127.0.0.1:9/graphql");
+    try {
+      const c = device.client;
+      await c.insert(t.customer, { name: "Ada" });
+      const closing = c.close();
+      // Called while close() runs: each must reject, none may reach a closed database.
+      const calls = [
+        c.retryEvent(1),
+        c.removeEvent(1),
+        c.insert(t.customer, { name: "late" }),
+        c.setSendCheckpoint(),
+      ];
+      await closing;
+      for (const call of calls) await expect(call).rejects.toMatchObject({ code: "ABORTED" });
+      await expect(c.retryEvent(1)).rejects.toMatchObject({ code: "ABORTED" });
+      await expect(c.removeEvent(1)).rejects.toMatchObject({ code: "ABORTED" });
+      expect(await device.rows("SELECT name FROM customer")).toEqual([{ name: "Ada" }]);
+    } finally {
+      await device.reopen();
+      await device.close();
+    }
   });
 });

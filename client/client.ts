@@ -2,7 +2,12 @@ import { expandConfig } from "@libsql/core/config";
 import { Mutex } from "async-mutex";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { createFileWriter, type ExampleTables, type SyncModel } from "../schema/index.ts";
+import {
+  createFileWriter,
+  type ExampleTables,
+  type FileWriter,
+  type SyncModel,
+} from "../schema/index.ts";
 import { createTransport } from "./create-transport.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
@@ -52,9 +57,15 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
   const { client, db, clientId } = await openDeviceDatabase(resolved);
   // The device's writes (captures and sends) go through one connection that keeps its prepared
   // statements; reads go through @libsql/client.
-  const writes = createFileWriter(expandConfig({ url: resolved.database }, true).path, {
-    busyTimeoutMs: resolved.busyTimeoutMs,
-  });
+  let writes: FileWriter;
+  try {
+    writes = createFileWriter(expandConfig({ url: resolved.database }, true).path, {
+      busyTimeoutMs: resolved.busyTimeoutMs,
+    });
+  } catch (error) {
+    client.close();
+    throw error;
+  }
   const sends = new Mutex();
   const transport = createTransport(resolved);
   const model = resolved.model;
@@ -94,14 +105,20 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
         );
       }),
     events: (query) => listEvents(client, query),
-    retryEvent: (id) => retryEvent(writes, id),
-    removeEvent: (id) => removeEvent(writes, id),
+    retryEvent: (id) =>
+      closed
+        ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
+        : retryEvent(writes, id),
+    removeEvent: (id) =>
+      closed
+        ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
+        : removeEvent(writes, id),
     async close() {
       if (closed) return;
       closed = true;
       await sends.waitForUnlock();
       await writes.drain();
-      writes.close();
+      await writes.close();
       transport.close();
       client.close();
     },

@@ -159,38 +159,29 @@ function createRawJson() {
  */
 const committedPrefix = new TextEncoder().encode('{"data":{"syncBatch":{');
 
-/** Whether the answer's body begins with the commit's sign, read from a copy of its first bytes. */
-async function startsCommitted(response: Response): Promise<boolean> {
-  const reader = response.clone().body?.getReader();
-  if (!reader) return false;
-  let seen = 0;
-  try {
-    while (seen < committedPrefix.length) {
-      const { done, value } = await reader.read();
-      if (done) return false;
-      for (let i = 0; i < value.length && seen < committedPrefix.length; i++, seen++) {
-        if (value[i] !== committedPrefix[seen]) return false;
-      }
-    }
-    return true;
-  } finally {
-    // The copy only; the answer itself stays whole for urql.
-    reader.cancel().catch(() => undefined);
-  }
-}
-
 /**
- * Calls `onCommitted` when the answer shows the server's commit, before urql reads the answer
- * (which it gets untouched: only a copy of its first bytes is looked at).
+ * Reads the answer whole, calls `onCommitted` when it shows the server's commit (before urql
+ * parses it), and hands urql the same bytes. Reading it here keeps a body that breaks off a
+ * failure of the fetch, a network failure that is retried, whichever fetch the app passed.
  */
 async function watchCommitted(response: Response, onCommitted: () => void): Promise<Response> {
-  if (response.status === 200 && (await startsCommitted(response))) {
+  if (response.status !== 200) return response;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  let committed = bytes.length >= committedPrefix.length;
+  for (let i = 0; committed && i < committedPrefix.length; i++) {
+    committed = bytes[i] === committedPrefix[i];
+  }
+  if (committed) {
     onCommitted();
     // The request that onCommitted posts reaches its socket only after this turn of the event
     // loop; urql's parse of this answer (a millisecond of synchronous work) waits for it.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return response;
+  return new Response(bytes, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** Builds the transport of a client. */

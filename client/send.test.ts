@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
+import { startFaultProxy } from "../test-utils/fault-proxy.ts";
 import { faultyFetch } from "../test-utils/faulty-fetch.ts";
 import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
 import { isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
@@ -243,6 +244,32 @@ describe("send()", () => {
     expect(report).toMatchObject({ pieces: 3, replayed: applied / 10, applied: 30 });
     expect(await count(server.rows, "location")).toBe(30);
     expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
+  });
+
+  it.each([
+    ["the client's own fetch", undefined],
+    ["the global fetch", globalThis.fetch],
+  ])("retries an answer cut in its body after the commit showed, with %s", async (_name, fetch) => {
+    const target = await startHttpServer();
+    server = target;
+    const proxy = await startFaultProxy(target.endpoint, (n) =>
+      n === 1 ? "cut-answer" : "forward",
+    );
+    try {
+      const device = await openTestDevice(proxy.endpoint, {
+        ...(fetch ? { fetch } : {}),
+        retry: { retries: 2, minDelayMs: 5, maxDelayMs: 10 },
+      });
+      devices.push(device);
+      await locations(device, 30, 10);
+      const report = await device.client.send();
+      expect(proxy.counts["cut-answer"]).toBe(1);
+      expect(report).toMatchObject({ pieces: 3, applied: 30, retries: 1, replayed: 1 });
+      expect(await count(target.rows, "location")).toBe(30);
+      expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => target.rows(sql)));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("rewrites a rejected event with the mappings that came while it was in flight", async () => {

@@ -15,7 +15,8 @@ export interface FileWriterOptions {
 
 /** A {@link Writer} on its own connection, closed with the store. */
 export interface FileWriter extends Writer {
-  close(): void;
+  /** Lets the transactions already queued finish, refuses new ones, closes the connection. */
+  close(): Promise<void>;
 }
 
 type Statement = ReturnType<Database.Database["prepare"]>;
@@ -94,40 +95,59 @@ function toLibsqlError(error: unknown): unknown {
   return new LibsqlError(error.message, base, extended, raw, error);
 }
 
+const closedTransaction = () => new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
+
+/** How many values a call binds: a cached statement keeps the values of its last call. */
+const arityOf = (bound: unknown[] | Record<string, unknown>): number =>
+  Array.isArray(bound) ? bound.length : Object.keys(bound).length;
+
 /**
  * A writer on a local libSQL file that keeps its prepared statements: a batch of a thousand rows
  * is one INSERT whose compilation costs more than running it, and @libsql/client prepares every
  * statement anew. Statements run as @libsql/client runs them (same binding, same rows, same
- * errors), on one connection of the writer's own, one transaction at a time.
+ * errors), on one connection of the writer's own, one transaction at a time. As in a transaction
+ * of @libsql/client, a statement after SQLite rolled the transaction back by itself (ON CONFLICT
+ * ROLLBACK, a full disk) fails with `TRANSACTION_CLOSED` instead of running on its own. A cached
+ * statement must be given as many values on every call as on its first (else a `RangeError`):
+ * it would otherwise keep values bound by an earlier call where @libsql/client binds NULL.
  */
 export function createFileWriter(
   path: string,
   { busyTimeoutMs, cachedStatements = 64 }: FileWriterOptions,
 ): FileWriter {
-  const db = new Database(path, { timeout: busyTimeoutMs });
-  const statements = new Map<string, Statement>();
-  const prepare = (sql: string): Statement => {
-    let statement = statements.get(sql);
-    if (statement) {
+  let db = new Database(path, { timeout: busyTimeoutMs });
+  const statements = new Map<string, { statement: Statement; arity: number | undefined }>();
+  const prepare = (sql: string) => {
+    let cached = statements.get(sql);
+    if (cached) {
       // Most recently used last: the map's order is the eviction order.
       statements.delete(sql);
     } else {
-      statement = db.prepare(sql);
+      const statement = db.prepare(sql);
       if (statement.reader) statement.raw(true);
       statement.safeIntegers(true);
+      cached = { statement, arity: undefined };
     }
-    statements.set(sql, statement);
+    statements.set(sql, cached);
     if (statements.size > cachedStatements) {
       const oldest = statements.keys().next().value;
       if (oldest !== undefined) statements.delete(oldest);
     }
-    return statement;
+    return cached;
   };
   const execute = (stmt: InStatement): ResultSet => {
     const { sql, args } = typeof stmt === "string" ? { sql: stmt, args: undefined } : stmt;
     try {
-      const statement = prepare(sql);
+      const cached = prepare(sql);
+      const { statement } = cached;
       const bound = bindArgs(args);
+      const arity = arityOf(bound);
+      cached.arity ??= arity;
+      if (arity !== cached.arity) {
+        throw new RangeError(
+          `${arity} values given to a statement that took ${cached.arity}: bind every parameter`,
+        );
+      }
       if (statement.reader) {
         const columns = statement.columns().map((column) => column.name);
         const types = statement.columns().map((column) => column.type ?? "");
@@ -140,30 +160,60 @@ export function createFileWriter(
       throw toLibsqlError(error);
     }
   };
-  const tx: WriteTransaction = { execute: async (stmt) => execute(stmt) };
+  /** A connection whose ROLLBACK failed may still hold its transaction: it is replaced. */
+  const reopen = () => {
+    statements.clear();
+    try {
+      db.close();
+    } catch {}
+    db = new Database(path, { timeout: busyTimeoutMs });
+  };
   const mutex = new Mutex();
+  let closing = false;
   return {
-    run: (work) =>
-      mutex.runExclusive(async () => {
+    run: (work) => {
+      if (closing) return Promise.reject(new LibsqlError("The client is closed", "CLIENT_CLOSED"));
+      return mutex.runExclusive(async () => {
+        if (!db.open) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
         execute("BEGIN IMMEDIATE");
+        // Valid only until this run settles, and only while SQLite keeps the transaction open.
+        let open = true;
+        const tx: WriteTransaction = {
+          execute: async (stmt) => {
+            if (!open || !db.inTransaction) {
+              open = false;
+              throw closedTransaction();
+            }
+            return execute(stmt);
+          },
+        };
         try {
           const result = await work(tx);
+          if (!db.inTransaction) throw closedTransaction();
+          open = false;
           execute("COMMIT");
           return result;
         } catch (error) {
-          // A failed ROLLBACK leaves the connection as SQLite left it; the first error is the one to tell.
-          if (db.inTransaction) {
+          open = false;
+          if (db.open && db.inTransaction) {
             try {
               execute("ROLLBACK");
-            } catch {}
+            } catch {
+              reopen();
+            }
           }
           throw error;
         }
-      }),
+      });
+    },
     drain: () => mutex.runExclusive(() => undefined),
-    close() {
-      statements.clear();
-      db.close();
+    async close() {
+      closing = true;
+      // Runs queued before the close finish first.
+      await mutex.runExclusive(() => {
+        statements.clear();
+        if (db.open) db.close();
+      });
     },
   };
 }

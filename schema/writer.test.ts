@@ -3,11 +3,11 @@ import { type Client, createClient, LibsqlError } from "@libsql/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { createFileWriter } from "./create-file-writer.ts";
-import { createWriter, type Writer } from "./run-write.ts";
+import { createWriter, type Writer, type WriteTransaction } from "./run-write.ts";
 
 /** Every implementation of {@link Writer}, run through the same contract. */
 const implementations: Array<
-  [string, (path: string, client: Client) => Writer & { close?(): void }]
+  [string, (path: string, client: Client) => Writer & { close?(): Promise<void> }]
 > = [
   ["createWriter (@libsql/client)", (_path, client) => createWriter(client)],
   [
@@ -19,7 +19,7 @@ const implementations: Array<
 describe.each(implementations)("Writer contract: %s", (_name, open) => {
   let dir: ReturnType<typeof tempDir>;
   let client: Client;
-  let writer: Writer & { close?(): void };
+  let writer: Writer & { close?(): Promise<void> };
 
   beforeEach(async () => {
     dir = tempDir("writer-");
@@ -31,8 +31,8 @@ describe.each(implementations)("Writer contract: %s", (_name, open) => {
     );
     writer = open(path, client);
   });
-  afterEach(() => {
-    writer.close?.();
+  afterEach(async () => {
+    await writer.close?.();
     client.close();
     dir.remove();
   });
@@ -155,6 +155,40 @@ describe.each(implementations)("Writer contract: %s", (_name, open) => {
     expect(values).toEqual([...Array(10).keys(), ...Array(10).keys()]);
   });
 
+  it("fails the rest of a transaction SQLite rolled back by itself: nothing commits", async () => {
+    await client.execute("CREATE TABLE r (name TEXT UNIQUE ON CONFLICT ROLLBACK)");
+    const failure = await writer
+      .run(async (tx) => {
+        await tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["before"] });
+        await tx.execute({ sql: "INSERT INTO r (name) VALUES (?)", args: ["a"] });
+        // The app catches the conflict and goes on: SQLite has already rolled everything back.
+        await tx
+          .execute({ sql: "INSERT INTO r (name) VALUES (?)", args: ["a"] })
+          .catch(() => undefined);
+        await tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["after"] });
+      })
+      .catch((caught: unknown) => caught);
+    expect(failure).toBeInstanceOf(LibsqlError);
+    expect((failure as LibsqlError).code).toBe("TRANSACTION_CLOSED");
+    expect(await count()).toBe(0);
+    expect((await client.execute("SELECT count(*) AS n FROM r")).rows[0]?.n).toBe(0);
+    await writer.run((tx) =>
+      tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["next"] }),
+    );
+    expect(await count()).toBe(1);
+  });
+
+  it("refuses a transaction's statements once its run has settled", async () => {
+    let kept: WriteTransaction | undefined;
+    await writer.run(async (tx) => {
+      kept = tx;
+    });
+    await expect(
+      kept?.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: ["late"] }),
+    ).rejects.toThrow();
+    expect(await count()).toBe(0);
+  });
+
   it("refuses values SQLite cannot take", async () => {
     await expect(
       writer.run((tx) =>
@@ -162,5 +196,45 @@ describe.each(implementations)("Writer contract: %s", (_name, open) => {
       ),
     ).rejects.toThrow(RangeError);
     expect(await count()).toBe(0);
+  });
+});
+
+describe("createFileWriter", () => {
+  let dir: ReturnType<typeof tempDir>;
+  let path: string;
+  beforeEach(async () => {
+    dir = tempDir("file-writer-");
+    path = join(dir.path, "w.db");
+    const client = createClient({ url: `file:${path}` });
+    await client.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
+    client.close();
+  });
+  afterEach(() => dir.remove());
+
+  it("lets queued transactions finish on close, then refuses new ones", async () => {
+    const writer = createFileWriter(path, { busyTimeoutMs: 1000 });
+    const queued = [1, 2, 3].map((i) =>
+      writer.run((tx) => tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: [`n${i}`] })),
+    );
+    const closed = writer.close();
+    const late = writer.run((tx) => tx.execute("SELECT 1"));
+    await expect(late).rejects.toMatchObject({ code: "CLIENT_CLOSED" });
+    await Promise.all(queued);
+    await closed;
+    const client = createClient({ url: `file:${path}` });
+    expect((await client.execute("SELECT count(*) AS n FROM t")).rows[0]?.n).toBe(3);
+    client.close();
+  });
+
+  it("refuses a cached statement given fewer values than before, instead of reusing old ones", async () => {
+    const writer = createFileWriter(path, { busyTimeoutMs: 1000 });
+    try {
+      await writer.run((tx) => tx.execute({ sql: "SELECT ?, ?", args: [1, 2] }));
+      await expect(
+        writer.run((tx) => tx.execute({ sql: "SELECT ?, ?", args: [3] })),
+      ).rejects.toThrow(RangeError);
+    } finally {
+      await writer.close();
+    }
   });
 });

@@ -7,6 +7,11 @@ export type ProxyAction =
   | "forward"
   /** Passes it on, waits until the server answered (committed), then cuts the connection. */
   | "drop-answer"
+  /**
+   * Passes it on, then sends the answer's status, headers and first 40 bytes (the commit shows)
+   * and cuts the connection in the middle of the body.
+   */
+  | "cut-answer"
   /** Delivers it twice, one after the other, and returns the second answer. */
   | "duplicate"
   /** Delivers it twice at the same time and returns the later answer. */
@@ -40,6 +45,7 @@ export async function startFaultProxy(
     requests: 0,
     forward: 0,
     "drop-answer": 0,
+    "cut-answer": 0,
     duplicate: 0,
     "duplicate-concurrent": 0,
   };
@@ -73,6 +79,15 @@ export async function startFaultProxy(
       if (action === "duplicate") replays.push(answer.text.includes('"replayed":true'));
       if (action === "drop-answer") {
         request.socket.destroy();
+        return;
+      }
+      if (action === "cut-answer") {
+        response.writeHead(answer.status, {
+          "content-type": answer.type,
+          "content-length": String(Buffer.byteLength(answer.text)),
+        });
+        response.write(answer.text.slice(0, 40));
+        setTimeout(() => request.socket.destroy(), 20);
         return;
       }
       response.writeHead(answer.status, { "content-type": answer.type });

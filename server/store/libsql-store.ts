@@ -7,6 +7,7 @@ import type { TableInfo } from "../../schema/index.ts";
 import {
   createFileWriter,
   createWriter,
+  type FileWriter,
   quoteIdentifier,
   type WriteTransaction,
 } from "../../schema/index.ts";
@@ -336,10 +337,16 @@ export async function createLibsqlStore({
     throw error;
   }
   // An embedded file is written through a connection that keeps its prepared statements.
-  const fileWriter =
-    client.protocol === "file"
-      ? createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs })
-      : undefined;
+  let fileWriter: FileWriter | undefined;
+  try {
+    fileWriter =
+      client.protocol === "file"
+        ? createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs })
+        : undefined;
+  } catch (error) {
+    client.close();
+    throw error;
+  }
   const writer = fileWriter ?? createWriter(client);
   let closed = false;
 
@@ -352,7 +359,7 @@ export async function createLibsqlStore({
       if (closed) return;
       closed = true;
       await writer.drain();
-      fileWriter?.close();
+      await fileWriter?.close();
       // Fold the write-ahead log into the database file, so a stopped server leaves one file.
       if (client.protocol === "file") {
         await client.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);
