@@ -44,10 +44,13 @@ function bindArgs(args: InArgs | undefined): unknown[] | Record<string, unknown>
   return named;
 }
 
+const minSafe = BigInt(Number.MIN_SAFE_INTEGER);
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A value read back, as @libsql/client gives it: integers as numbers, blobs as ArrayBuffers. */
 function fromSql(value: unknown): Value {
   if (typeof value === "bigint") {
-    if (value < BigInt(Number.MIN_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (value < minSafe || value > maxSafe) {
       throw new RangeError(
         "Received integer which cannot be safely represented as a JavaScript number",
       );
