@@ -70,16 +70,19 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
   const transport = createTransport(resolved);
   const model = resolved.model;
   let closed = false;
+  /** Runs `work` unless the client is closed (or closing), else rejects with `ABORTED`. */
+  const open = <T>(work: () => Promise<T>): Promise<T> =>
+    closed ? Promise.reject(new SyncClientError("ABORTED", "the client is closed")) : work();
 
-  const write = <T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> => {
-    if (closed) return Promise.reject(new SyncClientError("ABORTED", "the client is closed"));
-    return writes.run(async (tx) => {
-      const writer = createLocalWriter(model, tx);
-      const result = await work(writer);
-      await writer.flush();
-      return result;
-    });
-  };
+  const write = <T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> =>
+    open(() =>
+      writes.run(async (tx) => {
+        const writer = createLocalWriter(model, tx);
+        const result = await work(writer);
+        await writer.flush();
+        return result;
+      }),
+    );
 
   return {
     clientId,
@@ -105,19 +108,13 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
         );
       }),
     events: (query) => listEvents(client, query),
-    retryEvent: (id) =>
-      closed
-        ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
-        : retryEvent(writes, id),
-    removeEvent: (id) =>
-      closed
-        ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
-        : removeEvent(writes, id),
+    retryEvent: (id) => open(() => retryEvent(writes, id)),
+    removeEvent: (id) => open(() => removeEvent(writes, id)),
     async close() {
       if (closed) return;
       closed = true;
       await sends.waitForUnlock();
-      await writes.drain();
+      // Lets the writes already queued finish.
       await writes.close();
       transport.close();
       client.close();

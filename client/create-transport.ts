@@ -177,11 +177,8 @@ async function watchCommitted(response: Response, onCommitted: () => void): Prom
     // loop; urql's parse of this answer (a millisecond of synchronous work) waits for it.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return new Response(bytes, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+  // No reason phrase: the status is 200, and a Response refuses some phrases a fetch accepts.
+  return new Response(bytes, { status: response.status, headers: response.headers });
 }
 
 /** Builds the transport of a client. */

@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { connect, createServer as createTcpServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
@@ -269,6 +271,46 @@ describe("send()", () => {
       expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => target.rows(sql)));
     } finally {
       await proxy.close();
+    }
+  });
+
+  it.each([
+    ["the client's own fetch", undefined],
+    ["the global fetch", globalThis.fetch],
+  ])("takes answers whose reason phrase is not Latin-1, with %s", async (_name, fetch) => {
+    const target = await startHttpServer();
+    server = target;
+    const upstream = new URL(target.endpoint);
+    // Rewrites "200 OK" into "200 OK ✓" in UTF-8, as some proxies and servers phrase it.
+    const sockets = new Set<{ destroy(): void }>();
+    const proxy = createTcpServer((socket) => {
+      const up = connect(Number(upstream.port), upstream.hostname);
+      sockets.add(socket).add(up);
+      socket.pipe(up);
+      up.on("data", (chunk: Buffer) => {
+        const text = chunk
+          .toString("latin1")
+          .replaceAll(" 200 OK\r\n", " 200 OK \u00e2\u009c\u0093\r\n");
+        socket.write(Buffer.from(text, "latin1"));
+      });
+      up.on("end", () => socket.end());
+      up.on("error", () => socket.destroy());
+      socket.on("error", () => up.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const device = await openTestDevice(
+        `http://127.0.0.1:${port}/graphql`,
+        fetch ? { fetch } : {},
+      );
+      devices.push(device);
+      await locations(device, 20, 10);
+      expect(await device.client.send()).toMatchObject({ pieces: 2, applied: 20, retries: 0 });
+      expect(await count(target.rows, "location")).toBe(20);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 

@@ -15,7 +15,10 @@ export interface FileWriterOptions {
 
 /** A {@link Writer} on its own connection, closed with the store. */
 export interface FileWriter extends Writer {
-  /** Lets the transactions already queued finish, refuses new ones, closes the connection. */
+  /**
+   * Lets the transactions already queued finish (so it waits for a work that never settles),
+   * refuses new ones with `CLIENT_CLOSED`, and closes the connection.
+   */
   close(): Promise<void>;
 }
 
@@ -99,10 +102,7 @@ function toLibsqlError(error: unknown): unknown {
 }
 
 const closedTransaction = () => new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
-
-/** How many values a call binds: a cached statement keeps the values of its last call. */
-const arityOf = (bound: unknown[] | Record<string, unknown>): number =>
-  Array.isArray(bound) ? bound.length : Object.keys(bound).length;
+const closedClient = () => new LibsqlError("The client is closed", "CLIENT_CLOSED");
 
 /**
  * A writer on a local libSQL file that keeps its prepared statements: a batch of a thousand rows
@@ -110,16 +110,15 @@ const arityOf = (bound: unknown[] | Record<string, unknown>): number =>
  * statement anew. Statements run as @libsql/client runs them (same binding, same rows, same
  * errors), on one connection of the writer's own, one transaction at a time. As in a transaction
  * of @libsql/client, a statement after SQLite rolled the transaction back by itself (ON CONFLICT
- * ROLLBACK, a full disk) fails with `TRANSACTION_CLOSED` instead of running on its own. A cached
- * statement must be given as many values on every call as on its first (else a `RangeError`):
- * it would otherwise keep values bound by an earlier call where @libsql/client binds NULL.
+ * ROLLBACK, a full disk) fails with `TRANSACTION_CLOSED` instead of running on its own.
  */
 export function createFileWriter(
   path: string,
   { busyTimeoutMs, cachedStatements = 64 }: FileWriterOptions,
 ): FileWriter {
-  let db = new Database(path, { timeout: busyTimeoutMs });
-  const statements = new Map<string, { statement: Statement; arity: number | undefined }>();
+  const db = new Database(path, { timeout: busyTimeoutMs });
+  /** With the most positional values a call ever gave it (see `execute`). */
+  const statements = new Map<string, { statement: Statement; width: number }>();
   const prepare = (sql: string) => {
     let cached = statements.get(sql);
     if (cached) {
@@ -129,7 +128,7 @@ export function createFileWriter(
       const statement = db.prepare(sql);
       if (statement.reader) statement.raw(true);
       statement.safeIntegers(true);
-      cached = { statement, arity: undefined };
+      cached = { statement, width: 0 };
     }
     statements.set(sql, cached);
     if (statements.size > cachedStatements) {
@@ -144,12 +143,11 @@ export function createFileWriter(
       const cached = prepare(sql);
       const { statement } = cached;
       const bound = bindArgs(args);
-      const arity = arityOf(bound);
-      cached.arity ??= arity;
-      if (arity !== cached.arity) {
-        throw new RangeError(
-          `${arity} values given to a statement that took ${cached.arity}: bind every parameter`,
-        );
+      // A prepared statement keeps the positional values of its last call where a call gives
+      // fewer; @libsql/client, preparing anew, binds NULL there. Named values are bound afresh.
+      if (Array.isArray(bound)) {
+        if (bound.length > cached.width) cached.width = bound.length;
+        while (bound.length < cached.width) bound.push(null);
       }
       if (statement.reader) {
         const columns = statement.columns().map((column) => column.name);
@@ -163,21 +161,14 @@ export function createFileWriter(
       throw toLibsqlError(error);
     }
   };
-  /** A connection whose ROLLBACK failed may still hold its transaction: it is replaced. */
-  const reopen = () => {
-    statements.clear();
-    try {
-      db.close();
-    } catch {}
-    db = new Database(path, { timeout: busyTimeoutMs });
-  };
   const mutex = new Mutex();
   let closing = false;
   return {
     run: (work) => {
-      if (closing) return Promise.reject(new LibsqlError("The client is closed", "CLIENT_CLOSED"));
+      if (closing) return Promise.reject(closedClient());
       return mutex.runExclusive(async () => {
-        if (!db.open) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
+        // A transaction left open by a ROLLBACK that failed is ended before the next one begins.
+        if (db.inTransaction) execute("ROLLBACK");
         execute("BEGIN IMMEDIATE");
         // Valid only until this run settles, and only while SQLite keeps the transaction open.
         let open = true;
@@ -198,11 +189,11 @@ export function createFileWriter(
           return result;
         } catch (error) {
           open = false;
-          if (db.open && db.inTransaction) {
+          if (db.inTransaction) {
             try {
               execute("ROLLBACK");
             } catch {
-              reopen();
+              // The work's error is the one to tell; the next run ends the transaction.
             }
           }
           throw error;

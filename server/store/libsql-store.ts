@@ -330,19 +330,13 @@ export async function createLibsqlStore({
     ...(authToken === undefined ? {} : { authToken }),
     timeout: busyTimeoutMs,
   });
-  try {
-    await prepare(client, modelMigrationsFolder);
-  } catch (error) {
-    client.close();
-    throw error;
-  }
   // An embedded file is written through a connection that keeps its prepared statements.
   let fileWriter: FileWriter | undefined;
   try {
-    fileWriter =
-      client.protocol === "file"
-        ? createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs })
-        : undefined;
+    await prepare(client, modelMigrationsFolder);
+    if (client.protocol === "file") {
+      fileWriter = createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs });
+    }
   } catch (error) {
     client.close();
     throw error;
