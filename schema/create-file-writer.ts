@@ -117,8 +117,14 @@ export function createFileWriter(
   { busyTimeoutMs, cachedStatements = 64 }: FileWriterOptions,
 ): FileWriter {
   const db = new Database(path, { timeout: busyTimeoutMs });
-  /** With the most positional values a call ever gave it (see `execute`). */
-  const statements = new Map<string, { statement: Statement; width: number }>();
+  /**
+   * With its result columns (names and types, for readers) and the most positional values a call
+   * ever gave it (see `execute`).
+   */
+  const statements = new Map<
+    string,
+    { statement: Statement; columns: string[]; types: string[]; width: number }
+  >();
   const prepare = (sql: string) => {
     let cached = statements.get(sql);
     if (cached) {
@@ -128,7 +134,13 @@ export function createFileWriter(
       const statement = db.prepare(sql);
       if (statement.reader) statement.raw(true);
       statement.safeIntegers(true);
-      cached = { statement, width: 0 };
+      const described = statement.reader ? statement.columns() : [];
+      cached = {
+        statement,
+        columns: described.map((column) => column.name),
+        types: described.map((column) => column.type ?? ""),
+        width: 0,
+      };
     }
     statements.set(sql, cached);
     if (statements.size > cachedStatements) {
@@ -150,8 +162,7 @@ export function createFileWriter(
         while (bound.length < cached.width) bound.push(null);
       }
       if (statement.reader) {
-        const columns = statement.columns().map((column) => column.name);
-        const types = statement.columns().map((column) => column.type ?? "");
+        const { columns, types } = cached;
         const rows = (statement.all(bound) as unknown[][]).map((values) => toRow(values, columns));
         return new ResultSetImpl(columns, types, rows, 0, undefined);
       }

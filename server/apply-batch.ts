@@ -207,23 +207,19 @@ export async function applyBatch({
     }
   }
   const keyBlocks = new Map<TableInfo, { next: number; end: number }>();
-  const reserveKey = async (table: TableInfo): Promise<number> => {
-    const block = keyBlocks.get(table);
-    if (block && block.next < block.end) {
-      insertsLeft.set(table, Math.max(0, (insertsLeft.get(table) ?? 0) - 1));
-      return block.next++;
-    }
-    const count = Math.max(1, insertsLeft.get(table) ?? 0);
-    const first = await tx.reserveKeys(table, count);
-    keyBlocks.set(table, { next: first, end: first + count });
-    return reserveKey(table);
-  };
   /** The next reserved key of `table` without waiting, if its block has one left. */
   const reservedKey = (table: TableInfo): number | undefined => {
     const block = keyBlocks.get(table);
     if (!block || block.next >= block.end) return undefined;
     insertsLeft.set(table, Math.max(0, (insertsLeft.get(table) ?? 0) - 1));
     return block.next++;
+  };
+  /** Reserves the next block of `table` (its block is used up) and takes its first key. */
+  const reserveBlock = async (table: TableInfo): Promise<number> => {
+    const count = Math.max(1, insertsLeft.get(table) ?? 0);
+    const first = await tx.reserveKeys(table, count);
+    keyBlocks.set(table, { next: first, end: first + count });
+    return reservedKey(table) as number;
   };
 
   /** Builds the row of an INSERT with its server key (autonumbered tables), or why it cannot be. */
@@ -245,7 +241,7 @@ export async function applyBatch({
   };
   const rowOf = async (item: PendingInsert["prepared"]): Promise<Row | Rejection> => {
     if (typeof item.key !== "number") return rowWith(item, undefined);
-    return rowWith(item, reservedKey(item.table) ?? (await reserveKey(item.table)));
+    return rowWith(item, reservedKey(item.table) ?? (await reserveBlock(item.table)));
   };
 
   const insertOneByOne = async (items: readonly PendingInsert[]): Promise<void> => {
