@@ -16,7 +16,12 @@ export interface Writer {
   drain(): Promise<void>;
 }
 
-/** The writer of a database opened with @libsql/client (its transactions borrow a pooled connection). */
+/**
+ * The writer of a database opened with @libsql/client (its transactions borrow a pooled
+ * connection): the one for remote libSQL URLs. Local files go through `createFileWriter`: on a
+ * file, a BEGIN that @libsql/client gets refused with SQLITE_BUSY leaves its connection with a
+ * statement in progress, and every later COMMIT on that connection fails.
+ */
 export function createWriter(client: Client): Writer {
   const mutex = new Mutex();
   return {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type Client, createClient, LibsqlError, type Row, type Value } from "@libsql/client";
+import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { createFileWriter } from "./create-file-writer.ts";
@@ -9,34 +10,39 @@ import { createWriter, type Writer, type WriteTransaction } from "./run-write.ts
 const valuesOf = (row: Row | undefined): Value[] =>
   row ? Array.from({ length: row.length }, (_, i) => row[i] ?? null) : [];
 
-/** Every implementation of {@link Writer}, run through the same contract. */
-const implementations: Array<
-  [string, (path: string, client: Client) => Writer & { close?(): Promise<void> }]
-> = [
-  ["createWriter (@libsql/client)", (_path, client) => createWriter(client)],
+/** How long a writer under test waits for another connection's lock. */
+const busyTimeoutMs = 200;
+
+/** Every implementation of {@link Writer}, each on its own connection, run through the same contract. */
+const implementations: Array<[string, (path: string) => Writer & { close(): Promise<void> }]> = [
   [
-    "createFileWriter",
-    (path) => createFileWriter(path, { busyTimeoutMs: 1000, cachedStatements: 4 }),
+    "createWriter (@libsql/client)",
+    (path) => {
+      const own = createClient({ url: `file:${path}`, timeout: busyTimeoutMs });
+      return Object.assign(createWriter(own), { close: async () => own.close() });
+    },
   ],
+  ["createFileWriter", (path) => createFileWriter(path, { busyTimeoutMs, cachedStatements: 4 })],
 ];
 
 describe.each(implementations)("Writer contract: %s", (_name, open) => {
   let dir: ReturnType<typeof tempDir>;
+  let path: string;
   let client: Client;
-  let writer: Writer & { close?(): Promise<void> };
+  let writer: Writer & { close(): Promise<void> };
 
   beforeEach(async () => {
     dir = tempDir("writer-");
-    const path = join(dir.path, "w.db");
+    path = join(dir.path, "w.db");
     client = createClient({ url: `file:${path}` });
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute(
       "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL, data BLOB)",
     );
-    writer = open(path, client);
+    writer = open(path);
   });
   afterEach(async () => {
-    await writer.close?.();
+    await writer.close();
     client.close();
     dir.remove();
   });
@@ -250,5 +256,49 @@ describe("createFileWriter", () => {
     const client = createClient({ url: `file:${path}` });
     expect((await client.execute("SELECT count(*) AS n FROM t")).rows[0]?.n).toBe(3);
     client.close();
+  });
+});
+
+// A file lock held by another connection is a local file's matter. createWriter (@libsql/client)
+// fails this: a BEGIN refused with SQLITE_BUSY leaves its connection with a statement in progress,
+// and every later COMMIT on it fails. It serves only remote URLs, where the libSQL server waits
+// for locks, so local files go through createFileWriter.
+describe("createFileWriter and other connections' locks", () => {
+  let dir: ReturnType<typeof tempDir>;
+  let path: string;
+  let client: Client;
+  let fileWriter: ReturnType<typeof createFileWriter>;
+
+  beforeEach(async () => {
+    dir = tempDir("writer-lock-");
+    path = join(dir.path, "w.db");
+    client = createClient({ url: `file:${path}` });
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
+    fileWriter = createFileWriter(path, { busyTimeoutMs });
+  });
+  afterEach(async () => {
+    await fileWriter.close();
+    client.close();
+    dir.remove();
+  });
+
+  it("fails with SQLITE_BUSY while another connection holds the lock, and works once it is gone", async () => {
+    const holder = new Database(path);
+    holder.exec("BEGIN IMMEDIATE");
+    const insert = (name: string) =>
+      fileWriter.run((tx) => tx.execute({ sql: "INSERT INTO t (name) VALUES (?)", args: [name] }));
+    await expect(insert("blocked")).rejects.toMatchObject({
+      code: expect.stringMatching(/^SQLITE_BUSY/),
+    });
+    // A second attempt while the lock is held fails the same way, not with a leftover of the first.
+    await expect(insert("blocked again")).rejects.toMatchObject({
+      code: expect.stringMatching(/^SQLITE_BUSY/),
+    });
+    holder.exec("ROLLBACK");
+    holder.close();
+    await insert("after");
+    const { rows } = await client.execute("SELECT name FROM t");
+    expect(rows.map((row) => row.name)).toEqual(["after"]);
   });
 });
