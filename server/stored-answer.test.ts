@@ -1,0 +1,110 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { BatchOutcome, KeyMapping, SyncOperation } from "./operation.ts";
+import { packAnswer, unpackAnswer } from "./stored-answer.ts";
+
+const operations = (count: number): SyncOperation[] =>
+  Array.from({ length: count }, (_, i) => ({
+    eventId: String(i + 1),
+    table: "location",
+    kind: "INSERT",
+    key: String(-(i + 1)),
+  }));
+
+const applied = (ops: readonly SyncOperation[]): BatchOutcome["results"] =>
+  ops.map((op) => ({ eventId: op.eventId, status: "APPLIED", error: null }));
+
+describe("stored answers", () => {
+  it("keeps a batch's consecutive mappings as one run per table", () => {
+    const ops = operations(1000);
+    const keyMappings: KeyMapping[] = ops.map((op, i) => ({
+      table: "location",
+      clientKey: op.key,
+      serverKey: String(5000 + i),
+    }));
+    const text = packAnswer({ results: applied(ops), keyMappings });
+    expect(JSON.parse(text)).toEqual({
+      format: 3,
+      rejected: [],
+      runs: [["location", "-1", "5000", 1000]],
+    });
+    expect(unpackAnswer(text, ops)).toEqual({ results: applied(ops), keyMappings });
+  });
+
+  it("gives back exactly the mappings and verdicts it was given, whatever the key texts", () => {
+    const keyText = fc.oneof(
+      fc.integer({ min: -50, max: 50 }).map(String),
+      fc.constantFrom("-0", "007", "1e3", " 5", "9007199254740993", "-9007199254740993", "abc", ""),
+    );
+    const mapping = fc.record({
+      table: fc.constantFrom("customer", "invoice"),
+      clientKey: keyText,
+      serverKey: keyText,
+    });
+    // Runs of consecutive keys, as a batch makes them, mixed with arbitrary mappings.
+    const run = fc
+      .record({
+        table: fc.constantFrom("customer", "invoice"),
+        client: fc.integer({ min: -1000, max: -1 }),
+        server: fc.integer({ min: 1, max: 1000 }),
+        length: fc.integer({ min: 1, max: 5 }),
+      })
+      .map(({ table, client, server, length }) =>
+        Array.from({ length }, (_, i) => ({
+          table,
+          clientKey: String(client - i),
+          serverKey: String(server + i),
+        })),
+      );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            mapping.map((m) => [m]),
+            run,
+          ),
+          { maxLength: 12 },
+        ),
+        fc.array(fc.nat({ max: 9 }), { maxLength: 3 }),
+        (groups, rejectedAt) => {
+          const keyMappings = groups.flat();
+          const ops = operations(10);
+          const results = applied(ops);
+          for (const index of rejectedAt) {
+            results[index] = {
+              eventId: ops[index]?.eventId ?? "",
+              status: "REJECTED",
+              error: { code: "NOT_FOUND", message: `row ${index} is gone` },
+            };
+          }
+          expect(unpackAnswer(packAnswer({ results, keyMappings }), ops)).toEqual({
+            results,
+            keyMappings,
+          });
+        },
+      ),
+    );
+  });
+
+  it("reads answers stored by earlier versions: format 2 and whole", () => {
+    const ops = operations(2);
+    const keyMappings: KeyMapping[] = [
+      { table: "location", clientKey: "-1", serverKey: "7" },
+      { table: "location", clientKey: "-2", serverKey: "8" },
+    ];
+    const results: BatchOutcome["results"] = [
+      { eventId: "1", status: "APPLIED", error: null },
+      { eventId: "2", status: "REJECTED", error: { code: "INVALID_VALUE", message: "bad" } },
+    ];
+    const v2 = JSON.stringify({
+      format: 2,
+      rejected: [[1, "INVALID_VALUE", "bad"]],
+      mappings: keyMappings.map((m) => [m.table, m.clientKey, m.serverKey]),
+    });
+    expect(unpackAnswer(v2, ops)).toEqual({ results, keyMappings });
+    expect(unpackAnswer(JSON.stringify({ results, keyMappings }), ops)).toEqual({
+      results,
+      keyMappings,
+    });
+  });
+});
