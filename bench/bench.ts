@@ -8,7 +8,7 @@ import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
 import { type Figure, figure, repeat } from "./measure.ts";
-import { type SendRunOptions, sendRun } from "./send-run.ts";
+import { type SendRun, type SendRunOptions, sendRun } from "./send-run.ts";
 import { warmUpTemplates } from "./warm-up-server.ts";
 
 const quick = process.argv.includes("--quick");
@@ -52,6 +52,28 @@ const record = (key: string, label: string, f: Figure, unit: string, digits = 0)
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+/**
+ * CPU time per 1,000 operations on each side: with both processes on one machine, their sum
+ * bounds throughput at cores ÷ sum, however well the two overlap.
+ */
+const recordCpu = (key: string, runs: readonly SendRun[]) => {
+  const per1000 = (ms: number, r: SendRun) => (ms * 1000) / r.operations;
+  record(
+    `${key}.clientCpuMsPer1000`,
+    "   CPU per 1,000 ops: client process",
+    figure(runs.map((r) => per1000(r.clientCpuMs, r))),
+    "ms",
+    1,
+  );
+  record(
+    `${key}.serverCpuMsPer1000`,
+    "   CPU per 1,000 ops: server process",
+    figure(runs.map((r) => per1000(r.serverCpuMs, r))),
+    "ms",
+    1,
+  );
 };
 
 const bigLimits = {
@@ -114,6 +136,7 @@ try {
       "ms",
       1,
     );
+    recordCpu(`e2e.${every}`, runs);
   }
 
   // 3. Related rows.
@@ -126,6 +149,7 @@ try {
     relatedFigure,
     "ops/s",
   );
+  recordCpu("related", relatedRuns);
 
   // 4. Alternatives.
   const perEventTemplate = await locationTemplate(dir.path, size.perEvent, 0);

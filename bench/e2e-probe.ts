@@ -14,7 +14,7 @@ for (let run = 0; run < Number(runs); run++) {
     run,
   );
   console.log(
-    `${Math.round(result.operationsPerSecond)} ops/s, ${result.requests} requests, first commit ${(result.firstCommitSeconds * 1000).toFixed(0)} ms, p50 latency ${result.latenciesMs.toSorted((a, b) => a - b)[Math.floor(result.latenciesMs.length / 2)]?.toFixed(1)} ms`,
+    `${Math.round(result.operationsPerSecond)} ops/s, ${result.requests} requests, first commit ${(result.firstCommitSeconds * 1000).toFixed(0)} ms, p50 latency ${result.latenciesMs.toSorted((a, b) => a - b)[Math.floor(result.latenciesMs.length / 2)]?.toFixed(1)} ms, CPU per 1,000 ops: client ${((result.clientCpuMs * 1000) / result.operations).toFixed(1)} ms, server ${((result.serverCpuMs * 1000) / result.operations).toFixed(1)} ms`,
   );
 }
 dir.remove();

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createNodeFetch, createSyncClient, type SendReport } from "../client/index.ts";
 import { bodyBytes, isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
+import { processCpuMs } from "./process-cpu-ms.ts";
 import { startServerProcess } from "./server-process.ts";
 import { warmUpServer } from "./warm-up-server.ts";
 
@@ -18,6 +19,10 @@ export interface SendRun {
   readonly report: SendReport;
   /** Latency of each request, in milliseconds. */
   readonly latenciesMs: readonly number[];
+  /** CPU time of `send()` in the client's process (all its threads), in milliseconds. */
+  readonly clientCpuMs: number;
+  /** CPU time of the server process during `send()`, in milliseconds; NaN where unknown. */
+  readonly serverCpuMs: number;
 }
 
 /** Options of {@link sendRun}. */
@@ -69,12 +74,16 @@ export async function sendRun(options: SendRunOptions, run: number): Promise<Sen
       maxOperationsPerRequest: options.maxOperationsPerRequest,
       retry: { retries: 3, minDelayMs: 20, maxDelayMs: 200 },
     });
+    const serverCpuBefore = processCpuMs(server.child.pid);
+    const clientCpuBefore = process.cpuUsage();
     const report = await client.send({
       onProgress: () => {
         firstCommit ??= performance.now();
       },
     });
     const end = performance.now();
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const serverCpuAfter = processCpuMs(server.child.pid);
     await client.close();
     own.close();
     const seconds = (end - (firstByte ?? end)) / 1000;
@@ -87,6 +96,11 @@ export async function sendRun(options: SendRunOptions, run: number): Promise<Sen
       bytes,
       report,
       latenciesMs,
+      clientCpuMs: (clientCpu.user + clientCpu.system) / 1000,
+      serverCpuMs:
+        serverCpuBefore === undefined || serverCpuAfter === undefined
+          ? Number.NaN
+          : serverCpuAfter - serverCpuBefore,
     };
   } finally {
     await server.stop();
