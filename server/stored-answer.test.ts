@@ -11,6 +11,12 @@ const operations = (count: number): SyncOperation[] =>
     key: String(-(i + 1)),
   }));
 
+const m = (table: string, clientKey: string, serverKey: string): KeyMapping => ({
+  table,
+  clientKey,
+  serverKey,
+});
+
 const applied = (ops: readonly SyncOperation[]): BatchOutcome["results"] =>
   ops.map((op) => ({ eventId: op.eventId, status: "APPLIED", error: null }));
 
@@ -29,6 +35,26 @@ describe("stored answers", () => {
       runs: [["location", "-1", "5000", 1000]],
     });
     expect(unpackAnswer(text, ops)).toEqual({ results: applied(ops), keyMappings });
+  });
+
+  it("extends a run only by the exact next keys of the same table", () => {
+    const big = "9007199254740992";
+    const cases: KeyMapping[][] = [
+      // "-0" is not how 0 prints: a run from "-1" must not swallow it and replay "0".
+      [m("a", "1", "5"), m("a", "-0", "6")],
+      [m("a", "-1", "5"), m("a", "-2", "006")],
+      [m("a", "-1", "5"), m("b", "-2", "6")],
+      [m("a", "-1", "5"), m("a", "-2", "5")],
+      [m("a", "-1", "5"), m("a", "-3", "6")],
+      // Beyond 2^53 numbers stop being exact: such keys stay single.
+      [m("a", "-1", big), m("a", "-2", "9007199254740993"), m("a", "-3", "9007199254740994")],
+    ];
+    const ops = operations(1);
+    for (const keyMappings of cases) {
+      const text = packAnswer({ results: applied(ops), keyMappings });
+      expect(JSON.parse(text).runs).toHaveLength(keyMappings.length);
+      expect(unpackAnswer(text, ops).keyMappings).toEqual(keyMappings);
+    }
   });
 
   it("gives back exactly the mappings and verdicts it was given, whatever the key texts", () => {
