@@ -20,6 +20,7 @@ const piece: Piece = {
   tempKeys: [],
   checkpointSeq: null,
   fresh: false,
+  mark: null,
 };
 
 describe("applyAnswer's log of mapped keys", () => {

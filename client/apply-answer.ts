@@ -2,6 +2,7 @@ import type { WriteTransaction } from "../schema/index.ts";
 import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
+import { isPieceMember, pieceEvents } from "./piece-members.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** `[first temporary key, last temporary key, first server key]` runs as JSON, read by `json_each`. */
@@ -46,6 +47,7 @@ async function rekey(
  * Rewrites a table's temporary keys on the device: its rows, the foreign keys pointing at them,
  * and the events waiting in the outbox. Events of a piece in flight keep their body, since a
  * resend of the piece must be identical; they are rewritten if their piece comes back rejected.
+ * The piece being applied is no longer open here, so its rejected events are rewritten too.
  */
 async function applyMappings(
   tx: WriteTransaction,
@@ -76,7 +78,8 @@ async function applyMappings(
                  m.first_server + (m.first_client - r.ref_key) AS server_key
           FROM (${runsSql}) AS m
           CROSS JOIN sync_outbox_ref r ON r.ref_table = ? AND r.ref_key BETWEEN m.last_client AND m.first_client
-          CROSS JOIN sync_outbox o ON o.seq = r.seq AND o.batch_id IS NULL`,
+          CROSS JOIN sync_outbox o ON o.seq = r.seq
+          WHERE NOT EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")})`,
     args: [runsJson, table.name],
   });
   await rewriteEvents(tx, rows);
@@ -169,16 +172,14 @@ export async function applyAnswer(
   }
   // Applied events go, with their references: what is left of the piece once its rejected events
   // were let go. Found as a range of seqs (a piece is one), which reads pages in order.
-  const range = [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? -1, piece.batchId];
+  const range = [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? -1, piece.mark];
   await tx.execute({
     sql: `DELETE FROM sync_outbox_ref WHERE seq BETWEEN ?1 AND ?2 AND EXISTS
-          (SELECT 1 FROM sync_outbox o WHERE o.seq = sync_outbox_ref.seq AND o.batch_id = ?3)`,
+          (SELECT 1 FROM sync_outbox o WHERE o.seq = sync_outbox_ref.seq AND o.status = 'pending'
+           AND o.kind != 'checkpoint' AND o.batch_id IS ?3)`,
     args: range,
   });
-  await tx.execute({
-    sql: "DELETE FROM sync_outbox WHERE seq BETWEEN ?1 AND ?2 AND batch_id = ?3",
-    args: range,
-  });
+  await tx.execute({ sql: `DELETE FROM sync_outbox WHERE ${pieceEvents}`, args: range });
   if (piece.checkpointSeq !== null) {
     await tx.execute({
       sql: "DELETE FROM sync_outbox WHERE seq = ?",

@@ -7,7 +7,9 @@ import {
   type WriteTransaction,
 } from "../schema/index.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
-import { nextPiece } from "./next-piece.ts";
+import { applyAnswer } from "./apply-answer.ts";
+import { nextPiece, type Piece } from "./next-piece.ts";
+import { listEvents, removeEvent, retryEvent } from "./outbox-events.ts";
 
 let device: TestDevice | undefined;
 afterEach(async () => {
@@ -80,6 +82,126 @@ describe("nextPiece", () => {
       ]);
       // The unordered query first, then the ordered one.
       expect(seen.map((sql) => sql.includes("ORDER BY seq)"))).toEqual([false, true]);
+    } finally {
+      client.close();
+      await device.reopen();
+    }
+  });
+
+  it("keeps a piece's range free of events that could turn pending while it is in flight", async () => {
+    device = await openTestDevice("http://127.0.0.1:9/graphql");
+    for (let i = 1; i <= 6; i++) {
+      await device.client.insert(exampleTables.location, {
+        deviceId: `d${i}`,
+        latitude: i,
+        longitude: 0,
+        recordedAt: "2026-11-26T00:00:00.000Z",
+      });
+    }
+    await device.client.close();
+    const client = createClient({ url: device.database });
+    try {
+      // Event 3 came back rejected from an earlier send.
+      await client.execute(
+        "UPDATE sync_outbox SET status = 'rejected', error_code = 'INVALID_VALUE', error_message = 'bad' WHERE seq = 3",
+      );
+      const writes = createWriter(client);
+      const form = (skip?: string) =>
+        writes.run((tx) => nextPiece(tx, exampleModel, 1_000, 100, skip));
+      const answer = (piece: Piece | undefined) =>
+        writes.run((tx) =>
+          applyAnswer(tx, exampleModel, piece as Piece, {
+            applied: [...(piece?.seqs ?? [])],
+            rejected: [],
+            mappings: new Map([
+              ["location", (piece?.seqs ?? []).map((seq) => [-seq, 100 + seq] as const)],
+            ]),
+            mappingCount: piece?.seqs.length ?? 0,
+          }),
+        );
+      const inFlight = async () =>
+        (await listEvents(client)).filter((event) => event.inFlight).map((event) => event.id);
+
+      // The first piece stops before the rejected event; the next one starts after it.
+      const first = await form();
+      expect(first?.seqs).toEqual([1, 2]);
+      const second = await form(first?.batchId);
+      expect(second?.seqs).toEqual([4, 5, 6]);
+      expect(await inFlight()).toEqual([1, 2, 4, 5, 6]);
+
+      // The app puts event 3 back while both pieces are open: it joins neither.
+      expect(await retryEvent(writes, 3)).toEqual([3]);
+      expect(await inFlight()).toEqual([1, 2, 4, 5, 6]);
+      await expect(removeEvent(writes, 4)).rejects.toMatchObject({ code: "INVALID_EVENT" });
+      // A resend of an open piece is the same piece.
+      expect((await form(second?.batchId))?.seqs).toEqual([1, 2]);
+
+      await answer(first);
+      const third = await form(second?.batchId);
+      expect(third?.seqs).toEqual([3]);
+      await answer(second);
+      expect((await listEvents(client)).map((event) => event.id)).toEqual([3]);
+      await answer(third);
+      expect(await listEvents(client)).toEqual([]);
+      const { rows } = await client.execute("SELECT id FROM location ORDER BY id");
+      expect(rows.map((row) => row.id)).toEqual([101, 102, 103, 104, 105, 106]);
+    } finally {
+      client.close();
+      await device.reopen();
+    }
+  });
+
+  it("serves a piece an earlier version formed by its marked events, not by its range", async () => {
+    device = await openTestDevice("http://127.0.0.1:9/graphql");
+    for (let i = 1; i <= 6; i++) {
+      await device.client.insert(exampleTables.location, {
+        deviceId: `d${i}`,
+        latitude: i,
+        longitude: 0,
+        recordedAt: "2026-11-26T00:00:00.000Z",
+      });
+    }
+    await device.client.close();
+    const client = createClient({ url: device.database });
+    try {
+      // As an earlier version left it: a piece of events 1 and 3, marked with its batch id, sent
+      // while event 2 was rejected; event 2 was put back to pending since.
+      await client.execute(
+        "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked) VALUES ('old', 1, 3, NULL, 2, 1)",
+      );
+      await client.execute("UPDATE sync_outbox SET batch_id = 'old' WHERE seq IN (1, 3)");
+      const writes = createWriter(client);
+      const form = (skip?: string) =>
+        writes.run((tx) => nextPiece(tx, exampleModel, 1_000, 100, skip));
+      const answer = (piece: Piece | undefined) =>
+        writes.run((tx) =>
+          applyAnswer(tx, exampleModel, piece as Piece, {
+            applied: [...(piece?.seqs ?? [])],
+            rejected: [],
+            mappings: new Map([
+              ["location", (piece?.seqs ?? []).map((seq) => [-seq, 100 + seq] as const)],
+            ]),
+            mappingCount: piece?.seqs.length ?? 0,
+          }),
+        );
+      const inFlight = async () =>
+        (await listEvents(client)).filter((event) => event.inFlight).map((event) => event.id);
+
+      const old = await form();
+      expect(old).toMatchObject({ batchId: "old", seqs: [1, 3], fresh: false, mark: "old" });
+      expect(await inFlight()).toEqual([1, 3]);
+      // Event 2 lies in the old piece's range, so it waits for that piece's answer.
+      const next = await form("old");
+      expect(next).toMatchObject({ seqs: [4, 5, 6], mark: null });
+      await answer(old);
+      expect((await listEvents(client)).map((event) => event.id)).toEqual([2, 4, 5, 6]);
+      const last = await form(next?.batchId);
+      expect(last?.seqs).toEqual([2]);
+      await answer(next);
+      await answer(last);
+      expect(await listEvents(client)).toEqual([]);
+      const { rows } = await client.execute("SELECT id FROM location ORDER BY id");
+      expect(rows.map((row) => row.id)).toEqual([101, 102, 103, 104, 105, 106]);
     } finally {
       client.close();
       await device.reopen();

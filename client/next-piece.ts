@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@libsql/client";
 import type { SyncModel, Writer, WriteTransaction } from "../schema/index.ts";
+import { isPieceMember, pieceEvents } from "./piece-members.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** A piece of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
@@ -23,10 +24,15 @@ export interface Piece {
   readonly checkpointSeq: number | null;
   /** Formed by this call: no attempt of it was sent before (an open piece may have reached a server). */
   readonly fresh: boolean;
+  /**
+   * The batch id its events carry if an earlier version formed it (`sync_piece.members_marked`),
+   * else null: its events are the pending ones of its seq range.
+   */
+  readonly mark: string | null;
 }
 
-/** Pending events not in a piece yet (checkpoints are pending too). */
-const free = "status = 'pending' AND batch_id IS NULL";
+/** Pending events that no piece formed by an earlier version marks (checkpoints are pending too). */
+const unmarked = "status = 'pending' AND batch_id IS NULL";
 
 /**
  * The events matching `where`, as JSON built by SQLite (no row objects in JS): the operations as
@@ -68,7 +74,7 @@ const ascending = (seqs: readonly number[]): boolean => {
  * three aggregates are fed the same rows in the same steps, so seqs in order mean the operations
  * and temporary keys are in order too.
  */
-async function readPiece(tx: WriteTransaction, where: string, args: Array<number | string>) {
+async function readPiece(tx: WriteTransaction, where: string, args: Array<number | string | null>) {
   const { rows } = await tx.execute({ sql: pieceQuery(where, false), args });
   const read = pieceRows(rows[0]);
   if (ascending(read.parts.seqs)) return read;
@@ -83,17 +89,19 @@ async function openPiece(
 ): Promise<Piece | undefined> {
   for (;;) {
     const { rows } = await tx.execute({
-      sql: "SELECT batch_id, first_seq, last_seq, checkpoint_seq FROM sync_piece WHERE batch_id != ? ORDER BY first_seq LIMIT 1",
+      sql: `SELECT batch_id, first_seq, last_seq, checkpoint_seq, members_marked FROM sync_piece
+            WHERE batch_id != ? ORDER BY first_seq LIMIT 1`,
       args: [skip ?? ""],
     });
     const [piece] = rows;
     if (!piece) return undefined;
     const batchId = String(piece.batch_id);
-    const { count, parts } = await readPiece(tx, "batch_id = ? AND seq BETWEEN ? AND ?", [
+    const mark = Number(piece.members_marked) ? batchId : null;
+    const { count, parts } = await readPiece(tx, pieceEvents, [
       autonumbered,
-      batchId,
       Number(piece.first_seq),
       Number(piece.last_seq),
+      mark,
       -1,
     ]);
     if (count > 0) {
@@ -102,6 +110,7 @@ async function openPiece(
         ...parts,
         checkpointSeq: piece.checkpoint_seq === null ? null : Number(piece.checkpoint_seq),
         fresh: false,
+        mark,
       };
     }
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [batchId] });
@@ -119,11 +128,38 @@ const one = async (
 };
 
 /**
+ * The first pending event outside every open piece's range (`open`, in seq order), up to
+ * `limitSeq`; null when there is none. Events in an open range wait for its answer.
+ */
+async function firstFree(
+  tx: WriteTransaction,
+  open: ReadonlyArray<readonly [number, number]>,
+  limitSeq: number,
+): Promise<number | null> {
+  let after = 0;
+  for (;;) {
+    const seq = await one(
+      tx,
+      `SELECT min(seq) AS value FROM sync_outbox WHERE ${unmarked} AND kind != 'checkpoint' AND seq > ? AND seq <= ?`,
+      [after, limitSeq],
+    );
+    const inside = seq === null ? undefined : open.find(([lo, hi]) => seq >= lo && seq <= hi);
+    if (!inside) return seq;
+    after = inside[1];
+  }
+}
+
+/**
  * The next piece to send: the piece already formed and not yet answered (so a resend is a replay),
  * else a new one, formed and stored in one local transaction: the pending events from the first
  * one up to the next checkpoint, at most `maxOperations`, none after `limitSeq`. Reads one piece,
  * never the whole outbox. Checkpoints with nothing before them are dropped. `skip` names a piece
  * in flight, to form the one after it. Runs inside the caller's write transaction.
+ *
+ * A new piece is one `sync_piece` row: its events are the pending ones of its seq range. So that
+ * this holds until its answer, the range stops before the next rejected event (which the app
+ * could put back to pending) and before the next open piece (whose range holds a retried event's
+ * followers); events are recorded only after the last seq, and nothing else makes an event pending.
  */
 export async function nextPiece(
   tx: WriteTransaction,
@@ -135,51 +171,58 @@ export async function nextPiece(
   const autonumbered = JSON.stringify(
     model.ordered.filter((table) => table.keyKind === "autonumber").map((table) => table.name),
   );
-  const open = await openPiece(tx, autonumbered, skip);
-  if (open) return open;
-  const first = await one(
-    tx,
-    `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq <= ?`,
-    [limitSeq],
+  const unanswered = await openPiece(tx, autonumbered, skip);
+  if (unanswered) return unanswered;
+  const { rows: openRows } = await tx.execute(
+    "SELECT first_seq, last_seq FROM sync_piece ORDER BY first_seq",
   );
+  const open = openRows.map((row) => [Number(row.first_seq), Number(row.last_seq)] as const);
+  const first = await firstFree(tx, open, limitSeq);
   // Checkpoints with nothing left before them go, except one closing a piece still in flight:
   // until its answer arrives the outbox stays as it was.
   await tx.execute({
-    sql: `DELETE FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq < ?
+    sql: `DELETE FROM sync_outbox WHERE ${unmarked} AND kind = 'checkpoint' AND seq < ?
           AND seq NOT IN (SELECT checkpoint_seq FROM sync_piece WHERE checkpoint_seq IS NOT NULL)`,
     args: [first ?? limitSeq + 1],
   });
   if (first === null) return undefined;
   const checkpoint = await one(
     tx,
-    `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind = 'checkpoint' AND seq > ? AND seq <= ?`,
+    `SELECT min(seq) AS value FROM sync_outbox WHERE ${unmarked} AND kind = 'checkpoint' AND seq > ? AND seq <= ?`,
     [first, limitSeq],
   );
-  const upTo = checkpoint ?? limitSeq;
+  const rejected = await one(
+    tx,
+    "SELECT min(seq) AS value FROM sync_outbox WHERE status = 'rejected' AND seq > ?",
+    [first],
+  );
+  const nextOpen = open.find(([lo]) => lo > first)?.[0];
+  let upTo = checkpoint ?? limitSeq;
+  if (rejected !== null) upTo = Math.min(upTo, rejected - 1);
+  if (nextOpen !== undefined) upTo = Math.min(upTo, nextOpen - 1);
   const { last, parts } = await readPiece(
     tx,
-    `${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
+    `${unmarked} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
     [autonumbered, first, upTo, maxOperations],
   );
+  // The piece closes its segment only if no pending event of any kind lies between it and the
+  // checkpoint (an open piece's or a cut-off one's would).
   const rest =
     checkpoint === null
       ? null
       : await one(
           tx,
-          `SELECT min(seq) AS value FROM sync_outbox WHERE ${free} AND kind != 'checkpoint' AND seq > ? AND seq < ?`,
+          "SELECT min(seq) AS value FROM sync_outbox WHERE status = 'pending' AND kind != 'checkpoint' AND seq > ? AND seq < ?",
           [last, checkpoint],
         );
   const checkpointSeq = rest === null ? checkpoint : null;
   const batchId = randomUUID();
   await tx.execute({
-    sql: "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations) VALUES (?, ?, ?, ?, ?)",
+    sql: `INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked)
+          VALUES (?, ?, ?, ?, ?, 0)`,
     args: [batchId, first, last, checkpointSeq, parts.seqs.length],
   });
-  await tx.execute({
-    sql: `UPDATE sync_outbox SET batch_id = ? WHERE ${free} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
-    args: [batchId, first, last],
-  });
-  return { batchId, ...parts, checkpointSeq, fresh: true };
+  return { batchId, ...parts, checkpointSeq, fresh: true, mark: null };
 }
 
 /** The first and last seq of a piece's events: where to find them by the outbox's key. */
@@ -191,10 +234,12 @@ const seqRange = (piece: Piece): [number, number] => [piece.seqs[0] ?? 0, piece.
  */
 export function dissolvePiece(writes: Writer, piece: Piece): Promise<void> {
   return writes.run(async (tx) => {
-    await tx.execute({
-      sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ? AND seq BETWEEN ? AND ?",
-      args: [piece.batchId, ...seqRange(piece)],
-    });
+    if (piece.mark !== null) {
+      await tx.execute({
+        sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ? AND seq BETWEEN ? AND ?",
+        args: [piece.mark, ...seqRange(piece)],
+      });
+    }
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
     await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));
   });
@@ -214,8 +259,8 @@ export function rejectPiece(
   return writes.run(async (tx) => {
     await tx.execute({
       sql: `UPDATE sync_outbox SET status = 'rejected', error_code = ?, error_message = ?, batch_id = NULL
-            WHERE batch_id = ? AND seq BETWEEN ? AND ?`,
-      args: [code, message, piece.batchId, ...seqRange(piece)],
+            WHERE ${pieceEvents}`,
+      args: [code, message, ...seqRange(piece), piece.mark],
     });
     await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
     await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));
@@ -230,10 +275,11 @@ export async function outboxTotals(
 ): Promise<{ operations: number; pieces: number }> {
   const { rows } = await client.execute({
     sql: `WITH segment AS (
-            SELECT kind, batch_id, sum(kind = 'checkpoint') OVER (ORDER BY seq) AS segment
-            FROM sync_outbox WHERE status = 'pending' AND seq <= ?
+            SELECT o.kind, p.batch_id AS piece, sum(o.kind = 'checkpoint') OVER (ORDER BY o.seq) AS segment
+            FROM sync_outbox o LEFT JOIN sync_piece p ON ${isPieceMember("o", "p")}
+            WHERE o.status = 'pending' AND o.seq <= ?
           ), sizes AS (
-            SELECT count(*) AS n FROM segment WHERE kind != 'checkpoint' GROUP BY segment, batch_id IS NOT NULL
+            SELECT count(*) AS n FROM segment WHERE kind != 'checkpoint' GROUP BY segment, piece
           )
           SELECT coalesce(sum(n), 0) AS operations,
                  coalesce(sum((n + CAST(? AS INTEGER) - 1) / CAST(? AS INTEGER)), 0) AS pieces FROM sizes`,

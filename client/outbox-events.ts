@@ -1,5 +1,6 @@
 import type { Client } from "@libsql/client";
 import type { Writer } from "../schema/index.ts";
+import { isPieceMember } from "./piece-members.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** The state of an event in the outbox. */
@@ -50,8 +51,9 @@ export async function listEvents(client: Client, query: EventQuery = {}): Promis
     );
   }
   const { rows } = await client.execute({
-    sql: `SELECT seq, kind, table_name, row_key, operation -> '$.data' AS data, status, error_code, error_message, batch_id, created_at
-          FROM sync_outbox WHERE seq > ? AND ${status === undefined ? "1" : statusFilters[status]}
+    sql: `SELECT seq, kind, table_name, row_key, operation -> '$.data' AS data, status, error_code, error_message,
+                 EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")}) AS in_flight, created_at
+          FROM sync_outbox o WHERE seq > ? AND ${status === undefined ? "1" : statusFilters[status]}
           ORDER BY seq LIMIT ?`,
     args: [query.after ?? 0, limit],
   });
@@ -66,7 +68,7 @@ export async function listEvents(client: Client, query: EventQuery = {}): Promis
       row.error_code === null
         ? null
         : { code: String(row.error_code), message: String(row.error_message) },
-    inFlight: row.batch_id !== null,
+    inFlight: Number(row.in_flight) === 1,
     createdAt: String(row.created_at),
   }));
 }
@@ -108,12 +110,13 @@ export function retryEvent(writes: Writer, id: number): Promise<number[]> {
 export function removeEvent(writes: Writer, id: number): Promise<void> {
   return writes.run(async (tx) => {
     const { rows } = await tx.execute({
-      sql: "SELECT batch_id FROM sync_outbox WHERE seq = ?",
+      sql: `SELECT EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")}) AS in_flight
+            FROM sync_outbox o WHERE seq = ?`,
       args: [id],
     });
     const [row] = rows;
     if (!row) throw new SyncClientError("INVALID_EVENT", `removeEvent(${id}): no such event`);
-    if (row.batch_id !== null) {
+    if (Number(row.in_flight) === 1) {
       throw new SyncClientError(
         "INVALID_EVENT",
         `removeEvent(${id}): the event was sent and its answer has not arrived; send() again first`,

@@ -23,9 +23,9 @@ export const syncOutbox = sqliteTable(
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /**
-     * The batch id of the piece this event was sent in, fixed before the first attempt. Not
-     * indexed (keeping the index cost every piece two writes per event): a piece's events are
-     * found by their seq range, kept in `sync_piece`.
+     * Set only by earlier versions: the batch id of the piece this event was sent in (see
+     * `sync_piece.members_marked`). Pieces formed now leave it NULL: a piece's events are the
+     * pending ones of its seq range, which saves rewriting every event of a piece once more.
      */
     batchId: text("batch_id"),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
@@ -63,11 +63,21 @@ export const syncOutboxRef = sqliteTable(
   ],
 );
 
-/** A piece of the outbox being sent: its batch id survives restarts, so a resend is a replay. */
+/**
+ * A piece of the outbox being sent: its batch id survives restarts, so a resend is a replay. Its
+ * events are the pending ones in `first_seq`–`last_seq` (no other piece's range overlaps it, and
+ * none holds a rejected event when formed), so forming a piece writes one row, not one per event.
+ */
 export const syncPiece = sqliteTable("sync_piece", {
   batchId: text("batch_id").primaryKey(),
   firstSeq: integer("first_seq").notNull(),
   lastSeq: integer("last_seq").notNull(),
+  /**
+   * 1 for a piece formed by an earlier version, whose events carry its batch id in
+   * `sync_outbox.batch_id` (its range may hold events that are not its own); 0 for a piece whose
+   * events are the pending ones of its range with no batch id.
+   */
+  membersMarked: integer("members_marked").notNull().default(1),
   /** The checkpoint that closes this piece's segment, removed with the answer. */
   checkpointSeq: integer("checkpoint_seq"),
   operations: integer("operations").notNull(),

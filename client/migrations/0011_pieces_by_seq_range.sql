@@ -1,0 +1,1 @@
+ALTER TABLE `sync_piece` ADD `members_marked` integer DEFAULT 1 NOT NULL;
