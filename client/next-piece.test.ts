@@ -153,19 +153,22 @@ describe("nextPiece", () => {
 
   it("serves a piece an earlier version formed by its marked events, not by its range", async () => {
     device = await openTestDevice("http://127.0.0.1:9/graphql");
-    for (let i = 1; i <= 6; i++) {
-      await device.client.insert(exampleTables.location, {
-        deviceId: `d${i}`,
-        latitude: i,
-        longitude: 0,
-        recordedAt: "2026-11-26T00:00:00.000Z",
-      });
-    }
+    const fix = (i: number) => ({
+      deviceId: `d${i}`,
+      latitude: i,
+      longitude: 0,
+      recordedAt: "2026-11-26T00:00:00.000Z",
+    });
+    await device.client.transaction(async (w) => {
+      for (let i = 1; i <= 4; i++) await w.insert(exampleTables.location, fix(i));
+      await w.setSendCheckpoint();
+      for (let i = 6; i <= 7; i++) await w.insert(exampleTables.location, fix(i));
+    });
     await device.client.close();
     const client = createClient({ url: device.database });
     try {
       // As an earlier version left it: a piece of events 1 and 3, marked with its batch id, sent
-      // while event 2 was rejected; event 2 was put back to pending since.
+      // while event 2 was rejected; event 2 was put back to pending since. Seq 5 is a checkpoint.
       await client.execute(
         "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked) VALUES ('old', 1, 3, NULL, 2, 1)",
       );
@@ -179,7 +182,12 @@ describe("nextPiece", () => {
             applied: [...(piece?.seqs ?? [])],
             rejected: [],
             mappings: new Map([
-              ["location", (piece?.seqs ?? []).map((seq) => [-seq, 100 + seq] as const)],
+              [
+                "location",
+                (piece?.seqs ?? []).map(
+                  (seq, i) => [Number(piece?.tempKeys[i]?.split("\u0000")[1]), 100 + seq] as const,
+                ),
+              ],
             ]),
             mappingCount: piece?.seqs.length ?? 0,
           }),
@@ -190,18 +198,23 @@ describe("nextPiece", () => {
       const old = await form();
       expect(old).toMatchObject({ batchId: "old", seqs: [1, 3], fresh: false, mark: "old" });
       expect(await inFlight()).toEqual([1, 3]);
-      // Event 2 lies in the old piece's range, so it waits for that piece's answer.
-      const next = await form("old");
-      expect(next).toMatchObject({ seqs: [4, 5, 6], mark: null });
+      // Event 2 goes next, in order, alone: its piece stops before the old piece's event 3.
+      const second = await form("old");
+      expect(second).toMatchObject({ seqs: [2], mark: null, checkpointSeq: null });
       await answer(old);
-      expect((await listEvents(client)).map((event) => event.id)).toEqual([2, 4, 5, 6]);
-      const last = await form(next?.batchId);
-      expect(last?.seqs).toEqual([2]);
-      await answer(next);
-      await answer(last);
+      expect((await listEvents(client)).map((event) => event.id)).toEqual([2, 4, 5, 6, 7]);
+      // Then event 4 with the checkpoint after it, then the rest.
+      const third = await form(second?.batchId);
+      expect(third).toMatchObject({ seqs: [4], checkpointSeq: 5 });
+      await answer(second);
+      const fourth = await form(third?.batchId);
+      expect(fourth?.seqs).toEqual([6, 7]);
+      await answer(third);
+      await answer(fourth);
+      expect(await form()).toBeUndefined();
       expect(await listEvents(client)).toEqual([]);
       const { rows } = await client.execute("SELECT id FROM location ORDER BY id");
-      expect(rows.map((row) => row.id)).toEqual([101, 102, 103, 104, 105, 106]);
+      expect(rows.map((row) => row.id)).toEqual([101, 102, 103, 104, 106, 107]);
     } finally {
       client.close();
       await device.reopen();

@@ -89,8 +89,12 @@ async function openPiece(
 ): Promise<Piece | undefined> {
   for (;;) {
     const { rows } = await tx.execute({
+      // In the order they were formed, which is the order they were posted in: a piece is posted
+      // only once the one before it committed, so the later of two open pieces was never applied
+      // if the earlier one was not (send() may dissolve it then). By seq they can come the other
+      // way round: a piece formed from retried events lies below the piece in flight.
       sql: `SELECT batch_id, first_seq, last_seq, checkpoint_seq, members_marked FROM sync_piece
-            WHERE batch_id != ? ORDER BY first_seq LIMIT 1`,
+            WHERE batch_id != ? ORDER BY rowid LIMIT 1`,
       args: [skip ?? ""],
     });
     const [piece] = rows;
@@ -128,8 +132,8 @@ const one = async (
 };
 
 /**
- * The first pending event outside every open piece's range (`open`, in seq order), up to
- * `limitSeq`; null when there is none. Events in an open range wait for its answer.
+ * The first pending unmarked event outside the ranges `open` (those of open pieces that do not
+ * mark their events), up to `limitSeq`; null when there is none.
  */
 async function firstFree(
   tx: WriteTransaction,
@@ -156,10 +160,10 @@ async function firstFree(
  * never the whole outbox. Checkpoints with nothing before them are dropped. `skip` names a piece
  * in flight, to form the one after it. Runs inside the caller's write transaction.
  *
- * A new piece is one `sync_piece` row: its events are the pending ones of its seq range. So that
- * this holds until its answer, the range stops before the next rejected event (which the app
- * could put back to pending) and before the next open piece (whose range holds a retried event's
- * followers); events are recorded only after the last seq, and nothing else makes an event pending.
+ * A new piece is one `sync_piece` row: its events are the pending unmarked ones of its seq range.
+ * So that this holds until its answer, the range stops before the next rejected event (which the
+ * app could put back to pending), before the next open piece and before any marked event; events
+ * are recorded only after the last seq, and nothing else makes an event pending.
  */
 export async function nextPiece(
   tx: WriteTransaction,
@@ -174,12 +178,18 @@ export async function nextPiece(
   const unanswered = await openPiece(tx, autonumbered, skip);
   if (unanswered) return unanswered;
   const { rows: openRows } = await tx.execute(
-    "SELECT first_seq, last_seq FROM sync_piece ORDER BY first_seq",
+    "SELECT first_seq, last_seq, members_marked FROM sync_piece ORDER BY first_seq",
   );
   const open = openRows.map((row) => [Number(row.first_seq), Number(row.last_seq)] as const);
-  const first = await firstFree(tx, open, limitSeq);
-  // Checkpoints with nothing left before them go, except one closing a piece still in flight:
-  // until its answer arrives the outbox stays as it was.
+  // An earlier version's piece is its marked events: the unmarked ones in its range are free.
+  const marking = openRows.some((row) => Number(row.members_marked) === 1);
+  const first = await firstFree(
+    tx,
+    open.filter((_, i) => Number(openRows[i]?.members_marked) !== 1),
+    limitSeq,
+  );
+  // Checkpoints with nothing left to send before them go, except one closing a piece still in
+  // flight: until its answer arrives the outbox stays as it was.
   await tx.execute({
     sql: `DELETE FROM sync_outbox WHERE ${unmarked} AND kind = 'checkpoint' AND seq < ?
           AND seq NOT IN (SELECT checkpoint_seq FROM sync_piece WHERE checkpoint_seq IS NOT NULL)`,
@@ -200,6 +210,16 @@ export async function nextPiece(
   let upTo = checkpoint ?? limitSeq;
   if (rejected !== null) upTo = Math.min(upTo, rejected - 1);
   if (nextOpen !== undefined) upTo = Math.min(upTo, nextOpen - 1);
+  if (marking) {
+    // Nor may the range hold a marked event: rejected by its answer, then retried, it would turn
+    // into a pending unmarked event inside this piece's range.
+    const marked = await one(
+      tx,
+      "SELECT min(seq) AS value FROM sync_outbox WHERE batch_id IS NOT NULL AND seq > ? AND seq <= ?",
+      [first, upTo],
+    );
+    if (marked !== null) upTo = marked - 1;
+  }
   const { last, parts } = await readPiece(
     tx,
     `${unmarked} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,

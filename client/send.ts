@@ -146,7 +146,9 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
         // follow an earlier attempt that another server accepted: then the piece must stay as it is.
         const bodyRefused = (error as SyncClientError).serverCode === "BODY_TOO_LARGE";
         if (bodyRefused && (!piece.fresh || retried.has(piece.batchId))) throw error;
-        // The next piece was never sent; it is formed again after the cut, to keep outbox order.
+        // The next piece was formed after this one, which was refused whole, so it was never posted
+        // (open pieces go in the order they were formed): it is formed again after the cut, to
+        // keep outbox order.
         if (next) await dissolvePiece(writes, next);
         if (piece.seqs.length === 1) {
           const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
