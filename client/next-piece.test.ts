@@ -1,4 +1,4 @@
-import { createClient, type InStatement, type ResultSet } from "@libsql/client";
+import { type Client, createClient, type InStatement, type ResultSet } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createWriter,
@@ -52,19 +52,64 @@ const scrambling = (tx: WriteTransaction, seen: string[]): WriteTransaction => (
   },
 });
 
+/** A location fix for the `i`-th insert. */
+const fix = (i: number) => ({
+  deviceId: `d${i}`,
+  latitude: i,
+  longitude: 0,
+  recordedAt: "2026-11-26T00:00:00.000Z",
+});
+
+/**
+ * A device where `record` wrote its events, its client closed (the test drives the outbox); by
+ * default `count` location inserts, seqs 1…count.
+ */
+async function deviceWithLocations(
+  count: number,
+  record = async (client: TestDevice["client"]) => {
+    for (let i = 1; i <= count; i++) await client.insert(exampleTables.location, fix(i));
+  },
+) {
+  const opened = await openTestDevice("http://127.0.0.1:9/graphql");
+  device = opened;
+  await record(opened.client);
+  await opened.client.close();
+  return createClient({ url: opened.database });
+}
+
+/**
+ * Forms pieces and applies answers that apply a piece whole, mapping each inserted temporary key
+ * to 100 + the event's seq; and lists the events in flight.
+ */
+function pieces(client: Client) {
+  const writes = createWriter(client);
+  return {
+    writes,
+    form: (skip?: string) => writes.run((tx) => nextPiece(tx, exampleModel, 1_000, 100, skip)),
+    answer: (piece: Piece | undefined) =>
+      writes.run((tx) =>
+        applyAnswer(tx, exampleModel, piece as Piece, {
+          applied: [...(piece?.seqs ?? [])],
+          rejected: [],
+          mappings: new Map([
+            [
+              "location",
+              (piece?.seqs ?? []).map(
+                (seq, i) => [Number(piece?.tempKeys[i]?.split("\u0000")[1]), 100 + seq] as const,
+              ),
+            ],
+          ]),
+          mappingCount: piece?.seqs.length ?? 0,
+        }),
+      ),
+    inFlight: async () =>
+      (await listEvents(client)).filter((event) => event.inFlight).map((event) => event.id),
+  };
+}
+
 describe("nextPiece", () => {
   it("reads a piece in outbox order even when SQLite aggregates its rows out of order", async () => {
-    device = await openTestDevice("http://127.0.0.1:9/graphql");
-    for (let i = 0; i < 5; i++) {
-      await device.client.insert(exampleTables.location, {
-        deviceId: `d${i}`,
-        latitude: i,
-        longitude: 0,
-        recordedAt: "2026-11-26T00:00:00.000Z",
-      });
-    }
-    await device.client.close();
-    const client = createClient({ url: device.database });
+    const client = await deviceWithLocations(5);
     const seen: string[] = [];
     try {
       const piece = await createWriter(client).run((tx) =>
@@ -84,43 +129,18 @@ describe("nextPiece", () => {
       expect(seen.map((sql) => sql.includes("ORDER BY seq)"))).toEqual([false, true]);
     } finally {
       client.close();
-      await device.reopen();
+      await device?.reopen();
     }
   });
 
   it("keeps a piece's range free of events that could turn pending while it is in flight", async () => {
-    device = await openTestDevice("http://127.0.0.1:9/graphql");
-    for (let i = 1; i <= 6; i++) {
-      await device.client.insert(exampleTables.location, {
-        deviceId: `d${i}`,
-        latitude: i,
-        longitude: 0,
-        recordedAt: "2026-11-26T00:00:00.000Z",
-      });
-    }
-    await device.client.close();
-    const client = createClient({ url: device.database });
+    const client = await deviceWithLocations(6);
     try {
       // Event 3 came back rejected from an earlier send.
       await client.execute(
         "UPDATE sync_outbox SET status = 'rejected', error_code = 'INVALID_VALUE', error_message = 'bad' WHERE seq = 3",
       );
-      const writes = createWriter(client);
-      const form = (skip?: string) =>
-        writes.run((tx) => nextPiece(tx, exampleModel, 1_000, 100, skip));
-      const answer = (piece: Piece | undefined) =>
-        writes.run((tx) =>
-          applyAnswer(tx, exampleModel, piece as Piece, {
-            applied: [...(piece?.seqs ?? [])],
-            rejected: [],
-            mappings: new Map([
-              ["location", (piece?.seqs ?? []).map((seq) => [-seq, 100 + seq] as const)],
-            ]),
-            mappingCount: piece?.seqs.length ?? 0,
-          }),
-        );
-      const inFlight = async () =>
-        (await listEvents(client)).filter((event) => event.inFlight).map((event) => event.id);
+      const { writes, form, answer, inFlight } = pieces(client);
 
       // The first piece stops before the rejected event; the next one starts after it.
       const first = await form();
@@ -147,25 +167,18 @@ describe("nextPiece", () => {
       expect(rows.map((row) => row.id)).toEqual([101, 102, 103, 104, 105, 106]);
     } finally {
       client.close();
-      await device.reopen();
+      await device?.reopen();
     }
   });
 
   it("serves a piece an earlier version formed by its marked events, not by its range", async () => {
-    device = await openTestDevice("http://127.0.0.1:9/graphql");
-    const fix = (i: number) => ({
-      deviceId: `d${i}`,
-      latitude: i,
-      longitude: 0,
-      recordedAt: "2026-11-26T00:00:00.000Z",
-    });
-    await device.client.transaction(async (w) => {
-      for (let i = 1; i <= 4; i++) await w.insert(exampleTables.location, fix(i));
-      await w.setSendCheckpoint();
-      for (let i = 6; i <= 7; i++) await w.insert(exampleTables.location, fix(i));
-    });
-    await device.client.close();
-    const client = createClient({ url: device.database });
+    const client = await deviceWithLocations(0, (recorder) =>
+      recorder.transaction(async (w) => {
+        for (let i = 1; i <= 4; i++) await w.insert(exampleTables.location, fix(i));
+        await w.setSendCheckpoint();
+        for (let i = 6; i <= 7; i++) await w.insert(exampleTables.location, fix(i));
+      }),
+    );
     try {
       // As an earlier version left it: a piece of events 1 and 3, marked with its batch id, sent
       // while event 2 was rejected; event 2 was put back to pending since. Seq 5 is a checkpoint.
@@ -173,27 +186,7 @@ describe("nextPiece", () => {
         "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked) VALUES ('old', 1, 3, NULL, 2, 1)",
       );
       await client.execute("UPDATE sync_outbox SET batch_id = 'old' WHERE seq IN (1, 3)");
-      const writes = createWriter(client);
-      const form = (skip?: string) =>
-        writes.run((tx) => nextPiece(tx, exampleModel, 1_000, 100, skip));
-      const answer = (piece: Piece | undefined) =>
-        writes.run((tx) =>
-          applyAnswer(tx, exampleModel, piece as Piece, {
-            applied: [...(piece?.seqs ?? [])],
-            rejected: [],
-            mappings: new Map([
-              [
-                "location",
-                (piece?.seqs ?? []).map(
-                  (seq, i) => [Number(piece?.tempKeys[i]?.split("\u0000")[1]), 100 + seq] as const,
-                ),
-              ],
-            ]),
-            mappingCount: piece?.seqs.length ?? 0,
-          }),
-        );
-      const inFlight = async () =>
-        (await listEvents(client)).filter((event) => event.inFlight).map((event) => event.id);
+      const { form, answer, inFlight } = pieces(client);
 
       const old = await form();
       expect(old).toMatchObject({ batchId: "old", seqs: [1, 3], fresh: false, mark: "old" });
@@ -217,7 +210,7 @@ describe("nextPiece", () => {
       expect(rows.map((row) => row.id)).toEqual([101, 102, 103, 104, 106, 107]);
     } finally {
       client.close();
-      await device.reopen();
+      await device?.reopen();
     }
   });
 });
