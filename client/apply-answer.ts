@@ -2,7 +2,7 @@ import type { WriteTransaction } from "../schema/index.ts";
 import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
-import { isPieceMember, pieceEvents } from "./piece-members.ts";
+import { isEventOf, isPieceMember, pieceEvents } from "./piece-members.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** `[first temporary key, last temporary key, first server key]` runs as JSON, read by `json_each`. */
@@ -175,8 +175,7 @@ export async function applyAnswer(
   const range = [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? -1, piece.mark];
   await tx.execute({
     sql: `DELETE FROM sync_outbox_ref WHERE seq BETWEEN ?1 AND ?2 AND EXISTS
-          (SELECT 1 FROM sync_outbox o WHERE o.seq = sync_outbox_ref.seq AND o.status = 'pending'
-           AND o.kind != 'checkpoint' AND o.batch_id IS ?3)`,
+          (SELECT 1 FROM sync_outbox o WHERE o.seq = sync_outbox_ref.seq AND ${isEventOf("o", "?1", "?2", "?3")})`,
     args: range,
   });
   await tx.execute({ sql: `DELETE FROM sync_outbox WHERE ${pieceEvents}`, args: range });
