@@ -16,11 +16,15 @@ export interface ClientProcessRun {
   readonly pieces: number;
 }
 
-/** Runs a client in its own process on a copy of the template, sending to a fresh server process. */
+/**
+ * Runs a client in its own process on a copy of the template, sending to a fresh server process.
+ * `nodeFlags` go to that client process (a V8 setting an app would start with, say).
+ */
 export async function clientProcessRun(
   dir: string,
   template: DeviceTemplate,
   run: number,
+  nodeFlags: readonly string[] = [],
 ): Promise<ClientProcessRun> {
   const tag = `${Date.now()}-${run}`;
   const server = await startServerProcess(`file:${join(dir, `client-server-${tag}.db`)}`);
@@ -28,7 +32,7 @@ export async function clientProcessRun(
     const database = await copyTemplate(template, join(dir, `client-device-${tag}.db`));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "bench/client-child.ts", database, server.endpoint],
+      [...nodeFlags, "--import", "tsx", "bench/client-child.ts", database, server.endpoint],
       { cwd: root, maxBuffer: 1 << 20 },
     );
     const result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
