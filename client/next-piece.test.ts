@@ -159,6 +159,10 @@ describe("nextPiece", () => {
       await answer(first);
       const third = await form(second?.batchId);
       expect(third?.seqs).toEqual([3]);
+      // Open pieces are resent in the order they were formed, though the later one lies lower.
+      const formed = await client.execute("SELECT batch_id FROM sync_piece ORDER BY formed DESC");
+      expect(formed.rows.map((row) => row.batch_id)).toEqual([third?.batchId, second?.batchId]);
+      expect((await form())?.seqs).toEqual([4, 5, 6]);
       await answer(second);
       expect((await listEvents(client)).map((event) => event.id)).toEqual([3]);
       await answer(third);

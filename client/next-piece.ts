@@ -94,7 +94,7 @@ async function openPiece(
       // if the earlier one was not (send() may dissolve it then). By seq they can come the other
       // way round: a piece formed from retried events lies below the piece in flight.
       sql: `SELECT batch_id, first_seq, last_seq, checkpoint_seq, members_marked FROM sync_piece
-            WHERE batch_id != ? ORDER BY rowid LIMIT 1`,
+            WHERE batch_id != ? ORDER BY formed LIMIT 1`,
       args: [skip ?? ""],
     });
     const [piece] = rows;
@@ -238,8 +238,8 @@ export async function nextPiece(
   const checkpointSeq = rest === null ? checkpoint : null;
   const batchId = randomUUID();
   await tx.execute({
-    sql: `INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked)
-          VALUES (?, ?, ?, ?, ?, 0)`,
+    sql: `INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked, formed)
+          VALUES (?, ?, ?, ?, ?, 0, (SELECT coalesce(max(formed), 0) + 1 FROM sync_piece))`,
     args: [batchId, first, last, checkpointSeq, parts.seqs.length],
   });
   return { batchId, ...parts, checkpointSeq, fresh: true, mark: null };

@@ -171,4 +171,67 @@ describe("the device migrations since the outbox's first release", () => {
     reader.close();
     await client.close();
   });
+  it("resend pieces open at the upgrade in the order the earlier version formed them", async () => {
+    dir = tempDir("formation-order-upgrade-");
+    server = await startHttpServer();
+    const database = `file:${join(dir.path, "device.db")}`;
+    // A device as the code before formation counters left it (outbox migrations 0000-0011): the
+    // piece formed first holds seqs 4-5; the one formed after it, from events put back for a retry,
+    // holds seqs 1-3 and so lies below it.
+    const old = createClient({ url: database });
+    await migrate(drizzle(old), { migrationsFolder: modelMigrationsFolder });
+    await migrate(drizzle(old), {
+      migrationsFolder: firstMigrations(join(dir.path, "old-migrations"), 12),
+      migrationsTable: "__sync_client_migrations",
+    });
+    await old.execute("INSERT INTO sync_state (name, value) VALUES ('client_id', 'old-device')");
+    for (let seq = 1; seq <= 5; seq++) {
+      const data = { device_id: "phone", latitude: seq, longitude: 2, recorded_at: `t${seq}` };
+      await old.execute({
+        sql: "INSERT INTO location (id, device_id, latitude, longitude, recorded_at) VALUES (?, ?, ?, ?, ?)",
+        args: [-seq, data.device_id, data.latitude, data.longitude, data.recorded_at],
+      });
+      const operation = {
+        data,
+        eventId: String(seq),
+        key: String(-seq),
+        kind: "INSERT",
+        table: "location",
+      };
+      await old.execute({
+        sql: "INSERT INTO sync_outbox (seq, kind, table_name, row_key, operation) VALUES (?, 'insert', 'location', ?, ?)",
+        args: [seq, String(-seq), JSON.stringify(operation)],
+      });
+    }
+    await old.execute(
+      "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked) VALUES ('formed-first', 4, 5, NULL, 2, 0)",
+    );
+    await old.execute(
+      "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked) VALUES ('formed-second', 1, 3, NULL, 3, 0)",
+    );
+    await old.execute("INSERT INTO sync_temp_key VALUES ('location', -5)");
+    old.close();
+
+    const client = await createSyncClient({ database, endpoint: server.endpoint });
+    const reader = createClient({ url: database });
+    const formed = await reader.execute(
+      "SELECT batch_id, formed FROM sync_piece ORDER BY batch_id",
+    );
+    expect(formed.rows.map((row) => [row.batch_id, row.formed])).toEqual([
+      ["formed-first", 1],
+      ["formed-second", 2],
+    ]);
+    expect(await client.send()).toMatchObject({ pieces: 2, applied: 5, mappingsApplied: 5 });
+    // The server numbers rows in the order it applies them: seqs 4-5 came first.
+    const rows = await reader.execute("SELECT id, latitude FROM location ORDER BY id");
+    expect(rows.rows.map((row) => [row.id, row.latitude])).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 1],
+      [4, 2],
+      [5, 3],
+    ]);
+    reader.close();
+    await client.close();
+  });
 });

@@ -81,6 +81,11 @@ export const syncPiece = sqliteTable("sync_piece", {
   /** The checkpoint that closes this piece's segment, removed with the answer. */
   checkpointSeq: integer("checkpoint_seq"),
   operations: integer("operations").notNull(),
+  /**
+   * Formation order: one more than any open piece's when formed. Open pieces are resent in this
+   * order, which is the order they were posted in (by seq they may come the other way round).
+   */
+  formed: integer("formed").notNull().default(0),
 });
 
 /** Durable temporary-key counters: a temporary key is never reused by this device. */

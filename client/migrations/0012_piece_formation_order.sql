@@ -1,0 +1,1 @@
+ALTER TABLE `sync_piece` ADD `formed` integer DEFAULT 0 NOT NULL;
