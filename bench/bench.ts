@@ -232,6 +232,15 @@ try {
         "MB",
         1,
       );
+      if (events === size.memory.at(-1)) {
+        record(
+          `${key}.${events}.sendSeconds`,
+          "   its send() time",
+          figure(runs.map((r) => r.ms / 1000)),
+          "s",
+          2,
+        );
+      }
     }
     return peaks;
   };
