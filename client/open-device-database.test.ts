@@ -36,14 +36,14 @@ function firstMigrations(into: string, count: number): string {
 }
 
 /**
- * A device database at `database` as an earlier version left it: the example model and the first
- * `count` outbox migrations, with client id `old-device`. The caller closes it.
+ * A device database `device.db` in `folder` as an earlier version left it: the example model and
+ * the first `count` outbox migrations, with client id `old-device`. The caller closes it.
  */
-async function oldDevice(database: string, count: number) {
-  const old = createClient({ url: database });
+async function oldDevice(folder: string, count: number) {
+  const old = createClient({ url: `file:${join(folder, "device.db")}` });
   await migrate(drizzle(old), { migrationsFolder: modelMigrationsFolder });
   await migrate(drizzle(old), {
-    migrationsFolder: firstMigrations(join(dir?.path ?? "", "old-migrations"), count),
+    migrationsFolder: firstMigrations(join(folder, "old-migrations"), count),
     migrationsTable: "__sync_client_migrations",
   });
   await old.execute("INSERT INTO sync_state (name, value) VALUES ('client_id', 'old-device')");
@@ -57,7 +57,7 @@ describe("the device migrations since the outbox's first release", () => {
     const database = `file:${join(dir.path, "device.db")}`;
     // A device as the code before wire forms left it (outbox migrations 0000-0006), with a piece
     // of three inserts sent and its answer lost.
-    const old = await oldDevice(database, 7);
+    const old = await oldDevice(dir.path, 7);
     const fixes = [0.46628, 41.390010000000004, -3.5].map((latitude, i) => ({
       device_id: "phone",
       latitude,
@@ -187,7 +187,7 @@ describe("the device migrations since the outbox's first release", () => {
     // A device as the code before formation counters left it (outbox migrations 0000-0011): the
     // piece formed first holds seqs 4-5; the one formed after it, from events put back for a retry,
     // holds seqs 1-3 and so lies below it.
-    const old = await oldDevice(database, 12);
+    const old = await oldDevice(dir.path, 12);
     for (let seq = 1; seq <= 5; seq++) {
       const data = { device_id: "phone", latitude: seq, longitude: 2, recorded_at: `t${seq}` };
       await old.execute({
@@ -234,6 +234,11 @@ describe("the device migrations since the outbox's first release", () => {
       [4, 2],
       [5, 3],
     ]);
+    expect(await client.events()).toEqual([]);
+    const all = "SELECT id, device_id, latitude, longitude, recorded_at FROM location ORDER BY id";
+    expect((await reader.execute(all)).rows.map((row) => ({ ...row }))).toEqual(
+      (await server.rows(all)).map((row) => ({ ...row })),
+    );
     reader.close();
     await client.close();
   });

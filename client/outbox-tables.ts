@@ -84,6 +84,8 @@ export const syncPiece = sqliteTable("sync_piece", {
   /**
    * Formation order: one more than any open piece's when formed. Open pieces are resent in this
    * order, which is the order they were posted in (by seq they may come the other way round).
+   * Every insert sets it: the default (0, which a NOT NULL column added to a table needs) would
+   * put the piece first.
    */
   formed: integer("formed").notNull().default(0),
 });
