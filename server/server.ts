@@ -7,6 +7,7 @@ import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga"
 import { exampleModel, modelMigrationsFolder, type SyncModel, typeDefs } from "../schema/index.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExample } from "./graphiql-example.ts";
+import { hasVariableInLiteral } from "./has-variable-in-literal.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
@@ -78,7 +79,9 @@ export async function createSyncServer({
       maxAliasesPlugin({ n: 15 }),
       maxDirectivesPlugin({ n: 20 }),
       maxTokensPlugin({ n: 20_000 }),
-      useGraphQlJit(),
+      // A document with a variable inside a literal runs on graphql-js, which passes variables to
+      // the JSON scalar's literal; graphql-jit would drop them (see hasVariableInLiteral).
+      useGraphQlJit({}, { enableIf: ({ document }) => !hasVariableInLiteral(document) }),
     ],
   });
   return { yoga, store, limits, model, close: () => store.close() };
