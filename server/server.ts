@@ -1,4 +1,3 @@
-import { useGraphQlJit } from "@envelop/graphql-jit";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -7,12 +6,12 @@ import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga"
 import { exampleModel, modelMigrationsFolder, type SyncModel, typeDefs } from "../schema/index.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExample } from "./graphiql-example.ts";
-import { hasVariableInLiteral } from "./has-variable-in-literal.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
+import { useJit } from "./use-jit.ts";
 
 /** Options of {@link createSyncServer}; every one has a default. */
 export interface SyncServerOptions {
@@ -70,7 +69,7 @@ export async function createSyncServer({
     logging,
     batching: false,
     // graphql-jit compiles each operation once, variable coercion included: the large list of
-    // operations of a syncBatch is coerced several times faster than by graphql-js.
+    // operations of a syncBatch is coerced several times faster than by graphql-js (useJit).
     plugins: [
       useBodyLimit(limits.maxBodyBytes),
       // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations
@@ -79,9 +78,7 @@ export async function createSyncServer({
       maxAliasesPlugin({ n: 15 }),
       maxDirectivesPlugin({ n: 20 }),
       maxTokensPlugin({ n: 20_000 }),
-      // A document with a variable inside a literal runs on graphql-js, which passes variables to
-      // the JSON scalar's literal; graphql-jit would drop them (see hasVariableInLiteral).
-      useGraphQlJit({}, { enableIf: ({ document }) => !hasVariableInLiteral(document) }),
+      useJit(),
     ],
   });
   return { yoga, store, limits, model, close: () => store.close() };
