@@ -1,10 +1,9 @@
-import { GraphQLScalarType } from "graphql";
-import { JSONResolver } from "graphql-scalars";
 import { createGraphQLError } from "graphql-yoga";
 import type { SyncModel } from "../schema/index.ts";
 import { applyBatch } from "./apply-batch.ts";
 import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
+import { jsonScalar } from "./json-scalar.ts";
 import type { SyncLimits } from "./limits.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import { packAnswer, unpackAnswer } from "./stored-answer.ts";
@@ -18,17 +17,6 @@ export interface ResolverOptions {
 
 const maxIdLength = 200;
 
-/** graphql-scalars' JSON, keeping the description the SDL gives it (the SDL is the contract). */
-const json = new GraphQLScalarType({
-  ...JSONResolver.toConfig(),
-  // Rest parameters, so graphql-jit does not log a warning for every JSON literal it compiles (it
-  // warns where parseLiteral declares the variables parameter, which it never passes). Documents
-  // with variables inside literals run on graphql-js, which passes them (server.ts).
-  parseLiteral: (...args: Parameters<typeof JSONResolver.parseLiteral>) =>
-    JSONResolver.parseLiteral(...args),
-  description: "Any JSON value. Used for the columns of a row (SQL column names as keys).",
-});
-
 function checkId(name: string, value: string): void {
   if (value.length === 0 || value.length > maxIdLength) {
     throw createGraphQLError(`input.${name} must be 1 to ${maxIdLength} characters long`, {
@@ -40,7 +28,7 @@ function checkId(name: string, value: string): void {
 /** The resolvers of `schema/sync.graphql`. */
 export function createResolvers({ model, store, limits }: ResolverOptions): Resolvers {
   return {
-    JSON: json,
+    JSON: jsonScalar,
     Query: {
       syncModel: () => [...model.byName.values()],
       syncLimits: () => limits,
