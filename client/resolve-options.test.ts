@@ -32,6 +32,43 @@ describe("createSyncClient options", () => {
       { database: "file:x.db", endpoint: "http://h/graphql", fetch: "no" },
       /"fetch" must be a function/,
     ],
+    [
+      { database: "file:x.db?mode=ro", endpoint: "http://h/graphql" },
+      /"database" takes no query or fragment/,
+    ],
+    // Node's timers fire after 1 ms for longer delays: every request would time out at once.
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", requestTimeoutMs: 3e9 },
+      /"requestTimeoutMs" must be an integer from 1 to 2147483647, got 3000000000/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", retry: { maxDelayMs: 3e9 } },
+      /"retry.maxDelayMs" must be an integer from 0 to 2147483647/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", retry: { minDelayMs: 3e9 } },
+      /"retry.minDelayMs" must be an integer from 0 to 2147483647/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", headers: ["x"] },
+      /"headers" must be an object of strings/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", headers: { "x-n": 5 } },
+      /"headers.x-n" must be a text, got 5/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", headers: { "bad name": "x" } },
+      /"headers.bad name" is not a valid HTTP header/,
+    ],
+    [
+      {
+        database: "file:x.db",
+        endpoint: "http://h/graphql",
+        headers: { "Content-Type": "text/plain" },
+      },
+      /"headers.Content-Type" is set by the client/,
+    ],
   ])("refuses %j", async (options, message) => {
     await expect(createSyncClient(options as unknown as SyncClientOptions)).rejects.toMatchObject({
       code: "INVALID_OPTION",

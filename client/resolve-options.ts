@@ -76,19 +76,54 @@ function integerOption(
   return value;
 }
 
+/** The longest delay Node's timers keep (a longer one fires after 1 ms). */
+const maxTimerMs = 2_147_483_647;
+
+/** The request headers the client sets itself: the body is always JSON. */
+const ownHeaders = new Set(["content-type", "content-length"]);
+
+function headersOption(headers: unknown): Record<string, string> {
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+    throw invalid("headers", "must be an object of strings");
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== "string") {
+      throw invalid(
+        `headers.${name}`,
+        `must be a text, got ${JSON.stringify(value) ?? typeof value}`,
+      );
+    }
+    if (ownHeaders.has(name.toLowerCase())) {
+      throw invalid(`headers.${name}`, "is set by the client (the body is application/json)");
+    }
+    try {
+      new Headers([[name, value]]);
+    } catch (error) {
+      throw invalid(`headers.${name}`, `is not a valid HTTP header: ${(error as Error).message}`);
+    }
+  }
+  return headers as Record<string, string>;
+}
+
 function databasePath(database: unknown): string {
   if (typeof database !== "string" || database.length === 0) {
     throw invalid("database", 'is required: a libSQL file URL such as "file:data/device.db"');
   }
-  let scheme: string;
-  let path: string;
+  let uri: ReturnType<typeof parseUri>;
   try {
-    ({ scheme, path } = parseUri(database));
+    uri = parseUri(database);
   } catch (error) {
     throw invalid("database", `is not a libSQL URL: ${(error as Error).message}`);
   }
+  const { scheme, path } = uri;
   if (scheme !== "file" || path.length === 0 || path === ":memory:") {
     throw invalid("database", `must be a file: URL of the device database, got "${database}"`);
+  }
+  if (uri.query !== undefined || uri.fragment !== undefined) {
+    throw invalid(
+      "database",
+      `takes no query or fragment (the client opens the file read-write), got "${database}"`,
+    );
   }
   return decodeURIComponent(path);
 }
@@ -130,10 +165,8 @@ export function resolveOptions<M extends SyncModel>(
   }
   if (givenFetch !== undefined && typeof givenFetch !== "function")
     throw invalid("fetch", "must be a function");
-  if (typeof headers !== "object" || headers === null)
-    throw invalid("headers", "must be an object of strings");
   const retry = options.retry ?? {};
-  const minDelayMs = integerOption("retry.minDelayMs", retry.minDelayMs, 250);
+  const minDelayMs = integerOption("retry.minDelayMs", retry.minDelayMs, 250, { max: maxTimerMs });
   return {
     database: options.database,
     databasePath: databasePath(options.database),
@@ -144,7 +177,7 @@ export function resolveOptions<M extends SyncModel>(
       ((model as SyncModel) === exampleModel ? modelMigrationsFolder : undefined),
     clientId,
     fetch: givenFetch,
-    headers,
+    headers: headersOption(headers),
     maxOperationsPerRequest: integerOption(
       "maxOperationsPerRequest",
       options.maxOperationsPerRequest,
@@ -156,12 +189,18 @@ export function resolveOptions<M extends SyncModel>(
     ),
     requestTimeoutMs: integerOption("requestTimeoutMs", options.requestTimeoutMs, 60_000, {
       min: 1,
+      max: maxTimerMs,
     }),
     retry: {
       retries: integerOption("retry.retries", retry.retries, 4, { max: 100 }),
       minDelayMs,
-      maxDelayMs: Math.max(minDelayMs, integerOption("retry.maxDelayMs", retry.maxDelayMs, 10_000)),
+      maxDelayMs: Math.max(
+        minDelayMs,
+        integerOption("retry.maxDelayMs", retry.maxDelayMs, 10_000, { max: maxTimerMs }),
+      ),
     },
-    busyTimeoutMs: integerOption("busyTimeoutMs", options.busyTimeoutMs, 10_000),
+    busyTimeoutMs: integerOption("busyTimeoutMs", options.busyTimeoutMs, 10_000, {
+      max: maxTimerMs,
+    }),
   };
 }
