@@ -76,6 +76,15 @@ function classify(error: CombinedError): SyncClientError {
       },
     );
   }
+  // A request error (variables that do not fit the server's schema, say): sending it again
+  // cannot help.
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      `the server refused the request with HTTP ${status}${serverError ? `: ${serverError.message}` : ""}`,
+      { cause: error },
+    );
+  }
   if (serverError || (status !== undefined && status >= 500)) {
     return new SyncClientError(
       "SERVER",

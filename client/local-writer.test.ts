@@ -86,6 +86,53 @@ describe("local writes", () => {
     expect(await c.events()).toEqual([]);
   });
 
+  it("refuses at write time the values the server would refuse, whatever SQLite would store", async () => {
+    const c = fixture.device.client;
+    const customerId = await c.insert(t.customer, { name: "Ada" });
+    const invoiceId = await c.insert(t.invoice, { customerId, issuedAt: "x", total: 1 });
+    const line = { invoiceId, product: "p", quantity: 1, price: 2 };
+    const before = await c.events();
+    const refused: Array<[() => Promise<unknown>, string]> = [
+      [
+        () => c.insert(t.invoiceLine, { ...line, quantity: 1.5 }),
+        "invoice_line.quantity must be an integer, got number 1.5",
+      ],
+      // SQLite would store the text as the integer 3; the event would carry the text.
+      [
+        () => c.insert(t.invoiceLine, { ...line, quantity: "3" as unknown as number }),
+        'invoice_line.quantity must be an integer, got "3"',
+      ],
+      [
+        () => c.insert(t.customer, { name: 5 as unknown as string }),
+        "customer.name must be a text, got number 5",
+      ],
+      [
+        () =>
+          c.insert(t.location, {
+            deviceId: "d",
+            latitude: Number.NaN,
+            longitude: 0,
+            recordedAt: "t",
+          }),
+        "location.latitude must be a number, got number NaN",
+      ],
+      [
+        () => c.update(t.customer, customerId, { name: null as unknown as string }),
+        "customer.name must not be null",
+      ],
+      [() => c.insert(t.customer, {} as { name: string }), "customer.name must not be null"],
+      [
+        () => c.insert(t.note, { id: "n".repeat(201), body: "b" }),
+        "key of note must be a text of 1 to 200 characters",
+      ],
+    ];
+    for (const [write, message] of refused) {
+      await expect(write()).rejects.toMatchObject({ code: "INVALID_WRITE", message });
+    }
+    expect(await c.events()).toEqual(before);
+    expect(await fixture.device.rows("SELECT count(*) AS n FROM invoice_line")).toEqual([{ n: 0 }]);
+  });
+
   it("commits several writes and their events together, or none of them", async () => {
     const c = fixture.device.client;
     await expect(

@@ -3,6 +3,8 @@ import type { InValue } from "@libsql/client";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import {
   type ColumnInfo,
+  checkColumnValue,
+  maxClientKeyLength,
   quoteIdentifier,
   type SyncModel,
   type TableInfo,
@@ -43,9 +45,19 @@ function toValue(where: string, value: unknown): Value {
   throw invalid(`${where}: a value of type ${typeof value} cannot be synced`);
 }
 
+/**
+ * The SQL value of a column, checked as the server will check it: a value SQLite would store
+ * under its column's affinity ("3" in an integer column) but the server refuses is refused here,
+ * before the row and its event disagree.
+ */
 function toDriver(table: TableInfo, column: ColumnInfo, value: unknown): Value {
-  if (value === null) return null;
-  return toValue(`${table.name}.${column.name}`, column.drizzle.mapToDriverValue(value));
+  const stored =
+    value === null
+      ? null
+      : toValue(`${table.name}.${column.name}`, column.drizzle.mapToDriverValue(value));
+  const problem = checkColumnValue(table, column, stored);
+  if (problem) throw invalid(problem.message);
+  return stored;
 }
 
 async function run<T>(where: string, work: () => Promise<T>): Promise<T> {
@@ -243,8 +255,10 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
         key = await nextTempKey(info);
       } else {
         const wanted = given[info.key.property] ?? randomUUID();
-        if (typeof wanted !== "string" || wanted.length === 0)
-          throw invalid(`key of ${info.name} must be a text`);
+        if (typeof wanted !== "string" || wanted.length === 0 || wanted.length > maxClientKeyLength)
+          throw invalid(
+            `key of ${info.name} must be a text of 1 to ${maxClientKeyLength} characters`,
+          );
         key = wanted;
       }
       const names: string[] = [];
@@ -255,6 +269,9 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
         let value = column.isKey ? key : given[column.property];
         if (value === undefined && column.drizzle.defaultFn) value = column.drizzle.defaultFn();
         if (value === undefined) {
+          if (column.notNull && !column.hasDefault && !column.isKey) {
+            throw invalid(`${info.name}.${column.name} must not be null`);
+          }
           // Left to SQLite: NULL, or a default only the database knows (read back below).
           sqlDefaults ||= column.hasDefault;
           if (!column.isKey) data[column.name] = null;

@@ -146,6 +146,19 @@ describe("bad input at the client", () => {
     ],
     ["HTTP 500", () => ({ status: 500, body: "oops" }), "SERVER", /HTTP 500/],
     [
+      "a request error (HTTP 400)",
+      () => ({
+        status: 400,
+        body: JSON.stringify({
+          errors: [
+            { message: 'Variable "$input" got invalid value "X" at "input.operations[0].kind"' },
+          ],
+        }),
+      }),
+      "REQUEST_REFUSED",
+      /HTTP 400: Variable "\$input" got invalid value "X" at "input.operations\[0\].kind"/,
+    ],
+    [
       "an unexpected GraphQL error",
       () => ({ body: JSON.stringify({ errors: [{ message: "Unexpected error." }], data: null }) }),
       "SERVER",

@@ -40,8 +40,8 @@ describe("bad input at the server", () => {
     [
       "operations that are not a list of objects",
       raw({ input: { clientId: "c", batchId: "b", operations: "all" } }),
-      200,
-      /operations/,
+      400,
+      /Variable "\$input" got invalid value "all" at "input.operations"; Expected type "SyncOperationInput" to be an object/,
     ],
     [
       "an unknown kind",
@@ -52,8 +52,8 @@ describe("bad input at the server", () => {
           operations: [{ eventId: "1", table: "customer", kind: "UPSERT", key: "-1" }],
         },
       }),
-      200,
-      /UPSERT|OperationKind/,
+      400,
+      /Variable "\$input" got invalid value "UPSERT" at "input.operations\[0\].kind"/,
     ],
     [
       "a key that is an object",
@@ -64,10 +64,15 @@ describe("bad input at the server", () => {
           operations: [{ eventId: "1", table: "customer", kind: "INSERT", key: { $gt: 1 } }],
         },
       }),
-      200,
-      /key|ID/,
+      400,
+      /at "input.operations\[0\].key"; ID cannot represent value/,
     ],
-    ["a missing batch id", raw({ input: { clientId: "c", operations: [] } }), 200, /batchId/],
+    [
+      "a missing batch id",
+      raw({ input: { clientId: "c", operations: [] } }),
+      400,
+      /Field "batchId" of required type "ID!" was not provided/,
+    ],
     [
       "an empty client id",
       raw({ input: { clientId: "", batchId: "b", operations: [] } }),

@@ -1,4 +1,10 @@
 export {
+  type ColumnProblem,
+  checkColumnValue,
+  describeValue,
+  maxClientKeyLength,
+} from "./check-column-value.ts";
+export {
   createFileWriter,
   type FileWriter,
   type FileWriterOptions,

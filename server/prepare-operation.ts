@@ -1,4 +1,11 @@
-import type { ColumnInfo, SyncModel, TableInfo } from "../schema/index.ts";
+import {
+  type ColumnInfo,
+  checkColumnValue,
+  describeValue,
+  maxClientKeyLength,
+  type SyncModel,
+  type TableInfo,
+} from "../schema/index.ts";
 import type { PreparedOperation, Rejection, SyncOperation, TempKeyRef } from "./operation.ts";
 import type { SqlValue } from "./store/sync-store.ts";
 
@@ -21,7 +28,6 @@ export interface Refused {
   readonly insertRow?: { readonly table: string; readonly key: string };
 }
 
-const maxClientKeyLength = 200;
 const integerKey = /^-?[1-9][0-9]*$/;
 
 const reject = (
@@ -29,14 +35,6 @@ const reject = (
   message: string,
   insertKey?: Refused["insertKey"],
 ): Refused => ({ ok: false, rejection: { code, message }, insertKey });
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return value.length > 40 ? "a long string" : `"${value}"`;
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
-}
 
 function parseKey(table: TableInfo, key: string): number | string | Rejection {
   if (table.keyKind === "client") {
@@ -52,32 +50,10 @@ function parseKey(table: TableInfo, key: string): number | string | Rejection {
   if (!integerKey.test(key) || !Number.isSafeInteger(number)) {
     return {
       code: "INVALID_VALUE",
-      message: `key ${describe(key)} of ${table.name} must be a non-zero integer (negative for a temporary key)`,
+      message: `key ${describeValue(key)} of ${table.name} must be a non-zero integer (negative for a temporary key)`,
     };
   }
   return number;
-}
-
-/** Checks one value against its column; `undefined` when it fits (the common case allocates nothing). */
-function checkValue(table: TableInfo, column: ColumnInfo, value: unknown): Rejection | undefined {
-  if (value === null) {
-    return column.notNull
-      ? { code: "CONSTRAINT_VIOLATION", message: `${table.name}.${column.name} must not be null` }
-      : undefined;
-  }
-  const fits =
-    column.type === "text"
-      ? typeof value === "string"
-      : column.type === "integer"
-        ? Number.isSafeInteger(value)
-        : typeof value === "number" && Number.isFinite(value);
-  if (fits) return undefined;
-  const expected =
-    column.type === "real" ? "a number" : `${column.type === "text" ? "a text" : "an integer"}`;
-  return {
-    code: "INVALID_VALUE",
-    message: `${table.name}.${column.name} must be ${expected}, got ${describe(value)}`,
-  };
 }
 
 /** A temporary-key reference when `value` in `column` is a temporary key of an autonumbered table. */
@@ -124,7 +100,7 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
     const known = [...model.byName.keys()].join(", ");
     return reject(
       "UNKNOWN_TABLE",
-      `table ${describe(operation.table)} is not synced (synced: ${known})`,
+      `table ${describeValue(operation.table)} is not synced (synced: ${known})`,
     );
   }
   const key = parseKey(table, operation.key);
@@ -155,7 +131,7 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
   if (!isRecord(data)) {
     return reject(
       "INVALID_VALUE",
-      `data of an ${operation.kind} into ${table.name} must be an object of column values, got ${describe(data)}`,
+      `data of an ${operation.kind} into ${table.name} must be an object of column values, got ${describeValue(data)}`,
       insertKey,
     );
   }
@@ -172,7 +148,11 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
     const value = data[name];
     const column = table.columnsByName.get(name);
     if (!column) {
-      return reject("UNKNOWN_COLUMN", `${table.name} has no column ${describe(name)}`, insertKey);
+      return reject(
+        "UNKNOWN_COLUMN",
+        `${table.name} has no column ${describeValue(name)}`,
+        insertKey,
+      );
     }
     if (column.isKey) {
       return reject(
@@ -181,7 +161,7 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
         insertKey,
       );
     }
-    const problem = checkValue(table, column, value);
+    const problem = checkColumnValue(table, column, value);
     if (problem) return reject(problem.code, problem.message, insertKey);
     const stored = value as SqlValue;
     if (column.references !== undefined) {
