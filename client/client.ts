@@ -108,7 +108,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
         );
       }),
     events: (query) => listEvents(client, query),
-    retryEvent: (id) => open(() => retryEvent(writes, id)),
+    retryEvent: (id) => open(() => retryEvent(writes, model, id)),
     removeEvent: (id) => open(() => removeEvent(writes, id)),
     async close() {
       if (closed) return;

@@ -150,7 +150,7 @@ describe("nextPiece", () => {
       expect(await inFlight()).toEqual([1, 2, 4, 5, 6]);
 
       // The app puts event 3 back while both pieces are open: it joins neither.
-      expect(await retryEvent(writes, 3)).toEqual([3]);
+      expect(await retryEvent(writes, exampleModel, 3)).toEqual([3]);
       expect(await inFlight()).toEqual([1, 2, 4, 5, 6]);
       await expect(removeEvent(writes, 4)).rejects.toMatchObject({ code: "INVALID_EVENT" });
       // A resend of an open piece is the same piece.

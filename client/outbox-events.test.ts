@@ -1,6 +1,12 @@
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
-import { exampleTables as t } from "../schema/index.ts";
+import { defineSyncModel, exampleTables as t } from "../schema/index.ts";
+import { startHttpServer } from "../test-utils/http-server.ts";
 import { useServerAndDevice } from "../test-utils/server-and-device.ts";
+import { tempDir } from "../test-utils/temp-dir.ts";
+import { createSyncClient } from "./index.ts";
 
 const fixture = useServerAndDevice();
 
@@ -75,6 +81,83 @@ describe("rejected events", () => {
     await expect(c.events({ status: "sent" as "pending" })).rejects.toMatchObject({
       code: "INVALID_OPTION",
       message: /status must be "pending" or "rejected", got "sent"/,
+    });
+  });
+
+  it("retryEvent of an INSERT brings back the row's later events and rows referring to it by a device-made key", async () => {
+    const folder = sqliteTable("folder", {
+      id: text("id").primaryKey(),
+      name: text("name").notNull(),
+    });
+    const doc = sqliteTable("doc", {
+      id: integer("id").primaryKey({ autoIncrement: true }),
+      folderId: text("folder_id").references(() => folder.id),
+      title: text("title").notNull(),
+    });
+    const model = defineSyncModel({ folder, doc });
+    const tables = [
+      "CREATE TABLE folder (id text PRIMARY KEY, name text NOT NULL)",
+      "CREATE TABLE doc (id integer PRIMARY KEY AUTOINCREMENT, folder_id text REFERENCES folder(id), title text NOT NULL)",
+    ];
+    const server = await startHttpServer({ model });
+    const dir = tempDir("client-keyed-retry-");
+    const database = `file:${join(dir.path, "device.db")}`;
+    const local = createClient({ url: database });
+    try {
+      for (const sql of tables) {
+        await server.rows(sql);
+        await local.execute(sql);
+      }
+      // A rule on the server refuses the device's folder until it is lifted.
+      await server.rows(
+        "CREATE TRIGGER no_mine BEFORE INSERT ON folder WHEN NEW.name = 'mine' BEGIN SELECT RAISE(ABORT, 'no folder called mine'); END",
+      );
+      const c = await createSyncClient({ database, endpoint: server.endpoint, model });
+      try {
+        const folderId = await c.insert(folder, { id: "f1", name: "mine" });
+        await c.insert(doc, { folderId, title: "notes" });
+        await c.update(folder, folderId, { name: "mine, renamed" });
+        expect(await c.send()).toMatchObject({ applied: 0, rejected: 3 });
+        const rejected = await c.events({ status: "rejected" });
+        expect(rejected.map((e) => [e.table, e.kind, e.error?.code])).toEqual([
+          ["folder", "insert", "CONSTRAINT_VIOLATION"],
+          ["doc", "insert", "DEPENDENCY_REJECTED"],
+          ["folder", "update", "DEPENDENCY_REJECTED"],
+        ]);
+
+        await server.rows("DROP TRIGGER no_mine");
+        expect(await c.retryEvent(rejected[0]?.id ?? 0)).toEqual(rejected.map((e) => e.id));
+        expect(await c.send()).toMatchObject({ applied: 3, rejected: 0 });
+        expect(await server.rows("SELECT id, name FROM folder")).toEqual([
+          expect.objectContaining({ id: "f1", name: "mine, renamed" }),
+        ]);
+        expect(await server.rows("SELECT folder_id, title FROM doc")).toEqual([
+          expect.objectContaining({ folder_id: "f1", title: "notes" }),
+        ]);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      local.close();
+      await server.close();
+      dir.remove();
+    }
+  });
+
+  it("refuses event ids and paging values that are not integers, naming the call", async () => {
+    const c = fixture.device.client;
+    await expect(c.retryEvent("1" as unknown as number)).rejects.toMatchObject({
+      code: "INVALID_EVENT",
+      message: 'retryEvent("1"): an event id is a positive integer (SyncEvent.id), got "1"',
+    });
+    await expect(c.removeEvent(1.5)).rejects.toMatchObject({ code: "INVALID_EVENT" });
+    await expect(c.events({ limit: 1.5 })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: "events(): limit must be an integer from 1 to 10000, got 1.5",
+    });
+    await expect(c.events({ after: "x" as unknown as number })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /events\(\): after must be an integer/,
     });
   });
 });

@@ -1,5 +1,5 @@
-import type { Client } from "@libsql/client";
-import type { Writer } from "../schema/index.ts";
+import type { Client, InValue } from "@libsql/client";
+import type { SyncModel, Writer } from "../schema/index.ts";
 import { isPieceMember } from "./piece-members.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
@@ -40,9 +40,32 @@ const statusFilters: Record<EventStatus, string> = {
   rejected: "status = 'rejected' AND kind != 'checkpoint'",
 };
 
+/** An event id the app gave: a positive integer, or INVALID_EVENT naming the call. */
+function eventId(call: string, id: unknown): number {
+  if (!Number.isSafeInteger(id) || (id as number) < 1) {
+    throw new SyncClientError(
+      "INVALID_EVENT",
+      `${call}: an event id is a positive integer (SyncEvent.id), got ${JSON.stringify(id) ?? typeof id}`,
+    );
+  }
+  return id as number;
+}
+
+function integerQuery(name: string, value: unknown, fallback: number, min: number, max: number) {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new SyncClientError(
+      "INVALID_OPTION",
+      `events(): ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? typeof value}`,
+    );
+  }
+  return value as number;
+}
+
 /** Lists outbox events (checkpoints included when no status is given), oldest first. */
 export async function listEvents(client: Client, query: EventQuery = {}): Promise<SyncEvent[]> {
-  const limit = Math.min(Math.max(1, query.limit ?? 100), 10_000);
+  const limit = integerQuery("limit", query.limit, 100, 1, 10_000);
+  const after = integerQuery("after", query.after, 0, 0, Number.MAX_SAFE_INTEGER);
   const status = query.status;
   if (status !== undefined && !Object.hasOwn(statusFilters, status)) {
     throw new SyncClientError(
@@ -55,7 +78,7 @@ export async function listEvents(client: Client, query: EventQuery = {}): Promis
                  EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")}) AS in_flight, created_at
           FROM sync_outbox o WHERE seq > ? AND ${status === undefined ? "1" : statusFilters[status]}
           ORDER BY seq LIMIT ?`,
-    args: [query.after ?? 0, limit],
+    args: [after, limit],
   });
   return rows.map((row) => ({
     id: Number(row.seq),
@@ -74,10 +97,17 @@ export async function listEvents(client: Client, query: EventQuery = {}): Promis
 }
 
 /**
- * Puts a rejected event back to pending, with the rejected events that depend on it (those that
- * reference the row it inserts, and theirs in turn). Returns the ids put back.
+ * Puts a rejected event back to pending, with the rejected events that depend on it, and theirs in
+ * turn: for an INSERT, the later events of the same row (an update or delete of the row it was to
+ * create) and the events that reference that row, by a temporary key or by a key the device made.
+ * Returns the ids put back.
  */
-export function retryEvent(writes: Writer, id: number): Promise<number[]> {
+export async function retryEvent(
+  writes: Writer,
+  model: SyncModel,
+  givenId: number,
+): Promise<number[]> {
+  const id = eventId(`retryEvent(${JSON.stringify(givenId)})`, givenId);
   return writes.run(async (tx) => {
     const { rows } = await tx.execute({
       sql: "SELECT status FROM sync_outbox WHERE seq = ?",
@@ -89,6 +119,21 @@ export function retryEvent(writes: Writer, id: number): Promise<number[]> {
         `retryEvent(${id}): ${rows[0] ? "the event is not rejected" : "no such event"}`,
       );
     }
+    // References to a row whose key the device made are in the event's data only.
+    const byClientKey: string[] = [];
+    const args: InValue[] = [id];
+    for (const child of model.ordered) {
+      for (const column of child.references) {
+        if (model.byName.get(column.references ?? "")?.keyKind !== "client") continue;
+        byClientKey.push(`
+              UNION
+              SELECT child.seq FROM family f
+              JOIN sync_outbox parent ON parent.seq = f.seq AND parent.kind = 'insert' AND parent.table_name = ?
+              JOIN sync_outbox child ON child.table_name = ? AND child.seq > parent.seq
+                AND child.status = 'rejected' AND (child.operation -> '$.data') ->> ? = parent.row_key`);
+        args.push(column.references ?? "", child.name, column.name);
+      }
+    }
     const { rows: retried } = await tx.execute({
       sql: `WITH RECURSIVE family(seq) AS (
               SELECT ?
@@ -97,17 +142,23 @@ export function retryEvent(writes: Writer, id: number): Promise<number[]> {
               JOIN sync_outbox parent ON parent.seq = f.seq AND parent.kind = 'insert'
               JOIN sync_outbox_ref r ON r.ref_table = parent.table_name AND r.ref_key = CAST(parent.row_key AS INTEGER)
               JOIN sync_outbox child ON child.seq = r.seq AND child.status = 'rejected'
+              UNION
+              SELECT child.seq FROM family f
+              JOIN sync_outbox parent ON parent.seq = f.seq AND parent.kind = 'insert'
+              JOIN sync_outbox child ON child.table_name = parent.table_name AND child.row_key = parent.row_key
+                AND child.seq > parent.seq AND child.status = 'rejected'${byClientKey.join("")}
             )
             UPDATE sync_outbox SET status = 'pending', error_code = NULL, error_message = NULL
             WHERE seq IN (SELECT seq FROM family) RETURNING seq`,
-      args: [id],
+      args,
     });
     return retried.map((row) => Number(row.seq)).sort((a, b) => a - b);
   });
 }
 
 /** Drops one event from the outbox; an event in a piece being sent cannot be removed. */
-export function removeEvent(writes: Writer, id: number): Promise<void> {
+export async function removeEvent(writes: Writer, givenId: number): Promise<void> {
+  const id = eventId(`removeEvent(${JSON.stringify(givenId)})`, givenId);
   return writes.run(async (tx) => {
     const { rows } = await tx.execute({
       sql: `SELECT EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")}) AS in_flight
