@@ -175,6 +175,46 @@ export async function applyBatch({
     };
   };
 
+  /**
+   * A foreign-key failure, told with the reference at fault: the database names no column. For an
+   * INSERT or UPDATE, the first value whose row is missing; for a DELETE, a row still referring.
+   */
+  const foreignKeyProblem = async (
+    table: TableInfo,
+    kind: "INSERT" | "UPDATE" | "DELETE",
+    key: SqlValue,
+    values: ReadonlyArray<readonly [column: string, value: SqlValue]>,
+    error: Error,
+  ): Promise<Rejection> => {
+    const fallback = { code: "CONSTRAINT_VIOLATION", message: error.message } as const;
+    if (!/FOREIGN KEY/i.test(error.message)) return fallback;
+    if (kind === "DELETE") {
+      for (const child of model.ordered) {
+        for (const column of child.references) {
+          if (column.references === table.name && (await tx.hasRow(child, column, key))) {
+            return {
+              code: "CONSTRAINT_VIOLATION",
+              message: `${error.message}: ${table.name} ${String(key)} cannot be deleted, ${child.name}.${column.name} still refers to it`,
+            };
+          }
+        }
+      }
+      return fallback;
+    }
+    for (const [name, value] of values) {
+      const column = table.references.find((candidate) => candidate.name === name);
+      const parent = model.byName.get(column?.references ?? "");
+      if (!column || !parent || value === null) continue;
+      if (!(await tx.hasRow(parent, parent.key, value))) {
+        return {
+          code: "CONSTRAINT_VIOLATION",
+          message: `${error.message}: ${table.name}.${column.name} is ${String(value)}, but ${parent.name} has no row with that key`,
+        };
+      }
+    }
+    return fallback;
+  };
+
   const succeed = (item: PendingInsert): void => {
     verdicts[item.index] = applied(eventIdOf(item.index));
     const { table, key } = item.prepared;
@@ -262,7 +302,12 @@ export async function applyBatch({
         if (!(error instanceof ConstraintViolation)) throw error;
         if (typeof item.prepared.key === "number")
           tempKeys.unmap(item.prepared.table.name, item.prepared.key);
-        const problem = { code: "CONSTRAINT_VIOLATION", message: error.message } as const;
+        const { table } = item.prepared;
+        const values = table.columns.map((column, i): [string, SqlValue] => [
+          column.name,
+          row[i] ?? null,
+        ]);
+        const problem = await foreignKeyProblem(table, "INSERT", row[0] ?? null, values, error);
         fail(item.index, item.prepared, await explain(item.prepared, problem));
       }
     }
@@ -327,7 +372,7 @@ export async function applyBatch({
       }
     } catch (error) {
       if (!(error instanceof ConstraintViolation)) throw error;
-      const problem = { code: "CONSTRAINT_VIOLATION", message: error.message } as const;
+      const problem = await foreignKeyProblem(table, operation.kind, key, changes, error);
       fail(index, item, await explain(item, problem));
     }
   };

@@ -190,4 +190,34 @@ describe("rejected operations", () => {
       Number(answer.keyMappings[3]?.serverKey),
     ]);
   });
+
+  it("names the reference at fault of a foreign-key violation", async () => {
+    const { answer: setup } = await server.syncBatch("dev", "setup", [
+      insert("customer", -1, { name: "Ada" }),
+      insert("invoice", -1, { customer_id: -1, issued_at: "x", total: 1 }),
+    ]);
+    expect(setup.results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED"]);
+    const { answer } = await server.syncBatch("dev", "fk", [
+      insert("invoice", -2, { customer_id: 999, issued_at: "x", total: 1 }),
+      update("invoice", 1, { customer_id: 12345 }),
+      remove("customer", 1),
+    ]);
+    expect(answer.results.map((r) => r.error)).toEqual([
+      {
+        code: "CONSTRAINT_VIOLATION",
+        message:
+          "FOREIGN KEY constraint failed: invoice.customer_id is 999, but customer has no row with that key",
+      },
+      {
+        code: "CONSTRAINT_VIOLATION",
+        message:
+          "FOREIGN KEY constraint failed: invoice.customer_id is 12345, but customer has no row with that key",
+      },
+      {
+        code: "CONSTRAINT_VIOLATION",
+        message:
+          "FOREIGN KEY constraint failed: customer 1 cannot be deleted, invoice.customer_id still refers to it",
+      },
+    ]);
+  });
 });

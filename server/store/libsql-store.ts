@@ -3,7 +3,7 @@ import { type Client, createClient, type InValue } from "@libsql/client";
 import { expandConfig } from "@libsql/core/config";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import type { TableInfo } from "../../schema/index.ts";
+import type { ColumnInfo, TableInfo } from "../../schema/index.ts";
 import {
   createFileWriter,
   createWriter,
@@ -281,6 +281,14 @@ function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
         }),
       );
       return result.rowsAffected > 0;
+    },
+
+    async hasRow(table: TableInfo, column: ColumnInfo, value: SqlValue) {
+      const { rows } = await tx.execute({
+        sql: `SELECT EXISTS (SELECT 1 FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(column.name)} = ?) AS found`,
+        args: [value],
+      });
+      return Number(rows[0]?.found) === 1;
     },
 
     async deleteRow(table: TableInfo, key: SqlValue) {

@@ -1,4 +1,4 @@
-import type { TableInfo } from "../../schema/index.ts";
+import type { ColumnInfo, TableInfo } from "../../schema/index.ts";
 
 /** A value as it is stored in a column. */
 export type SqlValue = string | number | null;
@@ -86,6 +86,11 @@ export interface SyncStoreTransaction {
   ): Promise<boolean>;
   /** Deletes one row; `false` when no row has that key. */
   deleteRow(table: TableInfo, key: SqlValue): Promise<boolean>;
+  /**
+   * Whether a row of `table` holds `value` in `column`: which reference broke a foreign key, read
+   * only after a write failed on one (the database does not say which).
+   */
+  hasRow(table: TableInfo, column: ColumnInfo, value: SqlValue): Promise<boolean>;
 }
 
 /**
