@@ -273,8 +273,11 @@ export function createTransport(options: ResolvedOptions): Transport {
           factor: 2,
           randomize: true,
           ...(signal ? { signal } : {}),
-          shouldRetry: ({ error }) => error instanceof SyncClientError && retryable.has(error.code),
+          // A request cancelled because send() stopped is not retried, nor counted as a retry.
+          shouldRetry: ({ error }) =>
+            !signal?.aborted && error instanceof SyncClientError && retryable.has(error.code),
           onFailedAttempt: ({ error, retriesLeft }) => {
+            if (signal?.aborted) return;
             if (error instanceof SyncClientError && retryable.has(error.code) && retriesLeft > 0)
               onRetry?.();
           },

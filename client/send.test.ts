@@ -386,10 +386,42 @@ describe("send()", () => {
     const device = await openTestDevice(server.endpoint, { maxOperationsPerRequest: 100 });
     devices.push(device);
     await locations(device, 100, 1000);
-    const report = await device.client.send();
+    const progress: Array<Record<string, number>> = [];
+    const report = await device.client.send({ onProgress: (p) => progress.push({ ...p }) });
     expect(report.applied).toBe(100);
     expect(report.pieces).toBe(4);
     expect(await count(server.rows, "location")).toBe(100);
+    // The totals follow the cut: progress never runs past them, and ends on them.
+    expect(
+      progress.map((p) => [p.piecesDone, p.piecesTotal, p.operationsDone, p.operationsTotal]),
+    ).toEqual([
+      [1, 4, 30, 100],
+      [2, 4, 60, 100],
+      [3, 4, 90, 100],
+      [4, 4, 100, 100],
+    ]);
+  });
+
+  it("stops as an abort when the onProgress callback throws, with the answer applied and no retry counted", async () => {
+    const { server, device } = await setup();
+    await locations(device, 30, 10);
+    const failure = await device.client
+      .send({
+        onProgress: () => {
+          throw new Error("UI crashed");
+        },
+      })
+      .catch(
+        (error: unknown) =>
+          error as { code: string; message: string; report: { retries: number; applied: number } },
+      );
+    expect(failure).toMatchObject({
+      code: "ABORTED",
+      message: "send() stopped: the onProgress callback threw: UI crashed",
+      report: { retries: 0, applied: 10 },
+    });
+    expect(await device.client.send()).toMatchObject({ applied: 20, replayed: 1 });
+    expect(await count(server.rows, "location")).toBe(30);
   });
 
   it("resends open pieces in the order they were posted: a committed one is never cut and sent anew", async () => {

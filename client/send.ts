@@ -86,7 +86,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   const { rows } = await client.execute("SELECT coalesce(max(seq), 0) AS last FROM sync_outbox");
   const limitSeq = Number(rows[0]?.last ?? 0);
   // A scan of the whole outbox, done only for someone who follows the progress.
-  const totals = options.onProgress
+  let totals = options.onProgress
     ? await outboxTotals(client, limitSeq, maxOperations)
     : { operations: 0, pieces: 0 };
   let operationsDone = 0;
@@ -159,6 +159,14 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
           const serverMax = await transport.maxOperations().catch(() => maxOperations);
           maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.seqs.length / 2)));
           await dissolvePiece(writes, piece);
+          // Smaller pieces: what is left counts again, so progress does not run past its total.
+          if (options.onProgress) {
+            const left = await outboxTotals(client, limitSeq, maxOperations);
+            totals = {
+              operations: operationsDone + left.operations,
+              pieces: report.pieces + left.pieces,
+            };
+          }
         }
         piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, maxOperations));
         answer = piece && post(piece);
@@ -194,12 +202,21 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       report.mappingsApplied += checked.mappingCount;
       if (result.replayed) report.replayed += 1;
       operationsDone += piece.seqs.length;
-      options.onProgress?.({
-        piecesDone: report.pieces,
-        piecesTotal: Math.max(totals.pieces, report.pieces),
-        operationsDone,
-        operationsTotal: Math.max(totals.operations, operationsDone),
-      });
+      try {
+        options.onProgress?.({
+          piecesDone: report.pieces,
+          piecesTotal: Math.max(totals.pieces, report.pieces),
+          operationsDone,
+          operationsTotal: Math.max(totals.operations, operationsDone),
+        });
+      } catch (error) {
+        // This piece's answer is applied; the app's callback stops the send as an abort would.
+        throw new SyncClientError(
+          "ABORTED",
+          `send() stopped: the onProgress callback threw: ${(error as Error)?.message ?? String(error)}`,
+          { cause: error },
+        );
+      }
       piece = next;
       next = formed;
     }

@@ -16,7 +16,7 @@ export const syncClientErrorCodes = [
   "ANSWER_MISMATCH",
   /** An event cannot be retried or removed (unknown, not rejected, or in a piece being sent). */
   "INVALID_EVENT",
-  /** `send()` was aborted through its signal, or the client was closed. */
+  /** `send()` was aborted through its signal, the client was closed, or `onProgress` threw. */
   "ABORTED",
   /** The device database failed (disk full, corrupt file, locked past the busy timeout). */
   "LOCAL_DATABASE",

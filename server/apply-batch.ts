@@ -364,9 +364,11 @@ export async function applyBatch({
           : await tx.deleteRow(table, key);
       if (found) verdicts[index] = applied(eventIdOf(index));
       else {
+        // The device named the row by a temporary key: say which, as well as the server's key.
+        const named = key === item.key ? "" : ` (the server key of temporary key ${item.key})`;
         const problem = {
           code: "NOT_FOUND",
-          message: `${table.name} has no row with key ${String(key)}`,
+          message: `${table.name} has no row with key ${String(key)}${named}`,
         } as const;
         fail(index, item, await explain(item, problem));
       }

@@ -220,4 +220,16 @@ describe("rejected operations", () => {
       },
     ]);
   });
+
+  it("names the temporary key a device gave for a row that is gone", async () => {
+    await server.syncBatch("dev", "setup", [insert("customer", -1, { name: "Ada" })]);
+    await server.syncBatch("other", "gone", [remove("customer", 1)]);
+    const { answer } = await server.syncBatch("dev", "late", [
+      update("customer", -1, { name: "x" }),
+    ]);
+    expect(answer.results[0]?.error).toEqual({
+      code: "NOT_FOUND",
+      message: "customer has no row with key 1 (the server key of temporary key -1)",
+    });
+  });
 });
