@@ -120,10 +120,14 @@ describe("local writes", () => {
         () => c.update(t.customer, customerId, { name: null as unknown as string }),
         "customer.name must not be null",
       ],
+      [
+        () => c.insert(t.customer, { name: "half a pair: \ud83d" }),
+        "customer.name must be well-formed Unicode text: it holds a lone surrogate, which SQLite would store as U+FFFD",
+      ],
       [() => c.insert(t.customer, {} as { name: string }), "customer.name must not be null"],
       [
         () => c.insert(t.note, { id: "n".repeat(201), body: "b" }),
-        "key of note must be a text of 1 to 200 characters",
+        "key of note must be a well-formed text of 1 to 200 characters",
       ],
     ];
     for (const [write, message] of refused) {

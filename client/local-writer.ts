@@ -255,9 +255,14 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
         key = await nextTempKey(info);
       } else {
         const wanted = given[info.key.property] ?? randomUUID();
-        if (typeof wanted !== "string" || wanted.length === 0 || wanted.length > maxClientKeyLength)
+        if (
+          typeof wanted !== "string" ||
+          wanted.length === 0 ||
+          wanted.length > maxClientKeyLength ||
+          !wanted.isWellFormed()
+        )
           throw invalid(
-            `key of ${info.name} must be a text of 1 to ${maxClientKeyLength} characters`,
+            `key of ${info.name} must be a well-formed text of 1 to ${maxClientKeyLength} characters`,
           );
         key = wanted;
       }

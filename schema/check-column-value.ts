@@ -37,6 +37,12 @@ export function checkColumnValue(
       ? { code: "CONSTRAINT_VIOLATION", message: `${table.name}.${column.name} must not be null` }
       : undefined;
   }
+  if (typeof value === "string" && !value.isWellFormed()) {
+    return {
+      code: "INVALID_VALUE",
+      message: `${table.name}.${column.name} must be well-formed Unicode text: it holds a lone surrogate, which SQLite would store as U+FFFD`,
+    };
+  }
   const fits =
     column.type === "text"
       ? typeof value === "string"

@@ -25,6 +25,30 @@ function checkId(name: string, value: string): void {
   }
 }
 
+/**
+ * Each operation of a request has its own event id: verdicts are told by it, and a device that
+ * gave two operations one id could not tell which verdict is whose.
+ */
+function checkEventIds(operations: ReadonlyArray<{ readonly eventId: string }>): void {
+  const seen = new Map<string, number>();
+  for (const [index, { eventId }] of operations.entries()) {
+    if (eventId.length === 0 || eventId.length > maxIdLength) {
+      throw createGraphQLError(
+        `input.operations[${index}].eventId must be 1 to ${maxIdLength} characters long`,
+        { extensions: { code: "BAD_USER_INPUT" } },
+      );
+    }
+    const first = seen.get(eventId);
+    if (first !== undefined) {
+      throw createGraphQLError(
+        `input.operations[${index}].eventId ${JSON.stringify(eventId)} repeats input.operations[${first}].eventId: each operation of a request needs its own event id`,
+        { extensions: { code: "BAD_USER_INPUT" } },
+      );
+    }
+    seen.set(eventId, index);
+  }
+}
+
 /** The resolvers of `schema/sync.graphql`. */
 export function createResolvers({ model, store, limits }: ResolverOptions): Resolvers {
   return {
@@ -71,6 +95,8 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
             );
           }
 
+          // Also after the replay lookup: an earlier version stored batches it did not check so.
+          checkEventIds(operations);
           const outcome = await applyBatch({ model, tx, clientId, operations });
           await tx.saveBatch(clientId, batchId, { requestHash, answer: packAnswer(outcome) });
           return { batchId, replayed: false, ...outcome };

@@ -38,10 +38,10 @@ const reject = (
 
 function parseKey(table: TableInfo, key: string): number | string | Rejection {
   if (table.keyKind === "client") {
-    if (key.length === 0 || key.length > maxClientKeyLength) {
+    if (key.length === 0 || key.length > maxClientKeyLength || !key.isWellFormed()) {
       return {
         code: "INVALID_VALUE",
-        message: `key of ${table.name} must be a non-empty text of at most ${maxClientKeyLength} characters`,
+        message: `key of ${table.name} must be a non-empty, well-formed text of at most ${maxClientKeyLength} characters`,
       };
     }
     return key;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SyncOperation } from "../server/index.ts";
 import { insert, remove, update } from "../test-utils/operations.ts";
-import { startTestServer, type TestServer } from "../test-utils/test-server.ts";
+import { startTestServer, syncBatchDocument, type TestServer } from "../test-utils/test-server.ts";
 
 let server: TestServer;
 beforeEach(async () => {
@@ -231,5 +231,55 @@ describe("rejected operations", () => {
       code: "NOT_FOUND",
       message: "customer has no row with key 1 (the server key of temporary key -1)",
     });
+  });
+
+  it("refuses a lone surrogate, which SQLite would silently store as U+FFFD", async () => {
+    const { answer } = await server.syncBatch("dev", "s", [
+      insert("customer", -1, { name: "half a pair: \ud800" }),
+      insert("note", "\udc00", { body: "b" }),
+    ]);
+    expect(answer.results.map((r) => r.error)).toEqual([
+      {
+        code: "INVALID_VALUE",
+        message:
+          "customer.name must be well-formed Unicode text: it holds a lone surrogate, which SQLite would store as U+FFFD",
+      },
+      {
+        code: "INVALID_VALUE",
+        message: "key of note must be a non-empty, well-formed text of at most 200 characters",
+      },
+    ]);
+    expect(await server.rows("SELECT * FROM customer")).toEqual([]);
+  });
+
+  it("refuses a request whose operations share an event id, or have an empty one, whole", async () => {
+    const twice = await server.gql(syncBatchDocument, {
+      input: {
+        clientId: "dev",
+        batchId: "dup",
+        operations: [
+          { ...insert("customer", -1, { name: "A" }), eventId: "7" },
+          { ...insert("customer", -2, { name: "B" }), eventId: "8" },
+          { ...insert("customer", -3, { name: "C" }), eventId: "7" },
+        ],
+      },
+    });
+    expect(twice.errors?.[0]).toMatchObject({
+      message:
+        'input.operations[2].eventId "7" repeats input.operations[0].eventId: each operation of a request needs its own event id',
+      extensions: { code: "BAD_USER_INPUT" },
+    });
+    const empty = await server.gql(syncBatchDocument, {
+      input: {
+        clientId: "dev",
+        batchId: "empty",
+        operations: [{ ...insert("customer", -1, { name: "A" }), eventId: "" }],
+      },
+    });
+    expect(empty.errors?.[0]?.message).toBe(
+      "input.operations[0].eventId must be 1 to 200 characters long",
+    );
+    expect(await server.rows("SELECT * FROM customer")).toEqual([]);
+    expect(await server.rows("SELECT * FROM sync_batch")).toEqual([]);
   });
 });
