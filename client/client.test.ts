@@ -71,10 +71,63 @@ describe("a closed client", () => {
       for (const call of calls) await expect(call).rejects.toMatchObject({ code: "ABORTED" });
       await expect(c.retryEvent(1)).rejects.toMatchObject({ code: "ABORTED" });
       await expect(c.removeEvent(1)).rejects.toMatchObject({ code: "ABORTED" });
+      await expect(c.events()).rejects.toMatchObject({ code: "ABORTED" });
       expect(await device.rows("SELECT name FROM customer")).toEqual([{ name: "Ada" }]);
     } finally {
       await device.reopen();
       await device.close();
     }
+  });
+});
+
+describe("a transaction", () => {
+  it("refuses its writer once it ended, and writes still under way when its callback returned", async () => {
+    const c = fixture.device.client;
+    let kept: Parameters<Parameters<typeof c.transaction>[0]>[0] | undefined;
+    await c.transaction(async (w) => {
+      kept = w;
+      await w.insert(t.customer, { name: "Ada" });
+    });
+    const ended =
+      /the transaction has ended; use its writer only inside transaction\(\)'s callback/;
+    await expect(kept?.insert(t.note, { body: "late" })).rejects.toMatchObject({
+      code: "INVALID_WRITE",
+      message: ended,
+    });
+    await expect(kept?.setSendCheckpoint()).rejects.toMatchObject({ message: ended });
+
+    // The classic mistake: forEach does not wait for its async callback.
+    await expect(
+      c.transaction(async (w) => {
+        for (const body of ["n1", "n2", "n3"]) void w.insert(t.note, { body });
+      }),
+    ).rejects.toMatchObject({
+      code: "INVALID_WRITE",
+      message: /3 writes were still under way when the callback returned; await each write/,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await fixture.device.rows("SELECT count(*) AS n FROM note")).toEqual([{ n: 0 }]);
+    expect((await c.events()).map((e) => e.table)).toEqual(["customer"]);
+  });
+
+  it("refuses the client's own calls inside its callback instead of waiting for itself", async () => {
+    const c = fixture.device.client;
+    await expect(
+      c.transaction(async (w) => {
+        await w.insert(t.customer, { name: "outer" });
+        await c.insert(t.customer, { name: "inner" });
+      }),
+    ).rejects.toMatchObject({
+      code: "INVALID_WRITE",
+      message: /^insert\(\) inside transaction\(\): use the writer its callback gets/,
+    });
+    await expect(
+      c.transaction(async () => {
+        await c.send();
+      }),
+    ).rejects.toMatchObject({ message: /^send\(\) inside transaction\(\)/ });
+    // Nothing of the failed transactions stayed, and the client still works.
+    await c.insert(t.customer, { name: "after" });
+    expect(await fixture.device.rows("SELECT name FROM customer")).toEqual([{ name: "after" }]);
   });
 });

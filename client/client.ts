@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { expandConfig } from "@libsql/core/config";
 import { Mutex } from "async-mutex";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
@@ -74,42 +75,67 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
   const open = <T>(work: () => Promise<T>): Promise<T> =>
     closed ? Promise.reject(new SyncClientError("ABORTED", "the client is closed")) : work();
 
-  const write = <T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> =>
-    open(() =>
+  /**
+   * Set while a transaction's callback runs: a call of the client's own writes from there would
+   * wait for the transaction, which waits for the call.
+   */
+  const inTransaction = new AsyncLocalStorage<true>();
+  const outsideTransactions = <T>(call: string, work: () => Promise<T>): Promise<T> =>
+    inTransaction.getStore()
+      ? Promise.reject(
+          new SyncClientError(
+            "INVALID_WRITE",
+            `${call} inside transaction(): use the writer its callback gets (w.insert, ...); the client's own calls wait until the transaction ends`,
+          ),
+        )
+      : open(work);
+
+  const write = <T>(call: string, work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> =>
+    outsideTransactions(call, () =>
       writes.run(async (tx) => {
         const writer = createLocalWriter(model, tx);
-        const result = await work(writer);
-        await writer.flush();
-        return result;
+        try {
+          const result = await inTransaction.run(true, () => work(writer));
+          await writer.flush();
+          return result;
+        } finally {
+          writer.end();
+        }
       }),
     );
 
   return {
     clientId,
     db,
-    insert: (table, values) => write((writer) => writer.insert(table, values)),
-    update: (table, key, changes) => write((writer) => writer.update(table, key, changes)),
-    delete: (table, key) => write((writer) => writer.delete(table, key)),
-    setSendCheckpoint: () => write((writer) => writer.setSendCheckpoint()),
-    transaction: write,
+    insert: (table, values) => write("insert()", (writer) => writer.insert(table, values)),
+    update: (table, key, changes) =>
+      write("update()", (writer) => writer.update(table, key, changes)),
+    delete: (table, key) => write("delete()", (writer) => writer.delete(table, key)),
+    setSendCheckpoint: () => write("setSendCheckpoint()", (writer) => writer.setSendCheckpoint()),
+    transaction: (work) => write("transaction()", work),
     send: (sendOptions) =>
-      sends.runExclusive(() => {
-        if (closed) throw new SyncClientError("ABORTED", "the client is closed");
-        return send(
-          {
-            client,
-            writes,
-            model,
-            clientId,
-            transport,
-            maxOperationsPerRequest: resolved.maxOperationsPerRequest,
-          },
-          sendOptions,
-        );
-      }),
-    events: (query) => listEvents(client, query),
-    retryEvent: (id) => open(() => retryEvent(writes, model, id)),
-    removeEvent: (id) => open(() => removeEvent(writes, id)),
+      outsideTransactions("send()", () =>
+        sends.runExclusive(() => {
+          if (closed) throw new SyncClientError("ABORTED", "the client is closed");
+          return send(
+            {
+              client,
+              writes,
+              model,
+              clientId,
+              transport,
+              maxOperationsPerRequest: resolved.maxOperationsPerRequest,
+            },
+            sendOptions,
+          );
+        }),
+      ),
+    events: (query) =>
+      closed
+        ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
+        : listEvents(client, query),
+    retryEvent: (id) => outsideTransactions("retryEvent()", () => retryEvent(writes, model, id)),
+    removeEvent: (id) => outsideTransactions("removeEvent()", () => removeEvent(writes, id)),
     async close() {
       if (closed) return;
       closed = true;

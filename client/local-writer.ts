@@ -76,8 +76,13 @@ async function run<T>(where: string, work: () => Promise<T>): Promise<T> {
 /** A writer of one transaction, whose outbox events are written by `flush()` before commit. */
 export interface TransactionWriter<TTables extends Record<string, SQLiteTable>>
   extends LocalWriter<TTables> {
-  /** Writes the buffered outbox events and temporary-key counters. Call once, before commit. */
+  /**
+   * Writes the buffered outbox events and temporary-key counters. Call once, before commit, when
+   * the callback returned; fails if a write is still under way. The writer refuses writes after.
+   */
   flush(): Promise<void>;
+  /** Refuses every later write: the transaction failed. */
+  end(): void;
 }
 
 /** One outbox row: seq, kind, table, key, operation (the event's wire JSON). */
@@ -240,7 +245,7 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     }
   };
 
-  return {
+  const writer: LocalWriter<TTables> = {
     async insert(table, values) {
       const info = infoOf(table);
       const given = values as Record<string, unknown>;
@@ -359,8 +364,45 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     async setSendCheckpoint() {
       events.push([await takeSeq(), "checkpoint", null, null, null]);
     },
+  };
 
+  /**
+   * The transaction ends with its callback: a write called after that, or still under way then (a
+   * write not awaited, a forEach with an async callback), would be lost or land without its event.
+   */
+  let ended = false;
+  let underWay = 0;
+  const guard =
+    <A extends unknown[], R>(name: string, method: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (ended) {
+        throw invalid(
+          `${name}: the transaction has ended; use its writer only inside transaction()'s callback, and await each write`,
+        );
+      }
+      underWay += 1;
+      try {
+        return await method(...args);
+      } finally {
+        underWay -= 1;
+      }
+    };
+
+  return {
+    insert: guard("insert", writer.insert),
+    update: guard("update", writer.update),
+    delete: guard("delete", writer.delete),
+    setSendCheckpoint: guard("setSendCheckpoint", writer.setSendCheckpoint),
+    end() {
+      ended = true;
+    },
     async flush() {
+      ended = true;
+      if (underWay > 0) {
+        throw invalid(
+          `transaction(): ${underWay} write${underWay === 1 ? " was" : "s were"} still under way when the callback returned; await each write (a forEach with an async callback does not), nothing was committed`,
+        );
+      }
       await writePending();
       await insertMany(
         "INSERT INTO sync_outbox (seq, kind, table_name, row_key, operation)",
