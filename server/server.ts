@@ -12,6 +12,7 @@ import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
 import { useJit } from "./use-jit.ts";
+import { useOneSyncBatch } from "./use-one-sync-batch.ts";
 
 /** Options of {@link createSyncServer}; every one has a default. */
 export interface SyncServerOptions {
@@ -78,6 +79,7 @@ export async function createSyncServer({
       maxAliasesPlugin({ n: 15 }),
       maxDirectivesPlugin({ n: 20 }),
       maxTokensPlugin({ n: 20_000 }),
+      useOneSyncBatch(),
       useJit(),
     ],
   });
