@@ -131,3 +131,43 @@ describe("a transaction", () => {
     expect(await fixture.device.rows("SELECT name FROM customer")).toEqual([{ name: "after" }]);
   });
 });
+
+describe("stopping a send", () => {
+  it("tells an abort during a request as ABORTED, with what was applied kept", async () => {
+    const c = fixture.device.client;
+    for (let i = 0; i < 3; i++) {
+      await c.insert(t.customer, { name: `c${i}` });
+      await c.setSendCheckpoint();
+    }
+    const stop = new AbortController();
+    const failure = await c
+      .send({ signal: stop.signal, onProgress: () => stop.abort() })
+      .catch((error: unknown) => error as { code: string; report: { applied: number } });
+    expect(failure).toMatchObject({ code: "ABORTED", report: { applied: 1 } });
+    expect(await c.send()).toMatchObject({ applied: 2 });
+    expect(await fixture.server.rows("SELECT count(*) AS n FROM customer")).toEqual([{ n: 3 }]);
+  });
+
+  it("stops a send in its backoff at close(), and a send waiting its turn at its signal", async () => {
+    // Backoff waits of a minute: without the stop this test runs into its timeout.
+    const device = await openTestDevice("http://127.0.0.1:9/graphql", {
+      retry: { retries: 5, minDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    const c = device.client;
+    await c.insert(t.customer, { name: "Ada" });
+    const first = c.send().catch((error: unknown) => error);
+    const stop = new AbortController();
+    const second = c.send({ signal: stop.signal }).catch((error: unknown) => error);
+    stop.abort();
+    expect(await second).toMatchObject({
+      code: "ABORTED",
+      message: "send() was aborted before its turn",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await c.close();
+    expect(await first).toMatchObject({ code: "ABORTED", message: "the client is closed" });
+    await device.reopen();
+    expect((await device.client.events()).map((e) => e.kind)).toEqual(["insert"]);
+    await device.close();
+  });
+});

@@ -48,6 +48,33 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
 }
 
 /**
+ * Waits for the mutex, or rejects as ABORTED when `signal` aborts first: a send queued behind
+ * another one is cancelled at once, not when its turn comes.
+ */
+async function untilFree(mutex: Mutex, signal: AbortSignal): Promise<() => void> {
+  const aborted = () =>
+    new SyncClientError("ABORTED", "send() was aborted before its turn", { cause: signal.reason });
+  if (signal.aborted) throw aborted();
+  const acquiring = mutex.acquire();
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      acquiring,
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(aborted());
+        signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } catch (error) {
+    // The turn still comes; it is handed on at once.
+    void acquiring.then((release) => release());
+    throw error;
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
  * Opens the device database (creating and migrating it), and returns the client.
  * Throws a {@link SyncClientError} `INVALID_OPTION` naming the option when one is missing or invalid.
  */
@@ -68,6 +95,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     throw error;
   }
   const sends = new Mutex();
+  const closing = new AbortController();
   const transport = createTransport(resolved);
   const model = resolved.model;
   let closed = false;
@@ -113,11 +141,15 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     delete: (table, key) => write("delete()", (writer) => writer.delete(table, key)),
     setSendCheckpoint: () => write("setSendCheckpoint()", (writer) => writer.setSendCheckpoint()),
     transaction: (work) => write("transaction()", work),
-    send: (sendOptions) =>
-      outsideTransactions("send()", () =>
-        sends.runExclusive(() => {
+    send: (sendOptions = {}) =>
+      outsideTransactions("send()", async () => {
+        const signal = sendOptions.signal
+          ? AbortSignal.any([sendOptions.signal, closing.signal])
+          : closing.signal;
+        const release = await untilFree(sends, signal);
+        try {
           if (closed) throw new SyncClientError("ABORTED", "the client is closed");
-          return send(
+          return await send(
             {
               client,
               writes,
@@ -126,10 +158,12 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
               transport,
               maxOperationsPerRequest: resolved.maxOperationsPerRequest,
             },
-            sendOptions,
+            { ...sendOptions, signal },
           );
-        }),
-      ),
+        } finally {
+          release();
+        }
+      }),
     events: (query) =>
       closed
         ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
@@ -139,6 +173,8 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     async close() {
       if (closed) return;
       closed = true;
+      // A send under way stops at once, between pieces or in a backoff wait, as ABORTED.
+      closing.abort(new SyncClientError("ABORTED", "the client is closed"));
       await sends.waitForUnlock();
       // Lets the writes already queued finish.
       await writes.close();

@@ -227,11 +227,16 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
     await answer?.answer.catch(() => undefined);
     await ahead?.answer.catch(() => undefined);
     report.bytesSent = transport.bytesSent - bytesAtStart;
+    // Aborted while a request was under way, the transport sees a cancelled request: the abort
+    // is what happened (a close() gives its own reason).
+    const reason: unknown = options.signal?.aborted ? options.signal.reason : undefined;
     const failure =
-      error instanceof SyncClientError
+      error instanceof SyncClientError && (error.code === "ABORTED" || !options.signal?.aborted)
         ? error
         : options.signal?.aborted
-          ? new SyncClientError("ABORTED", "send() was aborted", { cause: error })
+          ? reason instanceof SyncClientError && reason.code === "ABORTED"
+            ? new SyncClientError("ABORTED", reason.message, { cause: error })
+            : new SyncClientError("ABORTED", "send() was aborted", { cause: reason ?? error })
           : new SyncClientError("LOCAL_DATABASE", `send() stopped: ${(error as Error).message}`, {
               cause: error,
             });
