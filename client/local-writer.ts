@@ -12,6 +12,7 @@ import {
 } from "../schema/index.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 import type { InsertValues, RowKey, UpdateValues } from "./typed-tables.ts";
+import { wireOperation } from "./wire-operation.ts";
 
 type Value = string | number | null;
 
@@ -94,21 +95,6 @@ const eventsPerStatement = 500;
 /** Rows of `width` values per multi-row INSERT: at most 500, and far below SQLite's parameter cap. */
 const rowsPerStatement = (width: number): number =>
   Math.max(1, Math.min(500, Math.floor(30_000 / width)));
-
-const sortedNames = new WeakMap<TableInfo, string[]>();
-
-/**
- * A table's data column names in sorted order: an event's data is written with its keys so, the
- * canonical order in which the server hashes a request, which can then take the data as it is.
- */
-function sortedColumnNames(info: TableInfo): string[] {
-  let names = sortedNames.get(info);
-  if (!names) {
-    names = info.dataColumns.map((column) => column.name).sort();
-    sortedNames.set(info, names);
-  }
-  return names;
-}
 
 /**
  * The writer of one local transaction. Rows are written at once (the app may read them or
@@ -208,17 +194,14 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
   };
 
   const record = async (
-    kind: string,
+    kind: "insert" | "update" | "delete",
     info: TableInfo,
     key: Value,
     data: Record<string, Value> | null,
   ) => {
     const seq = await takeSeq();
-    const json = data === null ? "null" : JSON.stringify(data, sortedColumnNames(info));
     const rowKey = String(key);
-    // The SyncOperationInput as sent, keys in sorted order (see sync_outbox.operation).
-    const operation = `{"data":${json},"eventId":"${seq}","key":${JSON.stringify(rowKey)},"kind":"${kind.toUpperCase()}","table":${JSON.stringify(info.name)}}`;
-    events.push([seq, kind, info.name, rowKey, operation]);
+    events.push([seq, kind, info.name, rowKey, wireOperation(info, seq, kind, rowKey, data)]);
     if (kind !== "insert" && typeof key === "number" && key < 0)
       refs.push([seq, null, info.name, key]);
     for (const column of info.references) {

@@ -160,4 +160,56 @@ describe("rejected events", () => {
       message: /events\(\): after must be an integer/,
     });
   });
+
+  it("retryEvent sends a rejected row as it is now: an INSERT the app fixed locally, an UPDATE newer ones overtook", async () => {
+    const c = fixture.device.client;
+    const first = await c.insert(t.customer, { name: "first" });
+    const second = await c.insert(t.customer, { name: "second" });
+    await c.send();
+    // Another device deletes the first customer; the device does not know yet.
+    await fixture.server.syncBatch("other", "gone", [
+      { eventId: "1", table: "customer", kind: "DELETE", key: "1", data: null },
+    ]);
+    const invoice = await c.insert(t.invoice, { customerId: first, issuedAt: "x", total: 1 });
+    await c.insert(t.invoiceLine, { invoiceId: invoice, product: "p", quantity: 1, price: 1 });
+    // And a rule on the server refuses one name until it is lifted.
+    await fixture.server.rows(
+      "CREATE TRIGGER no_x BEFORE UPDATE OF name ON customer WHEN NEW.name = 'X' BEGIN SELECT RAISE(ABORT, 'not X'); END",
+    );
+    await c.update(t.customer, second, { name: "X" });
+    await c.update(t.customer, second, { name: "Y", email: "y@example.com" });
+    expect(await c.send()).toMatchObject({ applied: 1, rejected: 3 });
+    const rejected = await c.events({ status: "rejected" });
+    expect(rejected.map((e) => [e.table, e.kind, e.error?.code])).toEqual([
+      ["invoice", "insert", "CONSTRAINT_VIOLATION"],
+      ["invoice_line", "insert", "DEPENDENCY_REJECTED"],
+      ["customer", "update", "CONSTRAINT_VIOLATION"],
+    ]);
+
+    // The app moves the invoice to the second customer, lifts the rule, and retries both.
+    await c.update(t.invoice, invoice, { customerId: second });
+    await fixture.server.rows("DROP TRIGGER no_x");
+    await c.retryEvent(rejected[0]?.id ?? 0);
+    await c.retryEvent(rejected[2]?.id ?? 0);
+    expect((await c.events()).find((e) => e.id === rejected[0]?.id)?.data).toMatchObject({
+      customer_id: 2,
+    });
+    expect(await c.send()).toMatchObject({ rejected: 0 });
+    expect(await c.events()).toEqual([]);
+    const rows =
+      "SELECT c.id, c.name, c.email, i.customer_id, l.product FROM customer c LEFT JOIN invoice i ON i.customer_id = c.id LEFT JOIN invoice_line l ON l.invoice_id = i.id ORDER BY c.id";
+    const onServer = await fixture.server.rows(rows);
+    expect(onServer).toEqual([
+      expect.objectContaining({
+        id: 2,
+        name: "Y",
+        email: "y@example.com",
+        customer_id: 2,
+        product: "p",
+      }),
+    ]);
+    expect((await fixture.device.rows(rows)).filter((row) => row.id === 2)).toEqual(
+      onServer.map((row) => ({ ...row })),
+    );
+  });
 });

@@ -1,7 +1,13 @@
 import type { Client, InValue } from "@libsql/client";
-import type { SyncModel, Writer } from "../schema/index.ts";
+import {
+  quoteIdentifier,
+  type SyncModel,
+  type Writer,
+  type WriteTransaction,
+} from "../schema/index.ts";
 import { isPieceMember } from "./piece-members.ts";
 import { SyncClientError } from "./sync-client-error.ts";
+import { wireOperation } from "./wire-operation.ts";
 
 /** The state of an event in the outbox. */
 export type EventStatus = "pending" | "rejected";
@@ -152,8 +158,70 @@ export async function retryEvent(
             WHERE seq IN (SELECT seq FROM family) RETURNING seq`,
       args,
     });
-    return retried.map((row) => Number(row.seq)).sort((a, b) => a - b);
+    const seqs = retried.map((row) => Number(row.seq)).sort((a, b) => a - b);
+    await refreshFromRows(tx, model, seqs);
+    return seqs;
   });
+}
+
+/** A column value as the wire carries it. */
+const wireValue = (value: unknown): string | number | null =>
+  typeof value === "bigint" ? Number(value) : (value as string | number | null);
+
+/**
+ * Gives retried inserts and updates the values their rows have now: the app may have fixed a
+ * rejected row with a local update, and values the event was refused with would be refused again
+ * (an insert) or would overwrite newer ones on the server (an update that later ones overtook).
+ * Events of a row that is gone keep their values; its delete follows them.
+ */
+async function refreshFromRows(
+  tx: WriteTransaction,
+  model: SyncModel,
+  seqs: readonly number[],
+): Promise<void> {
+  const { rows: events } = await tx.execute({
+    sql: `SELECT seq, kind, table_name, row_key, operation -> '$.data' AS data FROM sync_outbox
+          WHERE seq IN (SELECT value FROM json_each(?)) AND kind IN ('insert', 'update')`,
+    args: [JSON.stringify(seqs)],
+  });
+  for (const event of events) {
+    const info = model.byName.get(String(event.table_name));
+    if (!info) continue;
+    const rowKey = String(event.row_key);
+    const { rows } = await tx.execute({
+      sql: `SELECT * FROM ${quoteIdentifier(info.name)} WHERE ${quoteIdentifier(info.key.name)} = ?`,
+      args: [info.keyKind === "autonumber" ? Number(rowKey) : rowKey],
+    });
+    const row = rows[0];
+    if (!row) continue;
+    const kind = event.kind === "insert" ? "insert" : "update";
+    const named =
+      kind === "insert"
+        ? info.dataColumns.map((column) => column.name)
+        : Object.keys(JSON.parse(String(event.data)) as Record<string, unknown>);
+    const data: Record<string, string | number | null> = {};
+    for (const name of named) data[name] = wireValue(row[name]);
+    const seq = Number(event.seq);
+    await tx.execute({
+      sql: "UPDATE sync_outbox SET operation = ? WHERE seq = ?",
+      args: [wireOperation(info, seq, kind, rowKey, data), seq],
+    });
+    // References by temporary key follow the values (the row key's own reference stays).
+    await tx.execute({
+      sql: "DELETE FROM sync_outbox_ref WHERE seq = ? AND column_name IS NOT NULL",
+      args: [seq],
+    });
+    for (const column of info.references) {
+      const value = data[column.name];
+      const target = model.byName.get(column.references ?? "");
+      if (typeof value === "number" && value < 0 && target?.keyKind === "autonumber") {
+        await tx.execute({
+          sql: "INSERT INTO sync_outbox_ref (seq, column_name, ref_table, ref_key) VALUES (?, ?, ?, ?)",
+          args: [seq, column.name, target.name, value],
+        });
+      }
+    }
+  }
 }
 
 /** Drops one event from the outbox; an event in a piece being sent cannot be removed. */
