@@ -10,6 +10,7 @@ import { resolveLimits, type SyncLimits } from "./limits.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
+import { trustedDocuments } from "./trusted-documents.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
 import { useJit } from "./use-jit.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
@@ -69,8 +70,8 @@ export async function createSyncServer({
     landingPage: false,
     logging,
     batching: false,
-    // graphql-jit compiles each operation once, variable coercion included: the large list of
-    // operations of a syncBatch is coerced several times faster than by graphql-js (useJit).
+    // graphql-jit compiles the client's own operations once, variable coercion included: the
+    // large list of operations of a syncBatch is coerced several times faster (useJit).
     plugins: [
       useBodyLimit(limits.maxBodyBytes),
       // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations
@@ -80,7 +81,7 @@ export async function createSyncServer({
       maxDirectivesPlugin({ n: 20 }),
       maxTokensPlugin({ n: 20_000 }),
       useOneSyncBatch(),
-      useJit(),
+      useJit({ trusted: trustedDocuments }),
     ],
   });
   return { yoga, store, limits, model, close: () => store.close() };
