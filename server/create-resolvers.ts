@@ -1,6 +1,7 @@
 import { createGraphQLError } from "graphql-yoga";
 import type { SyncModel } from "../schema/index.ts";
 import { applyBatch } from "./apply-batch.ts";
+import { checkBatchInput } from "./check-batch-input.ts";
 import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
 import { jsonScalar } from "./json-scalar.ts";
@@ -13,40 +14,6 @@ export interface ResolverOptions {
   readonly model: SyncModel;
   readonly store: SyncStore;
   readonly limits: SyncLimits;
-}
-
-const maxIdLength = 200;
-
-function checkId(name: string, value: string): void {
-  if (value.length === 0 || value.length > maxIdLength) {
-    throw createGraphQLError(`input.${name} must be 1 to ${maxIdLength} characters long`, {
-      extensions: { code: "BAD_USER_INPUT" },
-    });
-  }
-}
-
-/**
- * Each operation of a request has its own event id: verdicts are told by it, and a device that
- * gave two operations one id could not tell which verdict is whose.
- */
-function checkEventIds(operations: ReadonlyArray<{ readonly eventId: string }>): void {
-  const seen = new Map<string, number>();
-  for (const [index, { eventId }] of operations.entries()) {
-    if (eventId.length === 0 || eventId.length > maxIdLength) {
-      throw createGraphQLError(
-        `input.operations[${index}].eventId must be 1 to ${maxIdLength} characters long`,
-        { extensions: { code: "BAD_USER_INPUT" } },
-      );
-    }
-    const first = seen.get(eventId);
-    if (first !== undefined) {
-      throw createGraphQLError(
-        `input.operations[${index}].eventId ${JSON.stringify(eventId)} repeats input.operations[${first}].eventId: each operation of a request needs its own event id`,
-        { extensions: { code: "BAD_USER_INPUT" } },
-      );
-    }
-    seen.set(eventId, index);
-  }
 }
 
 /** The resolvers of `schema/sync.graphql`. */
@@ -72,8 +39,7 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
     Mutation: {
       async syncBatch(_parent, { input }) {
         const { clientId, batchId, operations } = input;
-        checkId("clientId", clientId);
-        checkId("batchId", batchId);
+        checkBatchInput(model, input);
         const requestHash = hashOperations(operations);
         return store.writeTransaction(async (tx) => {
           const stored = await tx.findBatch(clientId, batchId);
@@ -94,9 +60,6 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
               { extensions: { code: "BATCH_TOO_LARGE", limit: limits.maxOperationsPerRequest } },
             );
           }
-
-          // Also after the replay lookup: an earlier version stored batches it did not check so.
-          checkEventIds(operations);
           const outcome = await applyBatch({ model, tx, clientId, operations });
           await tx.saveBatch(clientId, batchId, { requestHash, answer: packAnswer(outcome) });
           return { batchId, replayed: false, ...outcome };

@@ -1,4 +1,5 @@
 export { type ApplyBatchOptions, applyBatch } from "./apply-batch.ts";
+export { createHttpServer, type HttpTimeouts } from "./create-http-server.ts";
 export { defaultLimits, type SyncLimits } from "./limits.ts";
 export type {
   BatchOutcome,

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:http";
 import { dirname } from "node:path";
+import { createHttpServer } from "./create-http-server.ts";
 import { createSyncServer } from "./server.ts";
 
 /** The folder of a `file:` URL, created if missing; other URLs need none. */
@@ -30,15 +30,20 @@ function limitFromEnv(name: string): number | undefined {
 
 const maxOperationsPerRequest = limitFromEnv("SYNC_MAX_OPERATIONS");
 const maxBodyBytes = limitFromEnv("SYNC_MAX_BODY_BYTES");
+const corsOrigins = (process.env.SYNC_CORS_ORIGINS ?? "")
+  .split(",")
+  .map((origin) => origin.trim())
+  .filter((origin) => origin !== "");
 const sync = await createSyncServer({
   database,
+  corsOrigins,
   debug: process.env.SYNC_DEBUG === "1",
   limits: {
     ...(maxOperationsPerRequest === undefined ? {} : { maxOperationsPerRequest }),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
   },
 });
-const server = createServer(sync.yoga);
+const server = createHttpServer(sync.yoga);
 server.listen(port, host, () => {
   const address = server.address();
   const actual = typeof address === "object" && address ? address.port : port;

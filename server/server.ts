@@ -4,6 +4,7 @@ import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
 import { exampleModel, modelMigrationsFolder, type SyncModel, typeDefs } from "../schema/index.ts";
+import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExample } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
@@ -13,6 +14,7 @@ import type { SyncContext } from "./sync-context.ts";
 import { trustedDocuments } from "./trusted-documents.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
 import { useJit } from "./use-jit.ts";
+import { useNestingLimit } from "./use-nesting-limit.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
 
 /** Options of {@link createSyncServer}; every one has a default. */
@@ -33,6 +35,11 @@ export interface SyncServerOptions {
   readonly graphiql?: boolean;
   /** Log unexpected errors (with their stack) on the server. Default: true. */
   readonly logging?: boolean;
+  /**
+   * Origins of web pages that may call the API from a browser (`https://app.example`), or `"*"`
+   * for every origin; never with credentials. Default: none (pages of other origins cannot call it).
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -54,8 +61,10 @@ export async function createSyncServer({
   debug = false,
   graphiql = true,
   logging = true,
+  corsOrigins = [],
 }: SyncServerOptions = {}): Promise<SyncServer> {
   const limits = resolveLimits(partialLimits);
+  const cors = corsPolicy(corsOrigins);
   const store =
     typeof database === "string"
       ? await createLibsqlStore({
@@ -70,10 +79,14 @@ export async function createSyncServer({
     landingPage: false,
     logging,
     batching: false,
+    // useBodyLimit enforces the server's own limit, with the code the client and docs know.
+    maxRequestBodySize: false,
+    cors,
     // graphql-jit compiles the client's own operations once, variable coercion included: the
     // large list of operations of a syncBatch is coerced several times faster (useJit).
     plugins: [
-      useBodyLimit(limits.maxBodyBytes),
+      useBodyLimit(limits),
+      useNestingLimit(),
       // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations
       // travel in variables, so the document of a real request stays small.
       maxDepthPlugin({ n: 30, ignoreIntrospection: false }),

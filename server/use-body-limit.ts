@@ -1,60 +1,103 @@
-import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { Semaphore } from "async-mutex";
+import { createGraphQLError, type GraphQLParams, type Plugin } from "graphql-yoga";
+import { jsonShapeProblem } from "./json-shape.ts";
+import type { SyncLimits } from "./limits.ts";
+
+/** A body above this size counts as large: at most {@link largeBodySlots} are read and parsed at once. */
+const largeBodyBytes = 1024 * 1024;
+const largeBodySlots = 2;
+/** Bodies below this size are parsed without a look at their shape: they cannot cost much. */
+const shapeCheckBytes = 256 * 1024;
 
 function tooLarge(maxBytes: number): Error {
   return createGraphQLError(
     `The request body is larger than the server's limit of ${maxBytes} bytes`,
-    {
-      extensions: { code: "BODY_TOO_LARGE", http: { status: 413 } },
-    },
+    { extensions: { code: "BODY_TOO_LARGE", http: { status: 413 } } },
   );
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
+function badRequest(message: string): Error {
+  return createGraphQLError(message, {
+    extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+  });
+}
+
+/** Whether a Content-Type names JSON: `application/json`, parameters (`; charset=utf-8`) allowed. */
+function isJson(contentType: string | null): boolean {
+  const mediaType = (contentType ?? "").split(";", 1)[0]?.trim().toLowerCase();
+  return mediaType === "application/json" || mediaType === "application/graphql-response+json";
+}
+
+/**
+ * Reads a body of at most `maxBytes`. Once it is known to be large (declared so, or read so far),
+ * it waits for one of the large-body slots and holds it until `use` returns, so the memory of
+ * large bodies in flight is bounded whatever the number of clients sending them.
+ */
+async function readLimited<T>(
+  request: Request,
+  maxBytes: number,
+  slots: Semaphore,
+  use: (text: string) => T,
+): Promise<T> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) {
     await request.body?.cancel().catch(() => undefined);
     throw tooLarge(maxBytes);
   }
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
+  let release: (() => void) | undefined;
+  try {
+    if (declared > largeBodyBytes) [, release] = await slots.acquire();
+    if (!request.body) return use("");
+    const reader = request.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw tooLarge(maxBytes);
+      }
+      if (total > largeBodyBytes && !release) [, release] = await slots.acquire();
+      chunks.push(value);
     }
-    chunks.push(value);
+    return use(Buffer.concat(chunks, total).toString("utf8"));
+  } finally {
+    release?.();
   }
-  return Buffer.concat(chunks, total).toString("utf8");
 }
 
 /**
- * Refuses POST bodies over `maxBytes` with HTTP 413 before they are parsed, whether or not the
- * client declared a length; accepts JSON bodies only (the contract needs nothing else).
+ * Reads POST bodies as the contract needs them: JSON only (415 otherwise), at most
+ * `limits.maxBodyBytes` (413 `BODY_TOO_LARGE`, whether or not the client declared a length), large
+ * ones a few at a time, and of a structure a `syncBatch` of `limits.maxOperationsPerRequest`
+ * operations could have (400 otherwise) before JSON.parse builds it.
  */
-export function useBodyLimit(maxBytes: number): Plugin {
+export function useBodyLimit(limits: SyncLimits): Plugin {
+  const slots = new Semaphore(largeBodySlots);
+  // An operation and its data are two objects; the envelope (query, variables, input) a few more.
+  const shape = { maxContainers: 2 * limits.maxOperationsPerRequest + 64, maxDepth: 32 };
+  const parse = (text: string): GraphQLParams => {
+    const problem = text.length > shapeCheckBytes ? jsonShapeProblem(text, shape) : undefined;
+    if (problem) throw badRequest(`The request body cannot be a sync request: ${problem}.`);
+    try {
+      // Yoga checks the parameters' shape itself (a query text, variables an object).
+      return JSON.parse(text) as GraphQLParams;
+    } catch {
+      throw badRequest("POST body sent invalid JSON.");
+    }
+  };
   return {
     onRequestParse({ request, setRequestParser }) {
       if (request.method !== "POST") return;
       setRequestParser(async (req) => {
-        const type = req.headers.get("content-type") ?? "";
-        if (!/^application\/(graphql-response\+)?json/i.test(type)) {
+        if (!isJson(req.headers.get("content-type"))) {
           throw createGraphQLError("Send the request as application/json", {
             extensions: { code: "UNSUPPORTED_MEDIA_TYPE", http: { status: 415 } },
           });
         }
-        const text = await readLimited(req, maxBytes);
-        try {
-          return JSON.parse(text);
-        } catch {
-          throw createGraphQLError("POST body sent invalid JSON.", {
-            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
-          });
-        }
+        return readLimited(req, limits.maxBodyBytes, slots, parse);
       });
     },
   };
