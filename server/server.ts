@@ -8,6 +8,7 @@ import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExample } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
+import { renderGraphiQL } from "./render-graphiql.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
@@ -76,6 +77,7 @@ export async function createSyncServer({
     schema: createSchema({ typeDefs, resolvers: createResolvers({ model, store, limits }) }),
     maskedErrors: { isDev: debug },
     graphiql: graphiql ? { title: "Checkpoint sync", defaultQuery: graphiqlExample } : false,
+    renderGraphiQL,
     landingPage: false,
     logging,
     batching: false,
