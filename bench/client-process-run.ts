@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { startServerProcess } from "../test-utils/server-process.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
-import { startServerProcess } from "./server-process.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { createNodeFetch, createSyncClient, type NodeFetch } from "../client/index.ts";
+import { startServerProcess } from "../test-utils/server-process.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
-import { startServerProcess } from "./server-process.ts";
 import { warmUpServer } from "./warm-up-server.ts";
 
 /** What many devices sending at once measured. */

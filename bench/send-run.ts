@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { createNodeFetch, createSyncClient, type SendReport } from "../client/index.ts";
 import { bodyBytes, isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
+import { startServerProcess } from "../test-utils/server-process.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
 import { processCpuMs } from "./process-cpu-ms.ts";
-import { startServerProcess } from "./server-process.ts";
 import { warmUpServer } from "./warm-up-server.ts";
 
 /** What one end-to-end send measured. */

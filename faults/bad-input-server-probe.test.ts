@@ -108,8 +108,8 @@ describe("bodies that cost more than they carry", () => {
   it("reads at most two large bodies at once; small ones never wait", async () => {
     const large = 2 * 1024 * 1024;
     const held: Array<ReadableStreamDefaultController<Uint8Array>> = [];
-    const send = (stream: ReadableStream<Uint8Array> | string, length: number) =>
-      server.sync.yoga.fetch("http://127.0.0.1/graphql", {
+    const send = async (stream: ReadableStream<Uint8Array> | string, length: number) =>
+      await server.sync.yoga.fetch("http://127.0.0.1/graphql", {
         method: "POST",
         headers: { "content-type": "application/json", "content-length": String(length) },
         body: stream,

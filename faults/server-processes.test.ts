@@ -1,10 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ServerProcess, startServerProcess } from "../bench/server-process.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
 import { expectIntact } from "../test-utils/invariants.ts";
 import { fileRows } from "../test-utils/server-and-device.ts";
+import { type ServerProcess, startServerProcess } from "../test-utils/server-process.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
 import { syncBatchDocument } from "../test-utils/test-server.ts";

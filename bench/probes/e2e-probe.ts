@@ -1,8 +1,8 @@
-// Dev aid: `tsx bench/e2e-probe.ts N EVERY [runs]`: scenario 2 alone, server in its own process.
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { locationTemplate } from "./fixtures.ts";
-import { sendRun } from "./send-run.ts";
-import { warmUpTemplates } from "./warm-up-server.ts";
+// Dev aid: `tsx bench/probes/e2e-probe.ts N EVERY [runs]`: scenario 2 alone, server in its own process.
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { locationTemplate } from "../fixtures.ts";
+import { sendRun } from "../send-run.ts";
+import { warmUpTemplates } from "../warm-up-server.ts";
 
 const [n = "100000", every = "1000", runs = "2"] = process.argv.slice(2);
 const dir = tempDir("e2e-probe-");

@@ -1,6 +1,6 @@
-// Dev aid: `tsx bench/capture-probe.ts N`: time to record N location inserts (one transaction per 10,000).
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { locationTemplate, relatedTemplate } from "./fixtures.ts";
+// Dev aid: `tsx bench/probes/capture-probe.ts N`: time to record N location inserts (one transaction per 10,000).
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { locationTemplate, relatedTemplate } from "../fixtures.ts";
 
 const n = Number(process.argv[2] ?? 100_000);
 const dir = tempDir("capture-");

@@ -1,16 +1,16 @@
-// Dev aid: `tsx bench/probe.ts related|locations N EVERY` sends one fixture in-process, with SQL
-// timings (bench/trace-sql.ts) on stderr, to find where the time goes.
+// Dev aid: `tsx bench/probes/probe.ts related|locations N EVERY` sends one fixture in-process, with SQL
+// timings (bench/probes/trace-sql.ts) on stderr, to find where the time goes.
 
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { createSyncClient } from "../client/index.ts";
-import { createSyncServer } from "../server/index.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { copyTemplate, locationTemplate, relatedTemplate } from "./fixtures.ts";
-import { startServerProcess } from "./server-process.ts";
+import { createSyncClient } from "../../client/index.ts";
+import { createSyncServer } from "../../server/index.ts";
+import { startServerProcess } from "../../test-utils/server-process.ts";
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { copyTemplate, locationTemplate, relatedTemplate } from "../fixtures.ts";
 import { resetSqlTrace } from "./trace-sql.ts";
 
 const [kind = "locations", n = "10000", every = "1000"] = process.argv.slice(2);

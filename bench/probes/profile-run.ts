@@ -1,11 +1,11 @@
-// Dev aid: `tsx bench/profile-run.ts N EVERY DIR [related]`: scenario 2 (or 3 with `related`, N
+// Dev aid: `tsx bench/probes/profile-run.ts N EVERY DIR [related]`: scenario 2 (or 3 with `related`, N
 // customers) once after a warm-up run, with CPU
 // profiles of the client (this process, DIR/client.cpuprofile) and of the server process (DIR/server/).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { locationTemplate, relatedTemplate } from "./fixtures.ts";
-import { sendRun } from "./send-run.ts";
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { locationTemplate, relatedTemplate } from "../fixtures.ts";
+import { sendRun } from "../send-run.ts";
 
 const [n = "100000", every = "1000", profileDir = "/tmp/prof", kind] = process.argv.slice(2);
 mkdirSync(profileDir, { recursive: true });

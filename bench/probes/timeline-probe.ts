@@ -1,16 +1,16 @@
-// Dev aid: `tsx bench/timeline-probe.ts N EVERY [related]`: one end-to-end send (scenario 2, or 3
+// Dev aid: `tsx bench/probes/timeline-probe.ts N EVERY [related]`: one end-to-end send (scenario 2, or 3
 // with `related` and N customers), with where each request's time goes, the client's and the
 // server's clocks joined (both epoch milliseconds on one machine): posting to arrival, the body,
 // the server's work, the answer's way back, and the client's turn from an answer to the next post.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createNodeFetch, createSyncClient } from "../client/index.ts";
-import { isSyncBatchRequest } from "../test-utils/is-sync-batch-request.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { copyTemplate, locationTemplate, relatedTemplate } from "./fixtures.ts";
-import { startServerProcess } from "./server-process.ts";
-import { warmUpServer, warmUpTemplates } from "./warm-up-server.ts";
+import { createNodeFetch, createSyncClient } from "../../client/index.ts";
+import { isSyncBatchRequest } from "../../test-utils/is-sync-batch-request.ts";
+import { startServerProcess } from "../../test-utils/server-process.ts";
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { copyTemplate, locationTemplate, relatedTemplate } from "../fixtures.ts";
+import { warmUpServer, warmUpTemplates } from "../warm-up-server.ts";
 
 const [n = "100000", every = "1000", kind] = process.argv.slice(2);
 const now = () => performance.timeOrigin + performance.now();

@@ -1,9 +1,9 @@
-// Dev aid: `node --expose-gc --import tsx bench/heap-check.ts N`: heap after send() and a full GC.
+// Dev aid: `node --expose-gc --import tsx bench/probes/heap-check.ts N`: heap after send() and a full GC.
 import { join } from "node:path";
-import { createSyncClient } from "../client/index.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { copyTemplate, locationTemplate } from "./fixtures.ts";
-import { startServerProcess } from "./server-process.ts";
+import { createSyncClient } from "../../client/index.ts";
+import { startServerProcess } from "../../test-utils/server-process.ts";
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { copyTemplate, locationTemplate } from "../fixtures.ts";
 
 const n = Number(process.argv[2] ?? 100_000);
 const dir = tempDir("heap-");

@@ -1,7 +1,7 @@
-// Dev aid: `tsx bench/memory-probe.ts N...`: scenario 6 alone, client peak RSS per outbox size.
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { clientProcessRun } from "./client-process-run.ts";
-import { locationTemplate } from "./fixtures.ts";
+// Dev aid: `tsx bench/probes/memory-probe.ts N...`: scenario 6 alone, client peak RSS per outbox size.
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { clientProcessRun } from "../client-process-run.ts";
+import { locationTemplate } from "../fixtures.ts";
 
 const sizes = process.argv.slice(2).map(Number);
 const dir = tempDir("memory-probe-");

@@ -1,4 +1,4 @@
-// Dev aid, preloaded into the server by bench/timeline-probe.ts (node --import): records when
+// Dev aid, preloaded into the server by bench/probes/timeline-probe.ts (node --import): records when
 // each POST arrived, when its body ended and when its answer was handed to the socket, as
 // epoch milliseconds, and writes them to SERVER_TIMING_OUT at exit.
 import { writeFileSync } from "node:fs";

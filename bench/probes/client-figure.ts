@@ -1,10 +1,10 @@
-// `tsx bench/client-figure.ts [events] [every] [runs]`: the client's send() time and peak RSS in
+// `tsx bench/probes/client-figure.ts [events] [every] [runs]`: the client's send() time and peak RSS in
 // its own process, for an outbox of location events with a checkpoint every `every` (the client
 // issue's figure: 10,000 events, a checkpoint every 100).
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { clientProcessRun } from "./client-process-run.ts";
-import { locationTemplate } from "./fixtures.ts";
-import { figure, repeat } from "./measure.ts";
+import { tempDir } from "../../test-utils/temp-dir.ts";
+import { clientProcessRun } from "../client-process-run.ts";
+import { locationTemplate } from "../fixtures.ts";
+import { figure, repeat } from "../measure.ts";
 
 const [events = "10000", every = "100", runs = "5"] = process.argv.slice(2);
 const dir = tempDir("client-figure-");
