@@ -17,6 +17,13 @@ const employee = sqliteTable("employee", {
   name: text("name").notNull(),
 });
 
+/** A tree whose names are unique: a second "root" breaks a constraint only the database sees. */
+const folder = sqliteTable("folder", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  parentId: integer("parent_id").references((): AnySQLiteColumn => folder.id),
+  name: text("name").notNull().unique(),
+});
+
 describe("edge cases of applying a batch", () => {
   it("applies a row that refers to itself and rows of a tree in one run", async () => {
     server = await startTestServer({ model: defineSyncModel({ employee }) });
@@ -38,6 +45,58 @@ describe("edge cases of applying a batch", () => {
       expect.objectContaining({ id: 2, manager_id: 1 }),
       expect.objectContaining({ id: 3, manager_id: 2 }),
     ]);
+  });
+
+  it("records a key mapping only once its row is written, also row by row after a run failed", async () => {
+    server = await startTestServer({ model: defineSyncModel({ folder }) });
+    await server.rows(
+      "CREATE TABLE folder (id integer PRIMARY KEY AUTOINCREMENT, parent_id integer REFERENCES folder(id), name text NOT NULL UNIQUE)",
+    );
+    await server.syncBatch("dev", "b0", [insert("folder", -1, { parent_id: -1, name: "root" })]);
+    const { answer } = await server.syncBatch("dev", "b1", [
+      insert("folder", -2, { parent_id: -2, name: "itself" }),
+      insert("folder", -3, { parent_id: -1, name: "root" }),
+      insert("folder", -4, { parent_id: -3, name: "under the second root" }),
+      insert("folder", -5, { parent_id: -2, name: "under itself" }),
+    ]);
+    expect(answer.results.map((r) => r.error?.code ?? r.status)).toEqual([
+      "APPLIED",
+      "CONSTRAINT_VIOLATION",
+      "DEPENDENCY_REJECTED",
+      "APPLIED",
+    ]);
+    expect(answer.results[2]?.error?.message).toBe(
+      "data.parent_id: folder -3 was not created because its INSERT was rejected",
+    );
+    const serverKeyOf = (clientKey: string) =>
+      Number(answer.keyMappings.find((m) => m.clientKey === clientKey)?.serverKey);
+    expect(answer.keyMappings.map((m) => m.clientKey)).toEqual(["-2", "-5"]);
+    expect(await server.rows("SELECT id, parent_id FROM folder ORDER BY id")).toEqual([
+      expect.objectContaining({ id: 1, parent_id: 1 }),
+      expect.objectContaining({ id: serverKeyOf("-2"), parent_id: serverKeyOf("-2") }),
+      expect.objectContaining({ id: serverKeyOf("-5"), parent_id: serverKeyOf("-2") }),
+    ]);
+    // Only the written rows are mapped; the others are remembered as rejected, until fixed.
+    const mapped = await server.rows(
+      "SELECT first_client, last_client FROM sync_key_run ORDER BY first_client DESC",
+    );
+    const mappedKeys = mapped.flatMap((run) => {
+      const keys: number[] = [];
+      for (let key = Number(run.first_client); key >= Number(run.last_client); key--)
+        keys.push(key);
+      return keys;
+    });
+    expect(mappedKeys).toEqual([-1, -2, -5]);
+    expect(await server.rows("SELECT client_key FROM sync_rejected_key ORDER BY 1 DESC")).toEqual([
+      expect.objectContaining({ client_key: -3 }),
+      expect.objectContaining({ client_key: -4 }),
+    ]);
+    const fixed = await server.syncBatch("dev", "b2", [
+      insert("folder", -3, { parent_id: -1, name: "second root" }),
+      insert("folder", -4, { parent_id: -3, name: "under the second root" }),
+    ]);
+    expect(fixed.answer.results.map((r) => r.status)).toEqual(["APPLIED", "APPLIED"]);
+    expect(await server.rows("SELECT client_key FROM sync_rejected_key")).toEqual([]);
   });
 
   it("writes interleaved parents and children per table, and keeps list-order verdicts when a row fails", async () => {

@@ -56,7 +56,7 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
           // server with one) must still get its stored answer, never be cut and applied again.
           if (operations.length > limits.maxOperationsPerRequest) {
             throw createGraphQLError(
-              `The request has ${operations.length} operations; the limit is ${limits.maxOperationsPerRequest}. Send it in smaller pieces.`,
+              `The request has ${operations.length} operations; the limit is ${limits.maxOperationsPerRequest}. Send it in smaller batches.`,
               { extensions: { code: "BATCH_TOO_LARGE", limit: limits.maxOperationsPerRequest } },
             );
           }

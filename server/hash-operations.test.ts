@@ -30,7 +30,7 @@ const operations: SyncOperation[] = [
 ];
 
 describe("hashOperations", () => {
-  it("keeps the hashes stored by earlier versions (canonical JSON through safe-stable-stringify)", () => {
+  it("pins the hash of a request: SHA-256 of its canonical JSON, keys sorted", () => {
     expect(hashOperations(operations)).toBe("AWckd2TILGvMjvyJzhEWSfCv8qYVQNFmkFVqhDk04nE");
   });
 
@@ -38,7 +38,7 @@ describe("hashOperations", () => {
     const op = (data: unknown): SyncOperation[] => [
       { eventId: "1", table: "t", kind: "INSERT", key: "-1", data },
     ];
-    // Expected values computed with safe-stable-stringify 2.5.0, which the hash used before.
+    // Expected values computed independently, with safe-stable-stringify 2.5.0.
     expect(hashOperations(op({ b: 3, "10": 1, "9": 2 }))).toBe(
       "UamY9JGFY2EcP97CUspKDDwuuUGlem-NiZRUqK_7CZ4",
     );

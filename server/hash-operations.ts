@@ -76,8 +76,9 @@ function isCanonicalFlat(value: unknown): boolean {
 /**
  * The identity of a request's operations: SHA-256 of their canonical JSON (keys sorted, a missing
  * `data` the same as null), so two requests compare as JSON values whatever their key order.
- * The text is the one safe-stable-stringify gave (stored hashes stay valid): built in one native
- * JSON.stringify pass over sorted copies, or key by key when a data object has array-index keys.
+ * The text is fixed (tests pin it), since a stored hash must keep matching a repeat of its
+ * request: built in one native JSON.stringify pass over sorted copies, or key by key when a data
+ * object has array-index keys.
  */
 export function hashOperations(operations: readonly SyncOperation[]): string {
   const canonical = new Array<unknown>(operations.length);

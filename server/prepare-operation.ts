@@ -18,23 +18,37 @@ export interface Prepared {
   readonly operation: PreparedOperation;
 }
 
-/** An operation that failed them, with the key of its INSERT when it has one. */
+/** A prepared INSERT. */
+export type PreparedInsert = Prepared & { readonly operation: { readonly kind: "INSERT" } };
+
+/** Whether a prepared operation is an INSERT. */
+export const isInsert = (item: Prepared): item is PreparedInsert =>
+  item.operation.kind === "INSERT";
+
+/**
+ * The row an INSERT creates, by the key the device gave it: a temporary key (autonumbered
+ * tables) or a device-made key. A rejected INSERT is remembered by it.
+ */
+export interface InsertKey {
+  readonly table: string;
+  readonly key: number | string;
+}
+
+/** An operation that failed them. */
 export interface Refused {
   readonly ok: false;
   readonly rejection: Rejection;
-  /** The temporary key of an INSERT into an autonumbered table. */
-  readonly insertKey: { readonly table: string; readonly tempKey: number } | undefined;
-  /** The key of an INSERT into a table whose keys the device makes. */
-  readonly insertRow?: { readonly table: string; readonly key: string };
+  /** The row of a refused INSERT, when its key is a temporary key or a device-made key. */
+  readonly insert: InsertKey | undefined;
 }
 
 const integerKey = /^-?[1-9][0-9]*$/;
 
-const reject = (
-  code: Rejection["code"],
-  message: string,
-  insertKey?: Refused["insertKey"],
-): Refused => ({ ok: false, rejection: { code, message }, insertKey });
+const reject = (code: Rejection["code"], message: string, insert?: InsertKey): Refused => ({
+  ok: false,
+  rejection: { code, message },
+  insert,
+});
 
 function parseKey(table: TableInfo, key: string): number | string | Rejection {
   if (table.keyKind === "client") {
@@ -91,7 +105,7 @@ export function prepareOperation(model: SyncModel, operation: SyncOperation): Pr
   const key = operation.key;
   if (table?.keyKind !== "client" || key.length === 0 || key.length > maxClientKeyLength)
     return result;
-  return { ...result, insertRow: { table: table.name, key } };
+  return { ...result, insert: { table: table.name, key } };
 }
 
 function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | Refused {
@@ -105,9 +119,9 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
   }
   const key = parseKey(table, operation.key);
   if (typeof key === "object") return reject(key.code, key.message);
-  const insertKey =
+  const insert =
     operation.kind === "INSERT" && typeof key === "number" && key < 0
-      ? { table: table.name, tempKey: key }
+      ? { table: table.name, key }
       : undefined;
   if (operation.kind === "INSERT" && typeof key === "number" && key > 0) {
     return reject(
@@ -115,7 +129,7 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
       `INSERT into ${table.name} must carry a temporary (negative) key: the server numbers its rows`,
     );
   }
-  const ownRef: TempKeyRef[] =
+  const refs: TempKeyRef[] =
     operation.kind !== "INSERT" && typeof key === "number" && key < 0
       ? [{ table: table.name, tempKey: key, column: undefined }]
       : [];
@@ -124,61 +138,89 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
     if (operation.data !== undefined && operation.data !== null) {
       return reject("INVALID_VALUE", `data of a DELETE from ${table.name} must be null`);
     }
-    return { ok: true, table, key, operation: { kind: "DELETE", refs: ownRef } };
+    return { ok: true, table, key, operation: { kind: "DELETE", refs } };
   }
-
   const { data } = operation;
   if (!isRecord(data)) {
     return reject(
       "INVALID_VALUE",
       `data of an ${operation.kind} into ${table.name} must be an object of column values, got ${describeValue(data)}`,
-      insertKey,
+      insert,
     );
   }
-  const refs = ownRef;
-  // An INSERT's values go straight to their column's place; an UPDATE's changes in data's order.
-  const insert = operation.kind === "INSERT";
-  const values: SqlValue[] | undefined = insert
-    ? new Array(table.columns.length).fill(null)
-    : undefined;
-  const changes: Array<[string, SqlValue]> | undefined = insert ? undefined : [];
+  if (operation.kind === "UPDATE") return checkUpdate(model, table, key, data, refs);
+  return checkInsert(model, table, key, data, refs, insert);
+}
+
+/** The column of `name` in `table` and its value as stored, or why `data` cannot carry it. */
+function checkMember(
+  table: TableInfo,
+  name: string,
+  value: unknown,
+  insert: InsertKey | undefined,
+): ColumnInfo | Refused {
+  const column = table.columnsByName.get(name);
+  if (!column) {
+    return reject("UNKNOWN_COLUMN", `${table.name} has no column ${describeValue(name)}`, insert);
+  }
+  if (column.isKey) {
+    return reject(
+      "INVALID_VALUE",
+      `${table.name}.${name} is the key: it travels in "key", not in data`,
+      insert,
+    );
+  }
+  const problem = checkColumnValue(table, column, value);
+  if (problem) return reject(problem.code, problem.message, insert);
+  return column;
+}
+
+/** An UPDATE's changes, in data's order. */
+function checkUpdate(
+  model: SyncModel,
+  table: TableInfo,
+  key: number | string,
+  data: Record<string, unknown>,
+  refs: TempKeyRef[],
+): Prepared | Refused {
+  const changes: Array<[string, SqlValue]> = [];
+  for (const name in data) {
+    if (!Object.hasOwn(data, name)) continue;
+    const value = data[name];
+    const column = checkMember(table, name, value, undefined);
+    if ("ok" in column) return column;
+    const stored = value as SqlValue;
+    const ref = column.references === undefined ? undefined : refOf(model, column, stored);
+    if (ref) refs.push(ref);
+    changes.push([column.name, stored]);
+  }
+  if (changes.length === 0) {
+    return reject("INVALID_VALUE", `data of an UPDATE of ${table.name} names no column`);
+  }
+  return { ok: true, table, key, operation: { kind: "UPDATE", changes, refs } };
+}
+
+/** An INSERT's values, each straight to its column's place; every not-null column set. */
+function checkInsert(
+  model: SyncModel,
+  table: TableInfo,
+  key: number | string,
+  data: Record<string, unknown>,
+  refs: TempKeyRef[],
+  insert: InsertKey | undefined,
+): Prepared | Refused {
+  const values: SqlValue[] = new Array(table.columns.length).fill(null);
   const position = positions(table);
   for (const name in data) {
     if (!Object.hasOwn(data, name)) continue;
     const value = data[name];
-    const column = table.columnsByName.get(name);
-    if (!column) {
-      return reject(
-        "UNKNOWN_COLUMN",
-        `${table.name} has no column ${describeValue(name)}`,
-        insertKey,
-      );
-    }
-    if (column.isKey) {
-      return reject(
-        "INVALID_VALUE",
-        `${table.name}.${name} is the key: it travels in "key", not in data`,
-        insertKey,
-      );
-    }
-    const problem = checkColumnValue(table, column, value);
-    if (problem) return reject(problem.code, problem.message, insertKey);
+    const column = checkMember(table, name, value, insert);
+    if ("ok" in column) return column;
     const stored = value as SqlValue;
-    if (column.references !== undefined) {
-      const ref = refOf(model, column, stored);
-      if (ref) refs.push(ref);
-    }
-    if (values) values[position.get(column) ?? 0] = stored;
-    else changes?.push([column.name, stored]);
+    const ref = column.references === undefined ? undefined : refOf(model, column, stored);
+    if (ref) refs.push(ref);
+    values[position.get(column) ?? 0] = stored;
   }
-
-  if (!values) {
-    if (!changes || changes.length === 0) {
-      return reject("INVALID_VALUE", `data of an UPDATE of ${table.name} names no column`);
-    }
-    return { ok: true, table, key, operation: { kind: "UPDATE", changes, refs } };
-  }
-
   const { columns } = table;
   for (let index = 0; index < columns.length; index++) {
     const column = columns[index] as ColumnInfo;
@@ -186,7 +228,7 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
       return reject(
         "CONSTRAINT_VIOLATION",
         `${table.name}.${column.name} is missing and must not be null`,
-        insertKey,
+        insert,
       );
     }
   }

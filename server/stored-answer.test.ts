@@ -111,26 +111,4 @@ describe("stored answers", () => {
       ),
     );
   });
-
-  it("reads answers stored by earlier versions: format 2 and whole", () => {
-    const ops = operations(2);
-    const keyMappings: KeyMapping[] = [
-      { table: "location", clientKey: "-1", serverKey: "7" },
-      { table: "location", clientKey: "-2", serverKey: "8" },
-    ];
-    const results: BatchOutcome["results"] = [
-      { eventId: "1", status: "APPLIED", error: null },
-      { eventId: "2", status: "REJECTED", error: { code: "INVALID_VALUE", message: "bad" } },
-    ];
-    const v2 = JSON.stringify({
-      format: 2,
-      rejected: [[1, "INVALID_VALUE", "bad"]],
-      mappings: keyMappings.map((m) => [m.table, m.clientKey, m.serverKey]),
-    });
-    expect(unpackAnswer(v2, ops)).toEqual({ results, keyMappings });
-    expect(unpackAnswer(JSON.stringify({ results, keyMappings }), ops)).toEqual({
-      results,
-      keyMappings,
-    });
-  });
 });

@@ -1,3 +1,4 @@
+import { continuesKeyRun, type KeyRun } from "./key-runs.ts";
 import type {
   BatchOutcome,
   KeyMapping,
@@ -9,29 +10,23 @@ import type {
 /** One stored rejection: the operation's index in the request, its code and message. */
 type StoredRejection = readonly [index: number, code: RejectionCode, message: string];
 
-/** Format 2 (earlier versions): the mappings one tuple each. */
-interface PackedAnswerV2 {
-  readonly format: 2;
-  readonly rejected: readonly StoredRejection[];
-  readonly mappings: ReadonlyArray<readonly [table: string, clientKey: string, serverKey: string]>;
-}
-
 /**
- * `count` mappings of one table in answer order: the i-th maps `clientKey - i` to `serverKey + i`
- * (a single mapping keeps its key texts as they were, whatever they are).
+ * A key run as stored: `count` mappings of one table in answer order, the i-th mapping
+ * `clientKey - i` to `serverKey + i`. A mapping whose key texts are not exactly how safe integers
+ * print is stored alone (`count` 1) with its texts as they are.
  */
-type MappingRun = readonly [table: string, clientKey: string, serverKey: string, count: number];
+type StoredRun = readonly [table: string, clientKey: string, serverKey: string, count: number];
 
 /**
  * The stored form of an answer: the request's operations give every applied verdict back, so
- * only rejections (by operation index) are kept, and the mappings as runs. A batch of inserts
- * numbers its rows in one go, so its mappings are one run per table: a few dozen bytes where
- * the answer itself takes a hundred per operation.
+ * only rejections (by operation index) are kept, and the key mappings as key runs. A batch of
+ * INSERTs numbers its rows in one go, so its mappings are one run per table: a few dozen bytes
+ * where the answer itself takes a hundred per operation.
  */
-interface PackedAnswer {
+interface StoredAnswer {
   readonly format: 3;
   readonly rejected: readonly StoredRejection[];
-  readonly runs: readonly MappingRun[];
+  readonly runs: readonly StoredRun[];
 }
 
 /** The key as a number when the text is exactly how a safe integer prints, else undefined. */
@@ -40,36 +35,31 @@ function integerKey(text: string): number | undefined {
   return Number.isSafeInteger(value) && String(value) === text ? value : undefined;
 }
 
-/** The mappings as runs, in answer order; unpacking gives back the same texts. */
-function toRuns(mappings: readonly KeyMapping[]): MappingRun[] {
-  const runs: Array<[string, string, string, number]> = [];
-  let run: [string, string, string, number] | undefined;
-  let lastClient: number | undefined;
-  let lastServer: number | undefined;
+/** The mappings as stored runs, in answer order; unpacking gives back the same texts. */
+function toStoredRuns(mappings: readonly KeyMapping[]): StoredRun[] {
+  const stored: Array<[table: string, clientKey: string, serverKey: string, count: number]> = [];
+  /** The last stored run, as a key run, while its keys are exact integers. */
+  let open: { readonly run: KeyRun; readonly stored: [string, string, string, number] } | undefined;
   for (const { table, clientKey, serverKey } of mappings) {
     const client = integerKey(clientKey);
     const server = integerKey(serverKey);
-    const continues =
-      run !== undefined &&
-      run[0] === table &&
-      client !== undefined &&
-      server !== undefined &&
-      lastClient !== undefined &&
-      lastServer !== undefined &&
-      client === lastClient - 1 &&
-      server === lastServer + 1;
-    if (run && continues) run[3] += 1;
-    else {
-      run = [table, clientKey, serverKey, 1];
-      runs.push(run);
+    const exact = client !== undefined && server !== undefined;
+    if (open && exact && continuesKeyRun(open.run, table, client, server)) {
+      open.run.count += 1;
+      open.stored[3] = open.run.count;
+      continue;
     }
-    lastClient = client;
-    lastServer = server;
+    const entry: [string, string, string, number] = [table, clientKey, serverKey, 1];
+    stored.push(entry);
+    open = exact
+      ? { run: { table, firstClient: client, firstServer: server, count: 1 }, stored: entry }
+      : undefined;
   }
-  return runs;
+  return stored;
 }
 
-function fromRuns(runs: readonly MappingRun[]): KeyMapping[] {
+/** The mappings of stored runs, in answer order. */
+function fromStoredRuns(runs: readonly StoredRun[]): KeyMapping[] {
   const mappings: KeyMapping[] = [];
   for (const [table, clientKey, serverKey, count] of runs) {
     mappings.push({ table, clientKey, serverKey });
@@ -91,17 +81,16 @@ export function packAnswer(outcome: BatchOutcome): string {
     if (verdict.status === "REJECTED")
       rejected.push([index, verdict.error.code, verdict.error.message]);
   });
-  const packed: PackedAnswer = { format: 3, rejected, runs: toRuns(outcome.keyMappings) };
-  return JSON.stringify(packed);
+  const stored: StoredAnswer = { format: 3, rejected, runs: toStoredRuns(outcome.keyMappings) };
+  return JSON.stringify(stored);
 }
 
 /**
  * The answer stored by {@link packAnswer}, given the same operations (a replay carries them: the
- * request hash matched). Answers stored by earlier versions (format 2, or whole) are read too.
+ * request hash matched).
  */
 export function unpackAnswer(text: string, operations: readonly SyncOperation[]): BatchOutcome {
-  const stored = JSON.parse(text) as PackedAnswer | PackedAnswerV2 | BatchOutcome;
-  if (!("format" in stored)) return stored;
+  const stored = JSON.parse(text) as StoredAnswer;
   const results: OperationVerdict[] = operations.map((operation) => ({
     eventId: operation.eventId,
     status: "APPLIED",
@@ -114,11 +103,5 @@ export function unpackAnswer(text: string, operations: readonly SyncOperation[])
       error: { code, message },
     };
   }
-  const keyMappings =
-    stored.format === 3
-      ? fromRuns(stored.runs)
-      : stored.mappings.map(
-          ([table, clientKey, serverKey]): KeyMapping => ({ table, clientKey, serverKey }),
-        );
-  return { results, keyMappings };
+  return { results, keyMappings: fromStoredRuns(stored.runs) };
 }

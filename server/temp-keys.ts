@@ -1,4 +1,5 @@
 import type { Rejection, TempKeyRef } from "./operation.ts";
+import type { Prepared, Refused } from "./prepare-operation.ts";
 import type { SyncStoreTransaction, TempKeyEntry } from "./store/sync-store.ts";
 
 /** A temporary key's state: its server key, `null` when its INSERT was rejected. */
@@ -6,30 +7,53 @@ type KeyState = number | null;
 
 /**
  * One client's temporary keys during one request: loaded once per table, updated as operations
- * apply, and written back at the end. Invariant: a key mapped to a server key stays mapped.
+ * apply, and written back at the end. Invariants: a key is mapped only once the row it names is
+ * written, and a mapped key stays mapped (nothing is ever unmapped).
  */
 export interface TempKeys {
   /** The server key of a temporary key, or why it cannot be used. */
   resolve(ref: TempKeyRef): number | Rejection;
   /** The server key of a temporary key this client already had mapped, if any. */
   mapped(table: string, tempKey: number): number | undefined;
+  /** Records a key mapping; called once the INSERT of its row was written. */
   map(table: string, tempKey: number, serverKey: number): void;
   /** Marks an INSERT rejected, unless its key is already mapped. */
   reject(table: string, tempKey: number): void;
-  /** Takes back a mapping made in this request whose row was not written after all. */
-  unmap(table: string, tempKey: number): void;
   /** Writes the keys mapped or rejected during this request. */
   save(): Promise<void>;
 }
 
-/** Loads the states of `keys` (by table) in one query per table. */
+/** Every temporary key the operations mention (their own INSERT keys and references), by table. */
+function mentionedTempKeys(prepared: ReadonlyArray<Prepared | Refused>): Map<string, Set<number>> {
+  const keys = new Map<string, Set<number>>();
+  const add = (table: string, tempKey: number): void => {
+    let set = keys.get(table);
+    if (!set) {
+      set = new Set();
+      keys.set(table, set);
+    }
+    set.add(tempKey);
+  };
+  for (const item of prepared) {
+    if (!item.ok) {
+      if (typeof item.insert?.key === "number") add(item.insert.table, item.insert.key);
+      continue;
+    }
+    if (item.operation.kind === "INSERT" && typeof item.key === "number")
+      add(item.table.name, item.key);
+    for (const ref of item.operation.refs) add(ref.table, ref.tempKey);
+  }
+  return keys;
+}
+
+/** Loads the states of the temporary keys the operations mention, in one query per table. */
 export async function loadTempKeys(
   tx: SyncStoreTransaction,
   clientId: string,
-  keys: ReadonlyMap<string, ReadonlySet<number>>,
+  prepared: ReadonlyArray<Prepared | Refused>,
 ): Promise<TempKeys> {
   const states = new Map<string, Map<number, KeyState>>();
-  for (const [table, tableKeys] of keys) {
+  for (const [table, tableKeys] of mentionedTempKeys(prepared)) {
     states.set(table, new Map(await tx.findTempKeys(clientId, table, [...tableKeys])));
   }
   /** By table, the keys mapped or rejected during this request. */
@@ -75,10 +99,6 @@ export async function loadTempKeys(
     },
     reject(table, tempKey) {
       if (typeof states.get(table)?.get(tempKey) !== "number") set(table, tempKey, null);
-    },
-    unmap(table, tempKey) {
-      states.get(table)?.delete(tempKey);
-      changed.get(table)?.delete(tempKey);
     },
     async save() {
       const entries: TempKeyEntry[] = [];

@@ -1,6 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test-utils/temp-dir.ts";
@@ -79,45 +77,5 @@ describe("temporary keys in the libSQL store", () => {
     expect(rows).toEqual([
       expect.objectContaining({ first_client: -1, last_client: -1000, first_server: 5001 }),
     ]);
-  });
-});
-
-describe("the migration of temporary keys to runs", () => {
-  it("turns one row per key into runs and rejected keys, with the same answers", async () => {
-    dir = tempDir("key-migration-");
-    const client = createClient({ url: `file:${join(dir.path, "old.db")}` });
-    const folder = fileURLToPath(new URL("./migrations", import.meta.url));
-    const statements = (prefix: string) => {
-      const file = readdirSync(folder).find((name) => name.startsWith(prefix));
-      return readFileSync(join(folder, file ?? ""), "utf8").split("--> statement-breakpoint");
-    };
-    for (const sql of [...statements("0000"), ...statements("0002")]) await client.execute(sql);
-    const old: Array<[string, string, number, number | null]> = [
-      ["a", "invoice", -1, 10],
-      ["a", "invoice", -2, 11],
-      ["a", "invoice", -3, 12],
-      ["a", "invoice", -4, 20],
-      ["a", "invoice", -6, 13],
-      ["a", "invoice", -5, null],
-      ["a", "customer", -1, 7],
-      ["b", "invoice", -1, 14],
-    ];
-    for (const row of old) {
-      await client.execute({ sql: "INSERT INTO sync_key VALUES (?, ?, ?, ?)", args: row });
-    }
-    for (const sql of statements("0003")) await client.execute(sql);
-    const runs = await client.execute(
-      "SELECT client_id, table_name, first_client, last_client, first_server FROM sync_key_run ORDER BY client_id, table_name, first_client DESC",
-    );
-    expect(runs.rows.map((r) => Object.values(r))).toEqual([
-      ["a", "customer", -1, -1, 7],
-      ["a", "invoice", -1, -3, 10],
-      ["a", "invoice", -4, -4, 20],
-      ["a", "invoice", -6, -6, 13],
-      ["b", "invoice", -1, -1, 14],
-    ]);
-    const rejected = await client.execute("SELECT * FROM sync_rejected_key");
-    expect(rejected.rows.map((r) => Object.values(r))).toEqual([["a", "invoice", -5]]);
-    client.close();
   });
 });

@@ -1,0 +1,89 @@
+import type { SyncModel } from "../schema/index.ts";
+import { createDeviceRowMarks, type DeviceRowMarks } from "./device-row-marks.ts";
+import type {
+  BatchOutcome,
+  KeyMapping,
+  OperationVerdict,
+  Rejection,
+  SyncOperation,
+} from "./operation.ts";
+import type { InsertKey, Prepared, PreparedInsert, Refused } from "./prepare-operation.ts";
+import type { SyncStoreTransaction } from "./store/sync-store.ts";
+import { loadTempKeys, type TempKeys } from "./temp-keys.ts";
+
+/**
+ * What the steps of applying one batch share: the transaction, the client's temporary keys and
+ * device-keyed rows as this request leaves them, and the answer being built (a verdict per
+ * operation, by its index in the request, and the key mappings).
+ */
+export interface ApplyContext {
+  readonly model: SyncModel;
+  readonly tx: SyncStoreTransaction;
+  readonly clientId: string;
+  readonly tempKeys: TempKeys;
+  readonly deviceRows: DeviceRowMarks;
+  /** Answers an operation APPLIED, with the key mapping of an INSERT by temporary key. */
+  applied(index: number, mapping?: KeyMapping): void;
+  /**
+   * Answers an INSERT APPLIED once its row was written: records its key mapping (a temporary key,
+   * mapped to `serverKey`) or its row (a device-made key, `serverKey` undefined) as inserted.
+   */
+  inserted(index: number, insert: PreparedInsert, serverKey: number | undefined): void;
+  /**
+   * Answers an operation REJECTED. A rejected INSERT (`insert`) is remembered, so that what refers
+   * to its row, now or in a later request, is DEPENDENCY_REJECTED.
+   */
+  rejected(index: number, rejection: Rejection, insert?: InsertKey): void;
+  /** Saves the temporary keys and device-keyed rows this request changed; returns the answer. */
+  finish(): Promise<BatchOutcome>;
+}
+
+/** The context of one request: loads the states of the temporary keys its operations mention. */
+export async function createApplyContext(
+  model: SyncModel,
+  tx: SyncStoreTransaction,
+  clientId: string,
+  operations: readonly SyncOperation[],
+  prepared: ReadonlyArray<Prepared | Refused>,
+): Promise<ApplyContext> {
+  const tempKeys = await loadTempKeys(tx, clientId, prepared);
+  const deviceRows = createDeviceRowMarks(tx, clientId);
+  const verdicts: OperationVerdict[] = new Array(operations.length);
+  const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
+  const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
+
+  const applied = (index: number, mapping?: KeyMapping): void => {
+    verdicts[index] = { eventId: eventIdOf(index), status: "APPLIED", error: null };
+    if (mapping) mappings[index] = mapping;
+  };
+  return {
+    model,
+    tx,
+    clientId,
+    tempKeys,
+    deviceRows,
+    applied,
+    inserted(index, { table, key }, serverKey) {
+      if (typeof key === "number" && serverKey !== undefined) {
+        tempKeys.map(table.name, key, serverKey);
+        applied(index, { table: table.name, clientKey: String(key), serverKey: String(serverKey) });
+      } else {
+        if (typeof key === "string") deviceRows.inserted({ table: table.name, key });
+        applied(index);
+      }
+    },
+    rejected(index, rejection, insert) {
+      verdicts[index] = { eventId: eventIdOf(index), status: "REJECTED", error: rejection };
+      if (typeof insert?.key === "number") tempKeys.reject(insert.table, insert.key);
+      else if (insert) deviceRows.rejected({ table: insert.table, key: insert.key });
+    },
+    async finish() {
+      await tempKeys.save();
+      await deviceRows.save();
+      return {
+        results: verdicts,
+        keyMappings: mappings.filter((mapping): mapping is KeyMapping => mapping !== undefined),
+      };
+    },
+  };
+}
