@@ -1,4 +1,4 @@
-import type { SyncModel } from "../schema/index.ts";
+import { describeValue, type SyncModel } from "../schema/index.ts";
 import type { SyncBatchAnswer } from "./create-transport.ts";
 import type { Piece } from "./next-piece.ts";
 import { SyncClientError } from "./sync-client-error.ts";
@@ -20,7 +20,23 @@ const mismatch = (message: string): SyncClientError =>
 
 const integer = /^-?[1-9][0-9]*$/;
 
+/** The number a key's text stands for, if it is the decimal text of a safe integer; else NaN. */
+function keyNumber(text: unknown): number {
+  if (typeof text !== "string" || text.length > 17 || !integer.test(text)) return Number.NaN;
+  const key = Number(text);
+  return Number.isSafeInteger(key) ? key : Number.NaN;
+}
+
+/** A value of the answer as a message shows it: short, whatever the server sent. */
+function shown(value: unknown): string {
+  if (typeof value !== "string") return value === undefined ? "undefined" : describeValue(value);
+  return value.length > 40 ? `${value.slice(0, 40)}… (${value.length} characters)` : value;
+}
+
 type KeyMappingAnswer = SyncBatchAnswer["keyMappings"][number];
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
 
 /** Whether `tempKey` (`table\u0000key`) names the mapping's row, without building a string. */
 function names(tempKey: string | null | undefined, mapping: KeyMappingAnswer): boolean {
@@ -70,9 +86,76 @@ function matchMappings(piece: Piece, needed: readonly number[], answer: SyncBatc
 }
 
 /**
+ * The answer's mappings by table, each checked on its own: a synced autonumbered table, a
+ * temporary key (the text of a negative safe integer) and a server key (the decimal text of a
+ * positive safe integer: SQLite and JavaScript both hold it exactly).
+ */
+function readMappings(
+  model: SyncModel,
+  mappings: readonly unknown[],
+): Map<string, Array<readonly [number, number]>> {
+  const byTable = new Map<string, Array<readonly [number, number]>>();
+  for (const mapping of mappings) {
+    if (!isObject(mapping)) throw mismatch(`a key mapping is ${shown(mapping)}, not an object`);
+    const { table, clientKey, serverKey } = mapping;
+    const named = `mapping ${shown(table)} ${shown(clientKey)} → ${shown(serverKey)}`;
+    const info = typeof table === "string" ? model.byName.get(table) : undefined;
+    if (info?.keyKind !== "autonumber")
+      throw mismatch(`${named}: no autonumbered table has that name`);
+    const client = keyNumber(clientKey);
+    if (!(client < 0)) throw mismatch(`${named}: the temporary key is not a negative integer`);
+    const server = keyNumber(serverKey);
+    if (!(server > 0)) {
+      throw mismatch(
+        `${named}: the server key is not the decimal text of a positive safe integer (1 to ${Number.MAX_SAFE_INTEGER})`,
+      );
+    }
+    let list = byTable.get(info.name);
+    if (!list) {
+      list = [];
+      byTable.set(info.name, list);
+    }
+    list.push([client, server]);
+  }
+  return byTable;
+}
+
+/**
+ * Checks that a table's mappings give each row one server key and each server key to one row.
+ * The same pair twice (two inserts of one temporary key, both answered) is no conflict.
+ * Allocates nothing for the usual answer: temporary keys going down while server keys go up.
+ */
+function checkDistinct(table: string, pairs: ReadonlyArray<readonly [number, number]>): void {
+  let ordered = true;
+  for (let i = 1; ordered && i < pairs.length; i++) {
+    const [client, server] = pairs[i] as readonly [number, number];
+    const [clientBefore, serverBefore] = pairs[i - 1] as readonly [number, number];
+    ordered = client < clientBefore && server > serverBefore;
+  }
+  if (ordered) return;
+  const clientOf = new Map<number, number>();
+  const serverOf = new Map<number, number>();
+  for (const [client, server] of pairs) {
+    const other = clientOf.get(server);
+    if (other !== undefined && other !== client) {
+      throw mismatch(
+        `mappings ${table} ${other} → ${server} and ${table} ${client} → ${server} give one server key to two rows`,
+      );
+    }
+    const before = serverOf.get(client);
+    if (before !== undefined && before !== server) {
+      throw mismatch(`mappings give ${table} ${client} two server keys, ${before} and ${server}`);
+    }
+    clientOf.set(server, client);
+    serverOf.set(client, server);
+  }
+}
+
+/**
  * Checks that an answer belongs to its piece before anything local changes: same batch id, one
  * verdict per event in order, an error on every rejection, and exactly one mapping (from a
- * temporary to a server key) for each applied insert into an autonumbered table. Allocates
+ * temporary key to a positive safe integer) for each applied insert into an autonumbered table,
+ * no server key given to two rows of a table. Trusts no part of the answer's shape. Allocates
  * little beyond what it returns: it runs for every piece.
  */
 export function checkAnswer(
@@ -81,52 +164,45 @@ export function checkAnswer(
   answer: SyncBatchAnswer,
 ): CheckedAnswer {
   if (answer.batchId !== piece.batchId) {
-    throw mismatch(`it is for batch ${answer.batchId}, not ${piece.batchId}`);
+    throw mismatch(`it is for batch ${shown(answer.batchId)}, not ${piece.batchId}`);
   }
-  if (answer.results.length !== piece.seqs.length) {
-    throw mismatch(`${answer.results.length} verdicts for ${piece.seqs.length} operations`);
+  const results: unknown = answer.results;
+  const keyMappings: unknown = answer.keyMappings;
+  if (!Array.isArray(results) || !Array.isArray(keyMappings)) {
+    throw mismatch("its results and keyMappings are not both lists");
+  }
+  if (results.length !== piece.seqs.length) {
+    throw mismatch(`${results.length} verdicts for ${piece.seqs.length} operations`);
   }
   const applied: number[] = [];
   const rejected: Array<readonly [number, string, string]> = [];
   const needed: number[] = [];
   for (let index = 0; index < piece.seqs.length; index++) {
-    const result = answer.results[index];
+    const result: unknown = results[index];
     const seq = piece.seqs[index] as number;
-    if (result === undefined || !integer.test(result.eventId) || Number(result.eventId) !== seq) {
-      throw mismatch(`verdict ${index + 1} is for event ${result?.eventId}, expected ${seq}`);
+    if (!isObject(result) || keyNumber(result.eventId) !== seq) {
+      const eventId = isObject(result) ? shown(result.eventId) : shown(result);
+      throw mismatch(`verdict ${index + 1} is for event ${eventId}, expected ${seq}`);
     }
-    if (result.status === "APPLIED") {
+    const { status, error } = result;
+    if (status === "APPLIED") {
       applied.push(seq);
       if (piece.tempKeys[index] !== null) needed.push(index);
-    } else if (result.status === "REJECTED" && result.error) {
-      rejected.push([seq, result.error.code, result.error.message]);
+    } else if (
+      status === "REJECTED" &&
+      isObject(error) &&
+      typeof error.code === "string" &&
+      typeof error.message === "string"
+    ) {
+      rejected.push([seq, error.code, error.message]);
     } else {
       throw mismatch(
-        `verdict for event ${seq} has status ${String(result.status)} without an error`,
+        `verdict for event ${seq} has status ${shown(status)} without an error (a code and a message)`,
       );
     }
   }
+  const mappings = readMappings(model, keyMappings);
   matchMappings(piece, needed, answer);
-  const mappings = new Map<string, Array<readonly [number, number]>>();
-  for (const mapping of answer.keyMappings) {
-    const table = model.byName.get(mapping.table);
-    const clientKey = Number(mapping.clientKey);
-    const serverKey = Number(mapping.serverKey);
-    if (
-      table === undefined ||
-      !integer.test(mapping.clientKey) ||
-      !integer.test(mapping.serverKey) ||
-      clientKey >= 0 ||
-      serverKey <= 0
-    ) {
-      throw mismatch(`mapping ${mapping.table} ${mapping.clientKey} → ${mapping.serverKey}`);
-    }
-    let list = mappings.get(table.name);
-    if (!list) {
-      list = [];
-      mappings.set(table.name, list);
-    }
-    list.push([clientKey, serverKey]);
-  }
-  return { applied, rejected, mappings, mappingCount: answer.keyMappings.length };
+  for (const [table, pairs] of mappings) checkDistinct(table, pairs);
+  return { applied, rejected, mappings, mappingCount: keyMappings.length };
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createNodeFetch, type NodeFetch } from "./create-node-fetch.ts";
+import { createNodeFetch, type NodeFetch, ResponseTooLargeError } from "./create-node-fetch.ts";
 
 let server: Server | undefined;
 let own: NodeFetch | undefined;
@@ -125,6 +125,40 @@ describe("createNodeFetch", () => {
     } finally {
       await new Promise<void>((resolve) => raw.close(() => resolve()));
     }
+  });
+
+  it("stops reading an answer longer than maxResponseBytes, declared or streamed, and closes it", async () => {
+    let closed = 0;
+    const url = await listen((req, res) => {
+      res.once("close", () => {
+        if (!res.writableFinished) closed += 1;
+      });
+      const length = Number(new URL(req.url ?? "", "http://x").searchParams.get("length"));
+      if (length) {
+        res.setHeader("content-length", String(length));
+        res.end("x".repeat(length));
+        return;
+      }
+      // Endless, without a declared length.
+      const timer = setInterval(() => res.write("x".repeat(512)), 1);
+      res.once("close", () => clearInterval(timer));
+    });
+    own = createNodeFetch({ maxResponseBytes: 1024 });
+    expect(
+      await (await own(`${url}?length=1024`, { method: "POST", body: "x" })).text(),
+    ).toHaveLength(1024);
+    for (const query of ["?length=1025", ""]) {
+      const failure = (await own(`${url}${query}`, { method: "POST", body: "x" }).catch(
+        (e: unknown) => e,
+      )) as TypeError;
+      expect(failure).toBeInstanceOf(TypeError);
+      expect(failure.cause).toBeInstanceOf(ResponseTooLargeError);
+      expect((failure.cause as Error).message).toBe(
+        "the answer's body is longer than the limit of 1024 bytes",
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(1); // the endless answer's connection (the other one was written whole)
   });
 
   it("refuses bodies it cannot send and protocols it does not speak", async () => {

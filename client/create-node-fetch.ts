@@ -11,6 +11,24 @@ export type NodeFetch = typeof fetch & {
 export interface NodeFetchOptions {
   /** Idle keep-alive sockets kept per origin. Default 4. */
   readonly maxFreeSockets?: number;
+  /**
+   * An answer whose body is longer fails (a {@link ResponseTooLargeError} as the `cause`) as soon
+   * as its declared length or the bytes received so far show it, and its connection is closed.
+   * Default: no limit.
+   */
+  readonly maxResponseBytes?: number;
+}
+
+/** Why a fetch failed when an answer's body was longer than the fetch accepts. */
+export class ResponseTooLargeError extends Error {
+  override readonly name = "ResponseTooLargeError";
+  /** The most bytes the fetch accepts. */
+  readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    super(`the answer's body is longer than the limit of ${maxBytes} bytes`);
+    this.maxBytes = maxBytes;
+  }
 }
 
 type Body = string | Uint8Array;
@@ -51,9 +69,13 @@ function toResponse(message: http.IncomingMessage, chunks: Buffer[]): Response {
  * synchronous SQLite work waited for that work), and the answer is buffered whole. It takes a URL
  * and an init with a text or byte body; it follows no redirect and decodes no compressed body (it
  * asks for none). A failure rejects with a `TypeError` whose `cause` says why (the socket's error,
- * or a status outside 200–599), as the global fetch does; an aborted signal rejects with its reason.
+ * a status outside 200–599, or a {@link ResponseTooLargeError}), as the global fetch does; an
+ * aborted signal rejects with its reason.
  */
-export function createNodeFetch({ maxFreeSockets = 4 }: NodeFetchOptions = {}): NodeFetch {
+export function createNodeFetch({
+  maxFreeSockets = 4,
+  maxResponseBytes = Number.POSITIVE_INFINITY,
+}: NodeFetchOptions = {}): NodeFetch {
   const agents = {
     "http:": new http.Agent({ keepAlive: true, maxFreeSockets }),
     "https:": new https.Agent({ keepAlive: true, maxFreeSockets }),
@@ -88,8 +110,19 @@ export function createNodeFetch({ maxFreeSockets = 4 }: NodeFetchOptions = {}): 
         { method: init.method ?? "GET", headers, agent: agents[url.protocol] },
         (message) => {
           const chunks: Buffer[] = [];
-          message.on("data", (chunk: Buffer) => chunks.push(chunk));
           message.once("error", fail);
+          // Refused by its declared length, or once the bytes read pass the limit: never buffered.
+          const tooLarge = () => {
+            fail(new ResponseTooLargeError(maxResponseBytes));
+            request.destroy();
+          };
+          if (Number(message.headers["content-length"] ?? 0) > maxResponseBytes) return tooLarge();
+          let received = 0;
+          message.on("data", (chunk: Buffer) => {
+            received += chunk.byteLength;
+            if (received > maxResponseBytes) tooLarge();
+            else chunks.push(chunk);
+          });
           message.once("end", () => {
             if (settled) return;
             let response: Response;

@@ -1,6 +1,8 @@
-import { randomUUID } from "node:crypto";
-import { Client, type CombinedError, createRequest, fetchExchange } from "@urql/core";
+import { Client, createRequest, fetchExchange, stringifyVariables } from "@urql/core";
+import { makeFetchBody } from "@urql/core/internal";
 import pRetry from "p-retry";
+import { limitAnswer } from "./answer-limit.ts";
+import { classify } from "./classify-failure.ts";
 import { createNodeFetch, type NodeFetch } from "./create-node-fetch.ts";
 import type {
   SyncBatchMutation,
@@ -8,6 +10,7 @@ import type {
   SyncOperationInput,
 } from "./generated/graphql.ts";
 import type { Piece } from "./next-piece.ts";
+import { createRawJson } from "./raw-json.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { SyncLimitsQuery } from "./server-limits-query.ts";
 import { SyncBatchMutation as SyncBatchDocument } from "./sync-batch-mutation.ts";
@@ -16,16 +19,12 @@ import { SyncClientError } from "./sync-client-error.ts";
 /** The server's answer to one piece. */
 export type SyncBatchAnswer = SyncBatchMutation["syncBatch"];
 
-/** A 32-bit DJB2 hash, the kind urql uses for its request keys. */
-function phash(text: string): number {
-  let hash = 5381;
-  for (let i = 0; i < text.length; i++) hash = ((hash << 5) + hash + text.charCodeAt(i)) | 0;
-  return hash >>> 0;
+/** The server's limits, read through the `syncLimits` query. */
+export interface ServerLimits {
+  readonly maxOperations: number;
+  /** The longest request body the server reads, in bytes. */
+  readonly maxBodyBytes: number;
 }
-
-/** Codes of whole-request refusals that mean the piece must be cut smaller. */
-const tooLargeCodes = new Set(["BATCH_TOO_LARGE", "BODY_TOO_LARGE"]);
-const retryable = new Set(["NETWORK", "SERVER"]);
 
 /** Posts pieces as `syncBatch` mutations through urql, retrying with backoff. */
 export interface Transport {
@@ -44,122 +43,33 @@ export interface Transport {
       onCommitted?: () => void;
     },
   ): Promise<SyncBatchAnswer>;
-  /** The server's operation cap, read through the `syncLimits` query. */
-  maxOperations(): Promise<number>;
+  /**
+   * The server's limits, read once and kept (read again when `refresh`); throws a
+   * {@link SyncClientError} when the server does not tell them. Once known, a request body over
+   * `maxBodyBytes` is refused before it is sent (REQUEST_REFUSED, server code BODY_TOO_LARGE).
+   */
+  limits(refresh: boolean, signal?: AbortSignal): Promise<ServerLimits>;
+  /**
+   * The bytes of a `syncBatch` request body of `clientId` besides its operations' JSON, exactly as
+   * it is sent (with a batch id as long as a UUID, as every piece's is).
+   */
+  envelopeBytes(clientId: string): number;
   /** Bytes of request bodies sent so far, retries included. */
   readonly bytesSent: number;
   /** Closes the sockets of the transport's own fetch (none when the app gave one). */
   close(): void;
 }
 
-function classify(error: CombinedError): SyncClientError {
-  const status = (error.response as Response | undefined)?.status;
-  const serverError = error.graphQLErrors[0];
-  const serverCode = serverError?.extensions?.code;
-  if (typeof serverCode === "string" && serverCode !== "INTERNAL_SERVER_ERROR") {
-    return new SyncClientError(
-      "REQUEST_REFUSED",
-      `the server refused the request: ${serverError?.message} (${serverCode})`,
-      {
-        cause: error,
-        serverCode,
-      },
-    );
-  }
-  if (status === 413) {
-    return new SyncClientError(
-      "REQUEST_REFUSED",
-      "the server refused the request body as too large (HTTP 413)",
-      {
-        cause: error,
-        serverCode: "BODY_TOO_LARGE",
-      },
-    );
-  }
-  // A request error (variables that do not fit the server's schema, say): sending it again
-  // cannot help.
-  if (status !== undefined && status >= 400 && status < 500) {
-    return new SyncClientError(
-      "REQUEST_REFUSED",
-      `the server refused the request with HTTP ${status}${serverError ? `: ${serverError.message}` : ""}`,
-      { cause: error },
-    );
-  }
-  if (serverError || (status !== undefined && status >= 500)) {
-    return new SyncClientError(
-      "SERVER",
-      `the server failed: ${serverError?.message ?? `HTTP ${status}`}`,
-      { cause: error },
-    );
-  }
-  if (status !== undefined && status < 300) {
-    return new SyncClientError(
-      "ANSWER_MISMATCH",
-      `the server's answer is not a GraphQL result: ${error.message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (status !== undefined) {
-    return new SyncClientError(
-      "REQUEST_REFUSED",
-      `the server refused the request with HTTP ${status}`,
-      { cause: error },
-    );
-  }
-  return new SyncClientError(
-    "NETWORK",
-    `the server could not be reached: ${error.networkError?.message ?? error.message}`,
-    {
-      cause: error,
-    },
-  );
-}
+const retryable = new Set(["NETWORK", "SERVER"]);
 
-/** Whether a failed send means the piece should be cut smaller and sent again. */
-export function isTooLarge(error: unknown): boolean {
-  return error instanceof SyncClientError && tooLargeCodes.has(error.serverCode ?? "");
-}
+/** As long as every batch id (a UUID). */
+const batchIdLike = "00000000-0000-0000-0000-000000000000";
 
-/**
- * Lets JSON text built elsewhere (UTF-8 bytes) travel inside urql's request body unchanged. urql
- * serialises variables with its own key-sorting stringify, a second full pass over every
- * operation that the piece's JSON (built by SQLite) does not need: the variables carry a
- * placeholder whose `toJSON` is a marker, and the fetch puts the bytes in place of the quoted
- * marker.
- */
-function createRawJson() {
-  const prefix = `raw-json-${randomUUID()}-`;
-  const held = new Map<string, Uint8Array>();
-  let counter = 0;
-  return {
-    /** A placeholder for `json` that stays valid until `release` is called. */
-    hold(json: Uint8Array): { readonly marker: string; toJSON(): string } {
-      const marker = `${prefix}${counter++}`;
-      held.set(marker, json);
-      return { marker, toJSON: () => marker };
-    },
-    release(marker: string): void {
-      held.delete(marker);
-    },
-    /** The body in UTF-8 with each quoted marker replaced by its bytes; unchanged without one. */
-    splice(body: string): string | Uint8Array<ArrayBuffer> {
-      const parts: Uint8Array[] = [];
-      let from = 0;
-      for (let start = body.indexOf(`"${prefix}`); start >= 0; ) {
-        const end = body.indexOf('"', start + 1);
-        const json = held.get(body.slice(start + 1, end));
-        if (json === undefined) throw new Error("a request body names JSON no longer held");
-        parts.push(Buffer.from(body.slice(from, start)), json);
-        from = end + 1;
-        start = body.indexOf(`"${prefix}`, from);
-      }
-      if (parts.length === 0) return body;
-      parts.push(Buffer.from(body.slice(from)));
-      return Buffer.concat(parts);
-    },
-  };
+/** A 32-bit DJB2 hash, the kind urql uses for its request keys. */
+function phash(text: string): number {
+  let hash = 5381;
+  for (let i = 0; i < text.length; i++) hash = ((hash << 5) + hash + text.charCodeAt(i)) | 0;
+  return hash >>> 0;
 }
 
 /**
@@ -194,8 +104,12 @@ async function watchCommitted(response: Response, onCommitted: () => void): Prom
 export function createTransport(options: ResolvedOptions): Transport {
   let bytesSent = 0;
   const rawJson = createRawJson();
-  const ownFetch = options.fetch ? undefined : createNodeFetch();
+  const maxAnswerBytes = options.maxAnswerBytes;
+  const ownFetch = options.fetch
+    ? undefined
+    : createNodeFetch({ maxResponseBytes: maxAnswerBytes });
   const fetchWith = options.fetch ?? (ownFetch as NodeFetch);
+  let known: ServerLimits | undefined;
   /**
    * The signal and commit hook of the attempt being posted: urql calls the fetch within the
    * attempt that sets them, and the fetch takes them at its call.
@@ -207,14 +121,27 @@ export function createTransport(options: ResolvedOptions): Transport {
     if (init.signal) signals.push(init.signal);
     if (activeSignal) signals.push(activeSignal);
     const request = { ...init, signal: AbortSignal.any(signals) };
-    if (typeof init.body === "string") {
-      const body = rawJson.splice(init.body);
-      request.body = body;
-      bytesSent += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-    }
     const onCommitted = activeCommitted;
     activeCommitted = undefined;
-    const response = fetchWith(input, request);
+    if (typeof init.body === "string") {
+      const body = rawJson.splice(init.body);
+      const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+      if (known && bytes > known.maxBodyBytes) {
+        return Promise.reject(
+          new SyncClientError(
+            "REQUEST_REFUSED",
+            `the request body of ${bytes} bytes is larger than the server's limit of ${known.maxBodyBytes} bytes (maxBodyBytes); it was not sent`,
+            { serverCode: "BODY_TOO_LARGE" },
+          ),
+        );
+      }
+      request.body = body;
+      bytesSent += bytes;
+    }
+    // The client's own fetch stops reading a long answer itself; another fetch's answer is cut here.
+    const response = options.fetch
+      ? fetchWith(input, request).then((answer) => limitAnswer(answer, maxAnswerBytes))
+      : fetchWith(input, request);
     return onCommitted ? response.then((answer) => watchCommitted(answer, onCommitted)) : response;
   };
   const urql = new Client({
@@ -284,19 +211,30 @@ export function createTransport(options: ResolvedOptions): Transport {
         },
       );
     },
-    async maxOperations() {
-      activeSignal = undefined;
+    async limits(refresh, signal) {
+      if (known && !refresh) return known;
+      activeSignal = signal;
       activeCommitted = undefined;
       const result = await urql.query(SyncLimitsQuery, {}).toPromise();
       if (result.error) throw classify(result.error);
-      const limit = result.data?.syncLimits.maxOperationsPerRequest;
-      if (typeof limit !== "number" || limit < 1) {
+      const limits = result.data?.syncLimits;
+      const positive = (value: unknown): value is number =>
+        Number.isSafeInteger(value) && (value as number) > 0;
+      if (!positive(limits?.maxOperationsPerRequest) || !positive(limits?.maxBodyBytes)) {
         throw new SyncClientError(
           "ANSWER_MISMATCH",
           "the server's limits are missing from its answer",
         );
       }
-      return limit;
+      known = { maxOperations: limits.maxOperationsPerRequest, maxBodyBytes: limits.maxBodyBytes };
+      return known;
+    },
+    envelopeBytes(clientId) {
+      const operations = "x" as unknown as SyncOperationInput[];
+      const input = { clientId, batchId: batchIdLike, operations };
+      // What urql's fetch exchange sends, with `"x"` where the operations' JSON goes.
+      const body = stringifyVariables(makeFetchBody({ ...syncBatchRequest, variables: { input } }));
+      return Buffer.byteLength(body) - '"x"'.length;
     },
   };
 }

@@ -137,6 +137,47 @@ describe("local writes", () => {
     expect(await fixture.device.rows("SELECT count(*) AS n FROM invoice_line")).toEqual([{ n: 0 }]);
   });
 
+  it("refuses values that are not an object of column values as INVALID_WRITE, naming the table", async () => {
+    const c = fixture.device.client;
+    const customerId = await c.insert(t.customer, { name: "Ada" });
+    const before = await c.events();
+    type Values = { name: string };
+    const refused: Array<[() => Promise<unknown>, string]> = [
+      [
+        () => c.insert(t.customer, null as unknown as Values),
+        "insert into customer: values must be an object of column values, got null",
+      ],
+      [
+        () => c.insert(t.customer, undefined as unknown as Values),
+        "insert into customer: values must be an object of column values, got undefined",
+      ],
+      [
+        () => c.insert(t.customer, "Ada" as unknown as Values),
+        'insert into customer: values must be an object of column values, got "Ada"',
+      ],
+      [
+        () => c.insert(t.customer, ["Ada"] as unknown as Values),
+        "insert into customer: values must be an object of column values, got an array",
+      ],
+      [
+        () => c.update(t.customer, customerId, null as unknown as Values),
+        "update of customer: changes must be an object of column values, got null",
+      ],
+      [
+        () => c.update(t.customer, customerId, undefined as unknown as Values),
+        "update of customer: changes must be an object of column values, got undefined",
+      ],
+      [
+        () => c.transaction((w) => w.update(t.customer, customerId, 5 as unknown as Values)),
+        "update of customer: changes must be an object of column values, got number 5",
+      ],
+    ];
+    for (const [write, message] of refused) {
+      await expect(write()).rejects.toMatchObject({ code: "INVALID_WRITE", message });
+    }
+    expect(await c.events()).toEqual(before);
+  });
+
   it("commits several writes and their events together, or none of them", async () => {
     const c = fixture.device.client;
     await expect(

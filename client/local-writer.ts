@@ -4,6 +4,7 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import {
   type ColumnInfo,
   checkColumnValue,
+  describeValue,
   maxClientKeyLength,
   quoteIdentifier,
   type SyncModel,
@@ -38,6 +39,18 @@ export interface LocalWriter<TTables extends Record<string, SQLiteTable>> {
 
 const invalid = (message: string, cause?: unknown): SyncClientError =>
   new SyncClientError("INVALID_WRITE", message, { cause });
+
+/**
+ * The column values an app passed, checked to be an object of them (the types say so, but a
+ * value may come from anywhere); `call` and `what` name the write and the argument in the message.
+ */
+function columnValues(call: string, what: string, values: unknown): Record<string, unknown> {
+  if (typeof values === "object" && values !== null && !Array.isArray(values)) {
+    return values as Record<string, unknown>;
+  }
+  const got = values === undefined ? "undefined" : describeValue(values);
+  throw invalid(`${call}: ${what} must be an object of column values, got ${got}`);
+}
 
 /** SQL rows come back from libSQL as numbers, strings, nulls (and bigints or buffers, refused). */
 function toValue(where: string, value: unknown): Value {
@@ -231,7 +244,7 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
   const writer: LocalWriter<TTables> = {
     async insert(table, values) {
       const info = infoOf(table);
-      const given = values as Record<string, unknown>;
+      const given = columnValues(`insert into ${info.name}`, "values", values);
       for (const property of Object.keys(given)) columnOf(info, property);
       let key: Value;
       if (info.keyKind === "autonumber") {
@@ -303,6 +316,7 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
     async update(table, rowKey, changes) {
       await writePending();
       const info = infoOf(table);
+      const given = columnValues(`update of ${info.name}`, "changes", changes);
       const key = await currentKey(info, rowKey);
       const { rows } = await tx.execute({
         sql: `SELECT * FROM ${quoteIdentifier(info.name)} WHERE ${quoteIdentifier(info.key.name)} = ?`,
@@ -311,7 +325,7 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
       const old = rows[0];
       if (!old) throw invalid(`update of ${info.name}: no row with key ${String(rowKey)}`);
       const changed: Record<string, Value> = {};
-      for (const [property, value] of Object.entries(changes as Record<string, unknown>)) {
+      for (const [property, value] of Object.entries(given)) {
         const column = columnOf(info, property);
         if (column.isKey) throw invalid(`update of ${info.name}: the key cannot change`);
         if (value === undefined) continue;

@@ -85,7 +85,8 @@ function pieces(client: Client) {
   const writes = createWriter(client);
   return {
     writes,
-    form: (skip?: string) => writes.run((tx) => nextPiece(tx, exampleModel, 1_000, 100, skip)),
+    form: (skip?: string) =>
+      writes.run((tx) => nextPiece(tx, exampleModel, 1_000, { maxOperations: 100 }, skip)),
     answer: (piece: Piece | undefined) =>
       writes.run((tx) =>
         applyAnswer(tx, exampleModel, piece as Piece, {
@@ -113,7 +114,7 @@ describe("nextPiece", () => {
     const seen: string[] = [];
     try {
       const piece = await createWriter(client).run((tx) =>
-        nextPiece(scrambling(tx, seen), exampleModel, 1_000, 100),
+        nextPiece(scrambling(tx, seen), exampleModel, 1_000, { maxOperations: 100 }),
       );
       expect(piece?.seqs).toEqual([1, 2, 3, 4, 5]);
       expect(piece?.tempKeys).toEqual([1, 2, 3, 4, 5].map((k) => `location\u0000${-k}`));

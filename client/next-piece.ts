@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@libsql/client";
-import type { SyncModel, Writer, WriteTransaction } from "../schema/index.ts";
+import type { SyncModel, WriteTransaction } from "../schema/index.ts";
+import { fitBody, type PieceLimits, rejectTooLarge } from "./fit-body.ts";
 import { isPieceMember, pieceEvents } from "./piece-members.ts";
-import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** A piece of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
 export interface Piece {
@@ -154,11 +154,52 @@ async function firstFree(
 }
 
 /**
+ * How far a new piece starting at `first` may reach: up to the next checkpoint (returned too) or
+ * `limitSeq`, and before the next rejected event (which the app could put back to pending), the
+ * next open piece (`open`: their seq ranges) and, when `marking`, the next marked event.
+ */
+async function rangeOf(
+  tx: WriteTransaction,
+  first: number,
+  limitSeq: number,
+  open: ReadonlyArray<readonly [number, number]>,
+  marking: boolean,
+): Promise<{ checkpoint: number | null; end: number }> {
+  const checkpoint = await one(
+    tx,
+    `SELECT min(seq) AS value FROM sync_outbox WHERE ${unmarked} AND kind = 'checkpoint' AND seq > ? AND seq <= ?`,
+    [first, limitSeq],
+  );
+  const rejected = await one(
+    tx,
+    "SELECT min(seq) AS value FROM sync_outbox WHERE status = 'rejected' AND seq > ?",
+    [first],
+  );
+  const nextOpen = open.find(([lo]) => lo > first)?.[0];
+  let end = checkpoint ?? limitSeq;
+  if (rejected !== null) end = Math.min(end, rejected - 1);
+  if (nextOpen !== undefined) end = Math.min(end, nextOpen - 1);
+  if (marking) {
+    // Nor may the range hold a marked event: rejected by its answer, then retried, it would turn
+    // into a pending unmarked event inside this piece's range.
+    const marked = await one(
+      tx,
+      "SELECT min(seq) AS value FROM sync_outbox WHERE batch_id IS NOT NULL AND seq > ? AND seq <= ?",
+      [first, end],
+    );
+    if (marked !== null) end = marked - 1;
+  }
+  return { checkpoint, end };
+}
+
+/**
  * The next piece to send: the piece already formed and not yet answered (so a resend is a replay),
  * else a new one, formed and stored in one local transaction: the pending events from the first
- * one up to the next checkpoint, at most `maxOperations`, none after `limitSeq`. Reads one piece,
- * never the whole outbox. Checkpoints with nothing before them are dropped. `skip` names a piece
- * in flight, to form the one after it. Runs inside the caller's write transaction.
+ * one up to the next checkpoint, at most `limits.maxOperations` and, when the server's body limit
+ * is known, as many as fit its request body (an event whose request alone is too large is marked
+ * rejected, `BODY_TOO_LARGE`, never sent); none after `limitSeq`. Reads one piece, never the whole
+ * outbox. Checkpoints with nothing before them are dropped. `skip` names a piece in flight, to
+ * form the one after it. Runs inside the caller's write transaction.
  *
  * A new piece is one `sync_piece` row: its events are the pending unmarked ones of its seq range.
  * So that this holds until its answer, the range stops before the next rejected event (which the
@@ -169,7 +210,7 @@ export async function nextPiece(
   tx: WriteTransaction,
   model: SyncModel,
   limitSeq: number,
-  maxOperations: number,
+  limits: PieceLimits,
   skip?: string,
 ): Promise<Piece | undefined> {
   const autonumbered = JSON.stringify(
@@ -183,108 +224,54 @@ export async function nextPiece(
   const open = openRows.map((row) => [Number(row.first_seq), Number(row.last_seq)] as const);
   // An earlier version's piece is its marked events: the unmarked ones in its range are free.
   const marking = openRows.some((row) => Number(row.members_marked) === 1);
-  const first = await firstFree(
-    tx,
-    open.filter((_, i) => Number(openRows[i]?.members_marked) !== 1),
-    limitSeq,
-  );
-  // Checkpoints with nothing left to send before them go, except one closing a piece still in
-  // flight: until its answer arrives the outbox stays as it was.
-  await tx.execute({
-    sql: `DELETE FROM sync_outbox WHERE ${unmarked} AND kind = 'checkpoint' AND seq < ?
-          AND seq NOT IN (SELECT checkpoint_seq FROM sync_piece WHERE checkpoint_seq IS NOT NULL)`,
-    args: [first ?? limitSeq + 1],
-  });
-  if (first === null) return undefined;
-  const checkpoint = await one(
-    tx,
-    `SELECT min(seq) AS value FROM sync_outbox WHERE ${unmarked} AND kind = 'checkpoint' AND seq > ? AND seq <= ?`,
-    [first, limitSeq],
-  );
-  const rejected = await one(
-    tx,
-    "SELECT min(seq) AS value FROM sync_outbox WHERE status = 'rejected' AND seq > ?",
-    [first],
-  );
-  const nextOpen = open.find(([lo]) => lo > first)?.[0];
-  let upTo = checkpoint ?? limitSeq;
-  if (rejected !== null) upTo = Math.min(upTo, rejected - 1);
-  if (nextOpen !== undefined) upTo = Math.min(upTo, nextOpen - 1);
-  if (marking) {
-    // Nor may the range hold a marked event: rejected by its answer, then retried, it would turn
-    // into a pending unmarked event inside this piece's range.
-    const marked = await one(
-      tx,
-      "SELECT min(seq) AS value FROM sync_outbox WHERE batch_id IS NOT NULL AND seq > ? AND seq <= ?",
-      [first, upTo],
-    );
-    if (marked !== null) upTo = marked - 1;
-  }
-  const { last, parts } = await readPiece(
-    tx,
-    `${unmarked} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`,
-    [autonumbered, first, upTo, maxOperations],
-  );
-  // The piece closes its segment only if no pending event of any kind lies between it and the
-  // checkpoint (an open piece's or a cut-off one's would).
-  const rest =
-    checkpoint === null
-      ? null
-      : await one(
-          tx,
-          "SELECT min(seq) AS value FROM sync_outbox WHERE status = 'pending' AND kind != 'checkpoint' AND seq > ? AND seq < ?",
-          [last, checkpoint],
-        );
-  const checkpointSeq = rest === null ? checkpoint : null;
-  const batchId = randomUUID();
-  await tx.execute({
-    sql: `INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked, formed)
-          VALUES (?, ?, ?, ?, ?, 0, (SELECT coalesce(max(formed), 0) + 1 FROM sync_piece))`,
-    args: [batchId, first, last, checkpointSeq, parts.seqs.length],
-  });
-  return { batchId, ...parts, checkpointSeq, fresh: true, mark: null };
-}
-
-/** The first and last seq of a piece's events: where to find them by the outbox's key. */
-const seqRange = (piece: Piece): [number, number] => [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? 0];
-
-/**
- * Releases a piece the server refused whole (so nothing of it was applied): its events wait again,
- * to be cut smaller, with the keys mapped while they were in flight written in.
- */
-export function dissolvePiece(writes: Writer, piece: Piece): Promise<void> {
-  return writes.run(async (tx) => {
-    if (piece.mark !== null) {
-      await tx.execute({
-        sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ? AND seq BETWEEN ? AND ?",
-        args: [piece.mark, ...seqRange(piece)],
-      });
-    }
-    await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
-    await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));
-  });
-}
-
-/**
- * Marks the one event of a piece rejected by the device itself, with the server's whole-request
- * refusal (a single event larger than the server accepts), so it no longer blocks the outbox and
- * the app can fix or remove it.
- */
-export function rejectPiece(
-  writes: Writer,
-  piece: Piece,
-  code: string,
-  message: string,
-): Promise<void> {
-  return writes.run(async (tx) => {
+  const free = open.filter((_, i) => Number(openRows[i]?.members_marked) !== 1);
+  for (;;) {
+    const first = await firstFree(tx, free, limitSeq);
+    // Checkpoints with nothing left to send before them go, except one closing a piece still in
+    // flight: until its answer arrives the outbox stays as it was.
     await tx.execute({
-      sql: `UPDATE sync_outbox SET status = 'rejected', error_code = ?, error_message = ?, batch_id = NULL
-            WHERE ${pieceEvents}`,
-      args: [code, message, ...seqRange(piece), piece.mark],
+      sql: `DELETE FROM sync_outbox WHERE ${unmarked} AND kind = 'checkpoint' AND seq < ?
+            AND seq NOT IN (SELECT checkpoint_seq FROM sync_piece WHERE checkpoint_seq IS NOT NULL)`,
+      args: [first ?? limitSeq + 1],
     });
-    await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
-    await rewriteWithKnownMappings(tx, JSON.stringify(piece.seqs));
-  });
+    if (first === null) return undefined;
+    const { checkpoint, end } = await rangeOf(tx, first, limitSeq, open, marking);
+    let upTo = end;
+    const where = `${unmarked} AND kind != 'checkpoint' AND seq BETWEEN ? AND ?`;
+    if (limits.body) {
+      const fit = await fitBody(tx, where, [first, upTo], limits.maxOperations, limits.body);
+      if ("tooLarge" in fit) {
+        await rejectTooLarge(tx, first, fit.tooLarge, limits.body.maxBytes);
+        limits.onTooLarge?.(first);
+        continue;
+      }
+      upTo = fit.last;
+    }
+    const { last, parts } = await readPiece(tx, where, [
+      autonumbered,
+      first,
+      upTo,
+      limits.maxOperations,
+    ]);
+    // The piece closes its segment only if no pending event of any kind lies between it and the
+    // checkpoint (an open piece's or a cut-off one's would).
+    const rest =
+      checkpoint === null
+        ? null
+        : await one(
+            tx,
+            "SELECT min(seq) AS value FROM sync_outbox WHERE status = 'pending' AND kind != 'checkpoint' AND seq > ? AND seq < ?",
+            [last, checkpoint],
+          );
+    const checkpointSeq = rest === null ? checkpoint : null;
+    const batchId = randomUUID();
+    await tx.execute({
+      sql: `INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked, formed)
+            VALUES (?, ?, ?, ?, ?, 0, (SELECT coalesce(max(formed), 0) + 1 FROM sync_piece))`,
+      args: [batchId, first, last, checkpointSeq, parts.seqs.length],
+    });
+    return { batchId, ...parts, checkpointSeq, fresh: true, mark: null };
+  }
 }
 
 /** What is left to send up to `limitSeq`: operations, and pieces at `maxOperations` each. */

@@ -21,6 +21,18 @@ describe("createSyncClient options", () => {
       /"maxOperationsPerRequest" must be an integer from 1 to 1000000/,
     ],
     [
+      { database: "file:x.db", endpoint: "http://h/graphql", maxAnswerBytes: 1023 },
+      /"maxAnswerBytes" must be an integer from 1024 to 268435456, got 1023/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", maxAnswerBytes: 2 ** 28 + 1 },
+      /"maxAnswerBytes" must be an integer from 1024 to 268435456/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", maxAnswerBytes: "1 MB" },
+      /"maxAnswerBytes" must be an integer from 1024 to 268435456, got "1 MB"/,
+    ],
+    [
       { database: "file:x.db", endpoint: "http://h/graphql", clientId: "" },
       /"clientId" must be a text/,
     ],

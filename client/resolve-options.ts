@@ -38,6 +38,11 @@ export interface SyncClientOptions<M extends SyncModel = SyncModel> {
   readonly maxOperationsPerRequest?: number;
   /** A request that takes longer fails (and is retried). Default 60,000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * The longest answer body the client reads (1,024 bytes to 256 MiB): a longer one fails the
+   * send as `ANSWER_MISMATCH` as soon as its length shows, unread. Default 64 MiB.
+   */
+  readonly maxAnswerBytes?: number;
   readonly retry?: RetryOptions;
   /** How long a local write waits for another process's lock. Default 10,000 ms. */
   readonly busyTimeoutMs?: number;
@@ -56,6 +61,7 @@ export interface ResolvedOptions<M extends SyncModel = SyncModel> {
   readonly headers: Readonly<Record<string, string>>;
   readonly maxOperationsPerRequest: number;
   readonly requestTimeoutMs: number;
+  readonly maxAnswerBytes: number;
   readonly retry: Required<RetryOptions>;
   readonly busyTimeoutMs: number;
 }
@@ -78,6 +84,9 @@ function integerOption(
 
 /** The longest delay Node's timers keep (a longer one fires after 1 ms). */
 const maxTimerMs = 2_147_483_647;
+
+/** Bounds of `maxAnswerBytes`: an answer is decoded to one text, which V8 caps below 512 MiB. */
+const answerBytes = { default: 64 * 1024 * 1024, min: 1024, max: 256 * 1024 * 1024 };
 
 /** The request headers the client sets itself: the body is always JSON. */
 const ownHeaders = new Set(["content-type", "content-length"]);
@@ -190,6 +199,10 @@ export function resolveOptions<M extends SyncModel>(
     requestTimeoutMs: integerOption("requestTimeoutMs", options.requestTimeoutMs, 60_000, {
       min: 1,
       max: maxTimerMs,
+    }),
+    maxAnswerBytes: integerOption("maxAnswerBytes", options.maxAnswerBytes, answerBytes.default, {
+      min: answerBytes.min,
+      max: answerBytes.max,
     }),
     retry: {
       retries: integerOption("retry.retries", retry.retries, 4, { max: 100 }),

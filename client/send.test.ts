@@ -243,7 +243,10 @@ describe("send()", () => {
     expect([10, 20]).toContain(applied);
     expect(await count(device.rows, "location WHERE id < 0")).toBe(30);
     const report = await device.client.send();
-    expect(report).toMatchObject({ pieces: 3, replayed: applied / 10, applied: 30 });
+    expect(report).toMatchObject({ pieces: 3, applied: 30 });
+    // The server finishes a request whose client went away: the second piece may commit after the
+    // failed send returned, and then comes back replayed too.
+    expect([applied / 10, 2]).toContain(report.replayed);
     expect(await count(server.rows, "location")).toBe(30);
     expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
   });

@@ -2,8 +2,11 @@ import type { Client } from "@libsql/client";
 import type { SyncModel, Writer, WriteTransaction } from "../schema/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { checkAnswer } from "./check-answer.ts";
-import { isTooLarge, type SyncBatchAnswer, type Transport } from "./create-transport.ts";
-import { dissolvePiece, nextPiece, outboxTotals, type Piece, rejectPiece } from "./next-piece.ts";
+import { isTooLarge } from "./classify-failure.ts";
+import type { ServerLimits, SyncBatchAnswer, Transport } from "./create-transport.ts";
+import type { PieceLimits } from "./fit-body.ts";
+import { nextPiece, outboxTotals, type Piece } from "./next-piece.ts";
+import { dissolvePiece, rejectPiece } from "./refused-piece.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** Progress after each piece: pieces and operations done, and the totals when the send began. */
@@ -59,6 +62,19 @@ interface InFlight {
   readonly committed: Promise<boolean>;
 }
 
+const noLimits = (): undefined => undefined;
+
+/** The body limit of pieces under the server's limits; none while they are unknown. */
+function bodyLimit(
+  transport: Transport,
+  clientId: string,
+  server: ServerLimits | undefined,
+): PieceLimits["body"] {
+  return (
+    server && { maxBytes: server.maxBodyBytes, envelopeBytes: transport.envelopeBytes(clientId) }
+  );
+}
+
 /** A {@link SyncClientError} that also carries what the send did before it stopped. */
 export type SendError = SyncClientError & { readonly report: SendReport };
 
@@ -85,11 +101,30 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   };
   const { rows } = await client.execute("SELECT coalesce(max(seq), 0) AS last FROM sync_outbox");
   const limitSeq = Number(rows[0]?.last ?? 0);
+
   // A scan of the whole outbox, done only for someone who follows the progress.
   let totals = options.onProgress
     ? await outboxTotals(client, limitSeq, maxOperations)
     : { operations: 0, pieces: 0 };
   let operationsDone = 0;
+  // The server's body limit, read once per client: a piece is cut to fit it, and an event too
+  // large alone is rejected on the device, unsent. Unknown (the query failed), a 413 still cuts.
+  let body =
+    limitSeq > 0
+      ? bodyLimit(
+          transport,
+          clientId,
+          await transport.limits(false, options.signal).catch(noLimits),
+        )
+      : undefined;
+  const limits = (): PieceLimits => ({
+    maxOperations,
+    body,
+    onTooLarge: () => {
+      report.rejected += 1;
+      operationsDone += 1;
+    },
+  });
 
   // Aborted when the loop stops with an error, so a request posted ahead does not linger.
   const stop = new AbortController();
@@ -124,8 +159,8 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   try {
     // Two pieces at most are open: the one in flight and the next, formed while the server works.
     const formAfter = async (tx: WriteTransaction, current: Piece | undefined) =>
-      current ? nextPiece(tx, model, limitSeq, maxOperations, current.batchId) : undefined;
-    let piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, maxOperations));
+      current ? nextPiece(tx, model, limitSeq, limits(), current.batchId) : undefined;
+    let piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, limits()));
     answer = piece && post(piece);
     await requestLeaves();
     let next = await writes.run((tx) => formAfter(tx, piece));
@@ -155,8 +190,11 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
           await rejectPiece(writes, piece, serverCode, message);
           report.rejected += 1;
         } else {
-          // Refused whole, so nothing of it was applied: cut it smaller under a new batch id.
-          const serverMax = await transport.maxOperations().catch(() => maxOperations);
+          // Refused whole, so nothing of it was applied: cut it smaller under a new batch id, to
+          // the server's limits as it tells them now.
+          const server = await transport.limits(true, options.signal).catch(noLimits);
+          body = server ? bodyLimit(transport, clientId, server) : body;
+          const serverMax = server?.maxOperations ?? maxOperations;
           maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.seqs.length / 2)));
           await dissolvePiece(writes, piece);
           // Smaller pieces: what is left counts again, so progress does not run past its total.
@@ -168,7 +206,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
             };
           }
         }
-        piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, maxOperations));
+        piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, limits()));
         answer = piece && post(piece);
         await requestLeaves();
         next = await writes.run((tx) => formAfter(tx, piece));

@@ -1,56 +1,39 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+import {
+  answerApplyingAll,
+  type FakeAnswer,
+  type FakeBatchRequest,
+  type FakeServer,
+  startFakeServer,
+} from "./fake-sync-server.ts";
 
-interface Request {
-  variables: {
-    input: { batchId: string; operations: Array<{ eventId: string; table: string; key: string }> };
-  };
-}
-type Answer = (request: Request) => { status?: number; body: string };
+type Answer = (request: FakeBatchRequest) => { status?: number; body: string };
 
-let fake: Server | undefined;
+let fake: FakeServer | undefined;
 let device: TestDevice | undefined;
 afterEach(async () => {
   await device?.close();
-  fake?.closeAllConnections();
-  await new Promise((resolve) => (fake ? fake.close(resolve) : resolve(undefined)));
+  await fake?.close();
   device = fake = undefined;
 });
 
-/** A server that answers every request with what `answer` makes of it. */
-async function fakeServer(answer: Answer): Promise<string> {
-  fake = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const { status = 200, body } = answer(JSON.parse(Buffer.concat(chunks).toString()) as Request);
-    res.writeHead(status, { "content-type": "application/json" });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => fake?.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(fake.address() as AddressInfo).port}/graphql`;
+/** A server that answers every syncBatch request with what `answer` makes of it. */
+async function fakeServer(answer: FakeAnswer): Promise<string> {
+  fake = await startFakeServer(answer);
+  return fake.endpoint;
 }
 
 /** A well-formed answer applying everything, which each case then spoils. */
-function goodAnswer({ variables: { input } }: Request) {
-  return {
-    batchId: input.batchId,
-    replayed: false,
-    results: input.operations.map((op) => ({
-      eventId: op.eventId,
-      status: "APPLIED",
-      error: null,
-    })),
-    keyMappings: input.operations.map((op, i) => ({
-      table: op.table,
-      clientKey: op.key,
-      serverKey: String(100 + i),
-    })),
-  };
-}
+const goodAnswer = answerApplyingAll;
 const json = (syncBatch: unknown) => ({ body: JSON.stringify({ data: { syncBatch } }) });
+/** The good answer with its first mapping (customer -1 → 100) given another server key. */
+const firstServerKey = (r: FakeBatchRequest, serverKey: unknown) => {
+  const [first, ...rest] = goodAnswer(r).keyMappings;
+  return json({ ...goodAnswer(r), keyMappings: [{ ...first, serverKey }, ...rest] });
+};
+const notASafeKey = /the server key is not the decimal text of a positive safe integer/;
 
 describe("bad input at the client", () => {
   it.each<[string, Answer, string, RegExp]>([
@@ -95,6 +78,84 @@ describe("bad input at the client", () => {
         }),
       "ANSWER_MISMATCH",
       /mapping/,
+    ],
+    // A key SQLite would hold as a rounded REAL, and JavaScript as 100000000000000000000.
+    [
+      "a server key beyond 2^53 - 1",
+      (r) => firstServerKey(r, "99999999999999999999"),
+      "ANSWER_MISMATCH",
+      new RegExp(`mapping customer -1 → 99999999999999999999: ${notASafeKey.source}`),
+    ],
+    [
+      "a server key of 2^53",
+      (r) => firstServerKey(r, "9007199254740992"),
+      "ANSWER_MISMATCH",
+      notASafeKey,
+    ],
+    ["a server key of 0", (r) => firstServerKey(r, "0"), "ANSWER_MISMATCH", notASafeKey],
+    ["a fractional server key", (r) => firstServerKey(r, "1.5"), "ANSWER_MISMATCH", notASafeKey],
+    [
+      "a server key in exponent form",
+      (r) => firstServerKey(r, "1e3"),
+      "ANSWER_MISMATCH",
+      notASafeKey,
+    ],
+    [
+      "a server key with a leading zero",
+      (r) => firstServerKey(r, "0100"),
+      "ANSWER_MISMATCH",
+      notASafeKey,
+    ],
+    [
+      "a server key given as a number",
+      (r) => firstServerKey(r, 100),
+      "ANSWER_MISMATCH",
+      /mapping customer -1 → number 100: the server key is not the decimal text/,
+    ],
+    [
+      "two mappings of one table to one server key",
+      (r) => {
+        const [customer, invoice, second] = goodAnswer(r).keyMappings;
+        return json({
+          ...goodAnswer(r),
+          keyMappings: [customer, invoice, { ...second, serverKey: "101" }],
+        });
+      },
+      "ANSWER_MISMATCH",
+      /mappings invoice -1 → 101 and invoice -2 → 101 give one server key to two rows/,
+    ],
+    [
+      "mappings that are not a list",
+      (r) => json({ ...goodAnswer(r), keyMappings: null }),
+      "ANSWER_MISMATCH",
+      /its results and keyMappings are not both lists/,
+    ],
+    [
+      "a mapping that is not an object",
+      (r) => json({ ...goodAnswer(r), keyMappings: [null, ...goodAnswer(r).keyMappings.slice(1)] }),
+      "ANSWER_MISMATCH",
+      /a key mapping is null, not an object/,
+    ],
+    [
+      "a verdict that is not an object",
+      (r) => json({ ...goodAnswer(r), results: [null, ...goodAnswer(r).results.slice(1)] }),
+      "ANSWER_MISMATCH",
+      /verdict 1 is for event null, expected 1/,
+    ],
+    [
+      "a rejection whose error code is not a text",
+      (r) =>
+        json({
+          ...goodAnswer(r),
+          results: goodAnswer(r).results.map((x) => ({
+            ...x,
+            status: "REJECTED",
+            error: { code: 5, message: "no" },
+          })),
+          keyMappings: [],
+        }),
+      "ANSWER_MISMATCH",
+      /verdict for event 1 has status REJECTED without an error \(a code and a message\)/,
     ],
     [
       "a rejection without an error",

@@ -1,0 +1,83 @@
+import type { CombinedError } from "@urql/core";
+import { ownFailure } from "./answer-limit.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+
+/** Codes of whole-request refusals that mean the piece must be cut smaller. */
+const tooLargeCodes = new Set(["BATCH_TOO_LARGE", "BODY_TOO_LARGE"]);
+
+/**
+ * The {@link SyncClientError} a failed request stands for: a refusal of the server (with its
+ * code), a server failure, an answer that is not a GraphQL result, a network failure, or the
+ * client's own refusal (a body over the server's limit, an answer too long to read).
+ */
+export function classify(error: CombinedError): SyncClientError {
+  const own = ownFailure(error.networkError);
+  if (own) return own;
+  const status = (error.response as Response | undefined)?.status;
+  const serverError = error.graphQLErrors[0];
+  const serverCode = serverError?.extensions?.code;
+  if (typeof serverCode === "string" && serverCode !== "INTERNAL_SERVER_ERROR") {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      `the server refused the request: ${serverError?.message} (${serverCode})`,
+      {
+        cause: error,
+        serverCode,
+      },
+    );
+  }
+  if (status === 413) {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      "the server refused the request body as too large (HTTP 413)",
+      {
+        cause: error,
+        serverCode: "BODY_TOO_LARGE",
+      },
+    );
+  }
+  // A request error (variables that do not fit the server's schema, say): sending it again
+  // cannot help.
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      `the server refused the request with HTTP ${status}${serverError ? `: ${serverError.message}` : ""}`,
+      { cause: error },
+    );
+  }
+  if (serverError || (status !== undefined && status >= 500)) {
+    return new SyncClientError(
+      "SERVER",
+      `the server failed: ${serverError?.message ?? `HTTP ${status}`}`,
+      { cause: error },
+    );
+  }
+  if (status !== undefined && status < 300) {
+    return new SyncClientError(
+      "ANSWER_MISMATCH",
+      `the server's answer is not a GraphQL result: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (status !== undefined) {
+    return new SyncClientError(
+      "REQUEST_REFUSED",
+      `the server refused the request with HTTP ${status}`,
+      { cause: error },
+    );
+  }
+  return new SyncClientError(
+    "NETWORK",
+    `the server could not be reached: ${error.networkError?.message ?? error.message}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Whether a failed send means the piece should be cut smaller and sent again. */
+export function isTooLarge(error: unknown): boolean {
+  return error instanceof SyncClientError && tooLargeCodes.has(error.serverCode ?? "");
+}
