@@ -208,6 +208,34 @@ describe("ids", () => {
   });
 });
 
+describe("bodies over the limit, over HTTP", () => {
+  it.each([
+    ["declared", true],
+    ["chunked", false],
+  ])("answer 413 BODY_TOO_LARGE to a %s body, not a reset connection", async (_label, declared) => {
+    const http = await startHttpServer({ limits: { maxBodyBytes: 64 * 1024 } });
+    const text = body(one({ name: "x".repeat(100 * 1024) }));
+    const bytes = new TextEncoder().encode(text);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 8192) controller.enqueue(bytes.slice(i, i + 8192));
+        controller.close();
+      },
+    });
+    const answer = await fetch(http.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: declared ? text : stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(answer.status).toBe(413);
+    expect(await answer.json()).toMatchObject({
+      errors: [{ extensions: { code: "BODY_TOO_LARGE" } }],
+    });
+    await http.close();
+  });
+});
+
 describe("slow clients", () => {
   it("closes a connection whose body does not arrive within the request timeout", async () => {
     const http = await startHttpServer({}, { requestTimeoutMs: 500, headersTimeoutMs: 500 });

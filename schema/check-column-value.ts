@@ -6,6 +6,7 @@ export const maxClientKeyLength = 200;
 /** A value as an error message shows it: texts quoted (long ones cut), other kinds named. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "string") {
     return value.length > 40

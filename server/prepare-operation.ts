@@ -144,7 +144,7 @@ function checkOperation(model: SyncModel, operation: SyncOperation): Prepared | 
   if (!isRecord(data)) {
     return reject(
       "INVALID_VALUE",
-      `data of an ${operation.kind} into ${table.name} must be an object of column values, got ${describeValue(data)}`,
+      `data of an ${operation.kind} ${operation.kind === "INSERT" ? "into" : "of"} ${table.name} must be an object of column values, got ${describeValue(data)}`,
       insert,
     );
   }

@@ -29,6 +29,25 @@ function isJson(contentType: string | null): boolean {
 }
 
 /**
+ * Reads the rest of a body that is over the limit and throws it away, so that a client that sends
+ * its whole body before reading the answer gets the 413 instead of a reset connection; a body
+ * larger than twice the limit is cut off instead (a client sending that much gets a reset).
+ */
+async function discard(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  seen: number,
+  maxBytes: number,
+): Promise<void> {
+  let total = seen;
+  while (total <= 2 * maxBytes) {
+    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+    if (done) return;
+    total += value?.byteLength ?? 0;
+  }
+  await reader.cancel().catch(() => undefined);
+}
+
+/**
  * Reads a body of at most `maxBytes`. Once it is known to be large (declared so, or read so far),
  * it waits for one of the large-body slots and holds it until `use` returns, so the memory of
  * large bodies in flight is bounded whatever the number of clients sending them.
@@ -41,7 +60,9 @@ async function readLimited<T>(
 ): Promise<T> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) {
-    await request.body?.cancel().catch(() => undefined);
+    // Nothing read yet; past twice the limit the declared length alone ends it.
+    const reader = request.body?.getReader();
+    if (reader) await discard(reader, declared > 2 * maxBytes ? declared : 0, maxBytes);
     throw tooLarge(maxBytes);
   }
   let release: (() => void) | undefined;
@@ -56,7 +77,7 @@ async function readLimited<T>(
       if (done) break;
       total += value.byteLength;
       if (total > maxBytes) {
-        await reader.cancel();
+        await discard(reader, total, maxBytes);
         throw tooLarge(maxBytes);
       }
       if (total > largeBodyBytes && !release) [, release] = await slots.acquire();
