@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: [
       "schema/**/*.test.ts",
+      "writer/**/*.test.ts",
       "server/**/*.test.ts",
       "client/**/*.test.ts",
       "bench/**/*.test.ts",

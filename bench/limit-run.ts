@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import { createFileWriter, createWriter, modelMigrationsFolder } from "../schema/index.ts";
+import { modelMigrationsFolder } from "../schema/index.ts";
+import { createFileWriter, createWriter } from "../writer/index.ts";
 
 /**
  * How the limit writes: multi-row INSERTs through @libsql/client (which prepares each statement

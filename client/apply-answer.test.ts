@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createWriter, exampleModel } from "../schema/index.ts";
+import { exampleModel } from "../schema/index.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
+import { createWriter } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { createSyncClient } from "./index.ts";
 import type { Piece } from "./next-piece.ts";

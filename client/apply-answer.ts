@@ -1,5 +1,6 @@
-import type { WriteTransaction } from "../schema/index.ts";
-import { quoteIdentifier, type SyncModel, type TableInfo } from "../schema/index.ts";
+import type { SyncModel, TableInfo } from "../schema/index.ts";
+import type { WriteTransaction } from "../writer/index.ts";
+import { quoteIdentifier } from "../writer/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Piece } from "./next-piece.ts";
 import { isEventOf, isPieceMember, pieceEvents } from "./piece-members.ts";

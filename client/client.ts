@@ -3,12 +3,8 @@ import { expandConfig } from "@libsql/core/config";
 import { Mutex } from "async-mutex";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import {
-  createFileWriter,
-  type ExampleTables,
-  type FileWriter,
-  type SyncModel,
-} from "../schema/index.ts";
+import type { ExampleTables, SyncModel } from "../schema/index.ts";
+import { createFileWriter, type FileWriter } from "../writer/index.ts";
 import { createTransport } from "./create-transport.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";

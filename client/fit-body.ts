@@ -1,4 +1,4 @@
-import type { WriteTransaction } from "../schema/index.ts";
+import type { WriteTransaction } from "../writer/index.ts";
 
 /** How much one piece may hold. */
 export interface PieceLimits {

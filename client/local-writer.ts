@@ -6,11 +6,10 @@ import {
   checkColumnValue,
   describeValue,
   maxClientKeyLength,
-  quoteIdentifier,
   type SyncModel,
   type TableInfo,
-  type WriteTransaction,
 } from "../schema/index.ts";
+import { quoteIdentifier, type WriteTransaction } from "../writer/index.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 import type { InsertValues, RowKey, UpdateValues } from "./typed-tables.ts";
 import { wireOperation } from "./wire-operation.ts";

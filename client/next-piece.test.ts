@@ -1,12 +1,8 @@
 import { type Client, createClient, type InStatement, type ResultSet } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  createWriter,
-  exampleModel,
-  exampleTables,
-  type WriteTransaction,
-} from "../schema/index.ts";
+import { exampleModel, exampleTables } from "../schema/index.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
+import { createWriter, type WriteTransaction } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { nextPiece, type Piece } from "./next-piece.ts";
 import { listEvents, removeEvent, retryEvent } from "./outbox-events.ts";

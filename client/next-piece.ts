@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@libsql/client";
-import type { SyncModel, WriteTransaction } from "../schema/index.ts";
+import type { SyncModel } from "../schema/index.ts";
+import type { WriteTransaction } from "../writer/index.ts";
 import { fitBody, type PieceLimits, rejectTooLarge } from "./fit-body.ts";
 import { isPieceMember, pieceEvents } from "./piece-members.ts";
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import { quoteIdentifier } from "../schema/index.ts";
+import { quoteIdentifier } from "../writer/index.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 

@@ -1,10 +1,6 @@
 import type { Client, InValue } from "@libsql/client";
-import {
-  quoteIdentifier,
-  type SyncModel,
-  type Writer,
-  type WriteTransaction,
-} from "../schema/index.ts";
+import type { SyncModel } from "../schema/index.ts";
+import { quoteIdentifier, type Writer, type WriteTransaction } from "../writer/index.ts";
 import { isPieceMember } from "./piece-members.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 import { wireOperation } from "./wire-operation.ts";

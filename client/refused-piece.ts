@@ -1,4 +1,4 @@
-import type { Writer } from "../schema/index.ts";
+import type { Writer } from "../writer/index.ts";
 import type { Piece } from "./next-piece.ts";
 import { pieceEvents } from "./piece-members.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";

@@ -1,4 +1,4 @@
-import type { WriteTransaction } from "../schema/index.ts";
+import type { WriteTransaction } from "../writer/index.ts";
 
 /** A JSON path to a column of an event's data in its operation, quoted for any column name. */
 const pathOf = (column: string): string =>

@@ -1,5 +1,6 @@
 import type { Client } from "@libsql/client";
-import type { SyncModel, Writer, WriteTransaction } from "../schema/index.ts";
+import type { SyncModel } from "../schema/index.ts";
+import type { Writer, WriteTransaction } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { checkAnswer } from "./check-answer.ts";
 import { isTooLarge } from "./classify-failure.ts";

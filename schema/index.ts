@@ -5,11 +5,6 @@ export {
   maxClientKeyLength,
 } from "./check-column-value.ts";
 export {
-  createFileWriter,
-  type FileWriter,
-  type FileWriterOptions,
-} from "./create-file-writer.ts";
-export {
   type ColumnInfo,
   type ColumnType,
   columnTypes,
@@ -21,6 +16,4 @@ export {
 export { type ExampleTables, exampleModel } from "./example-model.ts";
 export { modelMigrationsFolder } from "./migrations-folder.ts";
 export * as exampleTables from "./model.ts";
-export { quoteIdentifier } from "./quote-identifier.ts";
-export { createWriter, type Writer, type WriteTransaction } from "./run-write.ts";
 export { typeDefs } from "./type-defs.ts";

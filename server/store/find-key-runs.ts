@@ -1,4 +1,4 @@
-import type { WriteTransaction } from "../../schema/index.ts";
+import type { WriteTransaction } from "../../writer/index.ts";
 import type { KeyRun } from "../key-runs.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { WriteTransaction } from "../../schema/index.ts";
+import type { WriteTransaction } from "../../writer/index.ts";
 import { rowIdentity } from "../row-identity.ts";
 import type { RowRef, SyncStoreTransaction } from "./sync-store.ts";
 

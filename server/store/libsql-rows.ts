@@ -1,4 +1,4 @@
-import { quoteIdentifier, type WriteTransaction } from "../../schema/index.ts";
+import { quoteIdentifier, type WriteTransaction } from "../../writer/index.ts";
 import { constraintsAsViolations } from "./constraint-error.ts";
 import { multiRowInserts } from "./multi-row-insert.ts";
 import type { SyncStoreTransaction } from "./sync-store.ts";

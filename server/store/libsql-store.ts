@@ -3,7 +3,7 @@ import { type Client, createClient } from "@libsql/client";
 import { expandConfig } from "@libsql/core/config";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import { createFileWriter, createWriter, type FileWriter } from "../../schema/index.ts";
+import { createFileWriter, createWriter, type FileWriter } from "../../writer/index.ts";
 import { libsqlTransaction } from "./libsql-transaction.ts";
 import type { SyncStore } from "./sync-store.ts";
 

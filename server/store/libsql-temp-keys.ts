@@ -1,4 +1,4 @@
-import type { WriteTransaction } from "../../schema/index.ts";
+import type { WriteTransaction } from "../../writer/index.ts";
 import { addToKeyRuns, type KeyRun, lastClientKey, serverKeyInRun } from "../key-runs.ts";
 import { findKeyRuns } from "./find-key-runs.ts";
 import type { SyncStoreTransaction, TempKeyEntry } from "./sync-store.ts";

@@ -1,4 +1,4 @@
-import type { WriteTransaction } from "../../schema/index.ts";
+import type { WriteTransaction } from "../../writer/index.ts";
 import { libsqlRejectedRows } from "./libsql-rejected-rows.ts";
 import { libsqlRows } from "./libsql-rows.ts";
 import { libsqlTempKeys } from "./libsql-temp-keys.ts";

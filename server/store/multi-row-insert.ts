@@ -1,5 +1,6 @@
 import type { InStatement, InValue } from "@libsql/client";
-import { quoteIdentifier, type TableInfo } from "../../schema/index.ts";
+import type { TableInfo } from "../../schema/index.ts";
+import { quoteIdentifier } from "../../writer/index.ts";
 import type { Row } from "./sync-store.ts";
 
 /** SQLite caps bound parameters per statement at 32,766: a statement stays well below. */

@@ -3,7 +3,7 @@ import { LibsqlError } from "@libsql/core/api";
 import { ResultSetImpl } from "@libsql/core/util";
 import { Mutex } from "async-mutex";
 import Database from "libsql";
-import type { Writer, WriteTransaction } from "./run-write.ts";
+import type { Writer, WriteTransaction } from "./create-writer.ts";
 
 /** Options of {@link createFileWriter}. */
 export interface FileWriterOptions {
