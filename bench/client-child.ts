@@ -22,5 +22,5 @@ const ms = performance.now() - started;
 const peak = peakKb();
 await client.close();
 process.stdout.write(
-  `${JSON.stringify({ beforeKb: before, peakKb: peak, applied: report.applied, pieces: report.pieces, ms })}\n`,
+  `${JSON.stringify({ beforeKb: before, peakKb: peak, applied: report.applied, batches: report.batches, ms })}\n`,
 );

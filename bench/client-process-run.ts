@@ -13,7 +13,7 @@ export interface ClientProcessRun {
   readonly peakMb: number;
   /** Time of `send()`, in milliseconds. */
   readonly ms: number;
-  readonly pieces: number;
+  readonly batches: number;
 }
 
 /**
@@ -38,13 +38,13 @@ export async function clientProcessRun(
     const result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
       peakKb: number;
       applied: number;
-      pieces: number;
+      batches: number;
       ms: number;
     };
     if (result.applied !== template.operations) {
       throw new Error(`the client process applied ${result.applied} of ${template.operations}`);
     }
-    return { peakMb: result.peakKb / 1024, ms: result.ms, pieces: result.pieces };
+    return { peakMb: result.peakKb / 1024, ms: result.ms, batches: result.batches };
   } finally {
     await server.stop();
   }

@@ -12,7 +12,7 @@ export interface SendRun {
   /** From the first byte sent to the last mapping applied. */
   readonly seconds: number;
   readonly operationsPerSecond: number;
-  /** From the first byte sent to the first piece committed and applied on the device. */
+  /** From the first byte sent to the first batch committed and applied on the device. */
   readonly firstCommitSeconds: number;
   readonly requests: number;
   readonly bytes: number;

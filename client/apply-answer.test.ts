@@ -6,7 +6,7 @@ import { tempDir } from "../test-utils/temp-dir.ts";
 import { createWriter } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { createSyncClient } from "./index.ts";
-import type { Piece } from "./next-piece.ts";
+import type { Batch } from "./next-batch.ts";
 
 let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(() => {
@@ -14,7 +14,7 @@ afterEach(() => {
   dir = undefined;
 });
 
-const piece: Piece = {
+const batch: Batch = {
   batchId: "b",
   operationsJson: new Uint8Array(),
   seqs: [],
@@ -33,7 +33,7 @@ describe("applyAnswer's log of mapped keys", () => {
     const writes = createWriter(client);
     const apply = (pairs: Array<[number, number]>) =>
       writes.run((tx) =>
-        applyAnswer(tx, exampleModel, piece, {
+        applyAnswer(tx, exampleModel, batch, {
           applied: [],
           rejected: [],
           mappings: new Map([["location", pairs]]),

@@ -2,8 +2,8 @@ import type { SyncModel, TableInfo } from "../schema/index.ts";
 import type { WriteTransaction } from "../writer/index.ts";
 import { quoteIdentifier } from "../writer/index.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
-import type { Piece } from "./next-piece.ts";
-import { isEventOf, isPieceMember, pieceEvents } from "./piece-members.ts";
+import type { Batch } from "./next-batch.ts";
+import { isEventOf, isBatchMember, batchEvents } from "./batch-members.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** `[first temporary key, last temporary key, first server key]` runs as JSON, read by `json_each`. */
@@ -46,9 +46,9 @@ async function rekey(
 
 /**
  * Rewrites a table's temporary keys on the device: its rows, the foreign keys pointing at them,
- * and the events waiting in the outbox. Events of a piece in flight keep their body, since a
- * resend of the piece must be identical; they are rewritten if their piece comes back rejected.
- * The piece being applied is no longer open here, so its rejected events are rewritten too.
+ * and the events waiting in the outbox. Events of a batch in flight keep their body, since a
+ * resend of the batch must be identical; they are rewritten if their batch comes back rejected.
+ * The batch being applied is no longer open here, so its rejected events are rewritten too.
  */
 async function applyMappings(
   tx: WriteTransaction,
@@ -80,7 +80,7 @@ async function applyMappings(
           FROM (${runsSql}) AS m
           CROSS JOIN sync_outbox_ref r ON r.ref_table = ? AND r.ref_key BETWEEN m.last_client AND m.first_client
           CROSS JOIN sync_outbox o ON o.seq = r.seq
-          WHERE NOT EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")})`,
+          WHERE NOT EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")})`,
     args: [runsJson, table.name],
   });
   await rewriteEvents(tx, rows);
@@ -157,7 +157,7 @@ async function recordRuns(
 export async function applyAnswer(
   tx: WriteTransaction,
   model: SyncModel,
-  piece: Piece,
+  batch: Batch,
   answer: CheckedAnswer,
 ): Promise<void> {
   // Parents and children get their new keys in separate statements; check references at commit.
@@ -171,22 +171,22 @@ export async function applyAnswer(
     });
     await rewriteWithKnownMappings(tx, JSON.stringify(answer.rejected.map(([seq]) => seq)));
   }
-  // Applied events go, with their references: what is left of the piece once its rejected events
-  // were let go. Found as a range of seqs (a piece is one), which reads pages in order.
-  const range = [piece.seqs[0] ?? 0, piece.seqs.at(-1) ?? -1, piece.mark];
+  // Applied events go, with their references: what is left of the batch once its rejected events
+  // were let go. Found as a range of seqs (a batch is one), which reads pages in order.
+  const range = [batch.seqs[0] ?? 0, batch.seqs.at(-1) ?? -1, batch.mark];
   await tx.execute({
     sql: `DELETE FROM sync_outbox_ref WHERE seq BETWEEN ?1 AND ?2 AND EXISTS
           (SELECT 1 FROM sync_outbox o WHERE o.seq = sync_outbox_ref.seq AND ${isEventOf("o", "?1", "?2", "?3")})`,
     args: range,
   });
-  await tx.execute({ sql: `DELETE FROM sync_outbox WHERE ${pieceEvents}`, args: range });
-  if (piece.checkpointSeq !== null) {
+  await tx.execute({ sql: `DELETE FROM sync_outbox WHERE ${batchEvents}`, args: range });
+  if (batch.checkpointSeq !== null) {
     await tx.execute({
       sql: "DELETE FROM sync_outbox WHERE seq = ?",
-      args: [piece.checkpointSeq],
+      args: [batch.checkpointSeq],
     });
   }
-  await tx.execute({ sql: "DELETE FROM sync_piece WHERE batch_id = ?", args: [piece.batchId] });
+  await tx.execute({ sql: "DELETE FROM sync_batch WHERE batch_id = ?", args: [batch.batchId] });
   for (const table of model.ordered) {
     const pairs = answer.mappings.get(table.name);
     if (pairs && pairs.length > 0) await applyMappings(tx, model, table, pairs);

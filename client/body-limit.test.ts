@@ -97,7 +97,7 @@ describe("the server's maxBodyBytes, read ahead", () => {
     expect(await server.rows("SELECT count(*) AS n FROM note")).toEqual([{ n: 0 }]);
     // Put back as it is, it is checked again before anything is sent.
     await device.client.retryEvent(rejected?.id ?? 0);
-    expect(await device.client.send()).toMatchObject({ applied: 0, rejected: 1, pieces: 0 });
+    expect(await device.client.send()).toMatchObject({ applied: 0, rejected: 1, batches: 0 });
     expect(recorded.posts).toHaveLength(2);
   });
 
@@ -106,10 +106,10 @@ describe("the server's maxBodyBytes, read ahead", () => {
     const measured = recordingFetch();
     const first = await setup({}, { clientId, fetch: measured.fetch });
     await notes(first.device, 10);
-    expect(await first.device.client.send()).toMatchObject({ pieces: 1, applied: 10 });
+    expect(await first.device.client.send()).toMatchObject({ batches: 1, applied: 10 });
     const [size = 0] = measured.posts.map((post) => post.bytes);
     // A limit of exactly the body's size takes it whole; one byte less cuts it, before posting.
-    for (const [limit, pieces] of [
+    for (const [limit, batches] of [
       [size, [size]],
       [size - 1, [expect.any(Number), expect.any(Number)]],
     ] as const) {
@@ -120,7 +120,7 @@ describe("the server's maxBodyBytes, read ahead", () => {
       );
       await notes(device, 10);
       expect(await device.client.send()).toMatchObject({ applied: 10, rejected: 0 });
-      expect(recorded.posts.map((post) => post.bytes)).toEqual(pieces);
+      expect(recorded.posts.map((post) => post.bytes)).toEqual(batches);
       expect(recorded.posts.every((post) => post.status === 200 && post.bytes <= limit)).toBe(true);
       expect(await server.rows("SELECT count(*) AS n FROM note")).toEqual([{ n: 10 }]);
     }

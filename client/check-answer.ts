@@ -1,9 +1,9 @@
 import { describeValue, type SyncModel } from "../schema/index.ts";
 import type { SyncBatchAnswer } from "./create-transport.ts";
-import type { Piece } from "./next-piece.ts";
+import type { Batch } from "./next-batch.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
-/** An answer checked against its piece, ready to apply. */
+/** An answer checked against its batch, ready to apply. */
 export interface CheckedAnswer {
   readonly applied: readonly number[];
   readonly rejected: ReadonlyArray<readonly [seq: number, code: string, message: string]>;
@@ -51,20 +51,20 @@ function names(tempKey: string | null | undefined, mapping: KeyMappingAnswer): b
 }
 
 /**
- * Pairs the mappings with the applied inserts that need one (indexes into `piece.tempKeys`): one
+ * Pairs the mappings with the applied inserts that need one (indexes into `batch.tempKeys`): one
  * each. Walks both lists in step first (a server answers in operation order, so this allocates
  * nothing), and matches by key only when the orders differ.
  */
-function matchMappings(piece: Piece, needed: readonly number[], answer: SyncBatchAnswer): void {
+function matchMappings(batch: Batch, needed: readonly number[], answer: SyncBatchAnswer): void {
   const mappings = answer.keyMappings;
   let inStep = mappings.length === needed.length;
   for (let j = 0; inStep && j < mappings.length; j++) {
-    inStep = names(piece.tempKeys[needed[j] as number], mappings[j] as KeyMappingAnswer);
+    inStep = names(batch.tempKeys[needed[j] as number], mappings[j] as KeyMappingAnswer);
   }
   if (inStep) return;
   const open = new Map<string, number>();
   for (const index of needed) {
-    const key = piece.tempKeys[index] as string;
+    const key = batch.tempKeys[index] as string;
     open.set(key, (open.get(key) ?? 0) + 1);
   }
   for (const mapping of mappings) {
@@ -152,34 +152,34 @@ function checkDistinct(table: string, pairs: ReadonlyArray<readonly [number, num
 }
 
 /**
- * Checks that an answer belongs to its piece before anything local changes: same batch id, one
+ * Checks that an answer belongs to its batch before anything local changes: same batch id, one
  * verdict per event in order, an error on every rejection, and exactly one mapping (from a
  * temporary key to a positive safe integer) for each applied insert into an autonumbered table,
  * no server key given to two rows of a table. Trusts no part of the answer's shape. Allocates
- * little beyond what it returns: it runs for every piece.
+ * little beyond what it returns: it runs for every batch.
  */
 export function checkAnswer(
   model: SyncModel,
-  piece: Piece,
+  batch: Batch,
   answer: SyncBatchAnswer,
 ): CheckedAnswer {
-  if (answer.batchId !== piece.batchId) {
-    throw mismatch(`it is for batch ${shown(answer.batchId)}, not ${piece.batchId}`);
+  if (answer.batchId !== batch.batchId) {
+    throw mismatch(`it is for batch ${shown(answer.batchId)}, not ${batch.batchId}`);
   }
   const results: unknown = answer.results;
   const keyMappings: unknown = answer.keyMappings;
   if (!Array.isArray(results) || !Array.isArray(keyMappings)) {
     throw mismatch("its results and keyMappings are not both lists");
   }
-  if (results.length !== piece.seqs.length) {
-    throw mismatch(`${results.length} verdicts for ${piece.seqs.length} operations`);
+  if (results.length !== batch.seqs.length) {
+    throw mismatch(`${results.length} verdicts for ${batch.seqs.length} operations`);
   }
   const applied: number[] = [];
   const rejected: Array<readonly [number, string, string]> = [];
   const needed: number[] = [];
-  for (let index = 0; index < piece.seqs.length; index++) {
+  for (let index = 0; index < batch.seqs.length; index++) {
     const result: unknown = results[index];
-    const seq = piece.seqs[index] as number;
+    const seq = batch.seqs[index] as number;
     if (!isObject(result) || keyNumber(result.eventId) !== seq) {
       const eventId = isObject(result) ? shown(result.eventId) : shown(result);
       throw mismatch(`verdict ${index + 1} is for event ${eventId}, expected ${seq}`);
@@ -187,7 +187,7 @@ export function checkAnswer(
     const { status, error } = result;
     if (status === "APPLIED") {
       applied.push(seq);
-      if (piece.tempKeys[index] !== null) needed.push(index);
+      if (batch.tempKeys[index] !== null) needed.push(index);
     } else if (
       status === "REJECTED" &&
       isObject(error) &&
@@ -202,7 +202,7 @@ export function checkAnswer(
     }
   }
   const mappings = readMappings(model, keyMappings);
-  matchMappings(piece, needed, answer);
+  matchMappings(batch, needed, answer);
   for (const [table, pairs] of mappings) checkDistinct(table, pairs);
   return { applied, rejected, mappings, mappingCount: keyMappings.length };
 }

@@ -2,7 +2,7 @@ import type { CombinedError } from "@urql/core";
 import { ownFailure } from "./answer-limit.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
-/** Codes of whole-request refusals that mean the piece must be cut smaller. */
+/** Codes of whole-request refusals that mean the batch must be cut smaller. */
 const tooLargeCodes = new Set(["BATCH_TOO_LARGE", "BODY_TOO_LARGE"]);
 
 /**
@@ -77,7 +77,7 @@ export function classify(error: CombinedError): SyncClientError {
   );
 }
 
-/** Whether a failed send means the piece should be cut smaller and sent again. */
+/** Whether a failed send means the batch should be cut smaller and sent again. */
 export function isTooLarge(error: unknown): boolean {
   return error instanceof SyncClientError && tooLargeCodes.has(error.serverCode ?? "");
 }

@@ -23,7 +23,7 @@ describe("the article's scenario", () => {
     const progress: unknown[] = [];
     const report = await c.send({ onProgress: (p) => progress.push(p) });
     expect(report).toMatchObject({
-      pieces: 2,
+      batches: 2,
       applied: 5,
       rejected: 0,
       mappingsApplied: 5,
@@ -31,8 +31,8 @@ describe("the article's scenario", () => {
     });
     expect(report.bytesSent).toBeGreaterThan(0);
     expect(progress.at(-1)).toEqual({
-      piecesDone: 2,
-      piecesTotal: 2,
+      batchesDone: 2,
+      batchesTotal: 2,
       operationsDone: 5,
       operationsTotal: 5,
     });

@@ -169,7 +169,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     async close() {
       if (closed) return;
       closed = true;
-      // A send under way stops at once, between pieces or in a backoff wait, as ABORTED.
+      // A send under way stops at once, between batches or in a backoff wait, as ABORTED.
       closing.abort(new SyncClientError("ABORTED", "the client is closed"));
       await sends.waitForUnlock();
       // Lets the writes already queued finish.

@@ -9,14 +9,14 @@ import type {
   SyncBatchMutationVariables,
   SyncOperationInput,
 } from "./generated/graphql.ts";
-import type { Piece } from "./next-piece.ts";
+import type { Batch } from "./next-batch.ts";
 import { createRawJson } from "./raw-json.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { SyncLimitsQuery } from "./server-limits-query.ts";
 import { SyncBatchMutation as SyncBatchDocument } from "./sync-batch-mutation.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
-/** The server's answer to one piece. */
+/** The server's answer to one batch. */
 export type SyncBatchAnswer = SyncBatchMutation["syncBatch"];
 
 /** The server's limits, read through the `syncLimits` query. */
@@ -26,19 +26,19 @@ export interface ServerLimits {
   readonly maxBodyBytes: number;
 }
 
-/** Posts pieces as `syncBatch` mutations through urql, retrying with backoff. */
+/** Posts batches as `syncBatch` mutations through urql, retrying with backoff. */
 export interface Transport {
-  /** Sends one piece; retries network and server failures, then throws a {@link SyncClientError}. */
+  /** Sends one batch; retries network and server failures, then throws a {@link SyncClientError}. */
   send(
     clientId: string,
-    piece: Piece,
+    batch: Batch,
     hooks: {
       signal?: AbortSignal | undefined;
       onRetry?: () => void;
       /**
-       * Called as soon as an attempt's answer shows that the server committed the piece, before
+       * Called as soon as an attempt's answer shows that the server committed the batch, before
        * the answer is parsed: the server wrote a non-null `syncBatch` result, which it does only
-       * after the piece's transaction committed (or for a replay of one that did).
+       * after the batch's transaction committed (or for a replay of one that did).
        */
       onCommitted?: () => void;
     },
@@ -51,7 +51,7 @@ export interface Transport {
   limits(refresh: boolean, signal?: AbortSignal): Promise<ServerLimits>;
   /**
    * The bytes of a `syncBatch` request body of `clientId` besides its operations' JSON, exactly as
-   * it is sent (with a batch id as long as a UUID, as every piece's is).
+   * it is sent (with a batch id as long as a UUID, as every batch's is).
    */
   envelopeBytes(clientId: string): number;
   /** Bytes of request bodies sent so far, retries included. */
@@ -73,7 +73,7 @@ function phash(text: string): number {
 }
 
 /**
- * How every answer to a committed piece begins when the server writes `data` first, as
+ * How every answer to a committed batch begins when the server writes `data` first, as
  * graphql-yoga does: a non-null `syncBatch` object. Anything else is left to the full parse.
  */
 const committedPrefix = new TextEncoder().encode('{"data":{"syncBatch":{');
@@ -157,17 +157,17 @@ export function createTransport(options: ResolvedOptions): Transport {
     input: { clientId: "", batchId: "", operations: [] },
   };
   const syncBatchRequest = createRequest(SyncBatchDocument, noVariables);
-  const attempt = async (clientId: string, piece: Piece): Promise<SyncBatchAnswer> => {
-    const operations = rawJson.hold(piece.operationsJson);
+  const attempt = async (clientId: string, batch: Batch): Promise<SyncBatchAnswer> => {
+    const operations = rawJson.hold(batch.operationsJson);
     // The placeholder serialises to the operations' JSON; urql never looks inside it.
     const input = {
       clientId,
-      batchId: piece.batchId,
+      batchId: batch.batchId,
       operations: operations as unknown as SyncOperationInput[],
     };
     // urql keys a request by hashing its stringified variables: a pass over every operation
     // before the request leaves. The batch id already identifies the request.
-    const request = { ...syncBatchRequest, key: phash(piece.batchId), variables: { input } };
+    const request = { ...syncBatchRequest, key: phash(batch.batchId), variables: { input } };
     const result = await urql
       .executeMutation<SyncBatchMutation>(request)
       .toPromise()
@@ -186,12 +186,12 @@ export function createTransport(options: ResolvedOptions): Transport {
     close() {
       ownFetch?.close();
     },
-    send(clientId, piece, { signal, onRetry, onCommitted }) {
+    send(clientId, batch, { signal, onRetry, onCommitted }) {
       return pRetry(
         () => {
           activeSignal = signal;
           activeCommitted = onCommitted;
-          return attempt(clientId, piece);
+          return attempt(clientId, batch);
         },
         {
           retries: options.retry.retries,

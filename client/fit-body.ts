@@ -1,12 +1,12 @@
 import type { WriteTransaction } from "../writer/index.ts";
 
-/** How much one piece may hold. */
-export interface PieceLimits {
+/** How much one batch may hold. */
+export interface BatchLimits {
   /** At most this many operations. */
   readonly maxOperations: number;
   /**
    * When the server's body limit is known: `maxBytes`, and the bytes of a request besides its
-   * operations' JSON (`Transport.envelopeBytes`). A piece's request must fit.
+   * operations' JSON (`Transport.envelopeBytes`). A batch's request must fit.
    */
   readonly body?: { readonly maxBytes: number; readonly envelopeBytes: number } | undefined;
   /** Told of each event rejected on the device because its request alone would be too large. */
@@ -14,7 +14,7 @@ export interface PieceLimits {
 }
 
 /**
- * Where a piece of the events matching `where` (in seq order, at most `maxOperations`) must end
+ * Where a batch of the events matching `where` (in seq order, at most `maxOperations`) must end
  * for its request body to fit the server's limit: `last`, the seq of its last event; or
  * `tooLarge`, the size of the request of the first event alone, which does not fit. The operations'
  * JSON is `[` + the events' wire JSON joined by `,` + `]`, all UTF-8 as SQLite stores it, so the
@@ -25,10 +25,10 @@ export async function fitBody(
   where: string,
   args: number[],
   maxOperations: number,
-  body: NonNullable<PieceLimits["body"]>,
+  body: NonNullable<BatchLimits["body"]>,
 ): Promise<{ last: number } | { tooLarge: number }> {
   const budget = body.maxBytes - body.envelopeBytes - 1;
-  // Usually the whole piece fits: one sum says so, cheaper than the running sum below.
+  // Usually the whole batch fits: one sum says so, cheaper than the running sum below.
   const { rows: sums } = await tx.execute({
     sql: `SELECT sum(octet_length(operation) + 1) AS total, max(seq) AS last FROM (
             SELECT seq, operation FROM sync_outbox WHERE ${where} ORDER BY seq LIMIT ?)`,

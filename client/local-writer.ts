@@ -135,13 +135,13 @@ export function createLocalWriter<TTables extends Record<string, SQLiteTable>>(
   let pending: { info: TableInfo; sql: string; tuple: string; rows: InValue[][] } | undefined;
 
   const writePending = async (): Promise<void> => {
-    const batch = pending;
+    const group = pending;
     pending = undefined;
-    if (!batch || batch.rows.length === 0) return;
-    await run(`insert into ${batch.info.name}`, () =>
+    if (!group || group.rows.length === 0) return;
+    await run(`insert into ${group.info.name}`, () =>
       tx.execute({
-        sql: `${batch.sql} VALUES ${batch.rows.map(() => batch.tuple).join(", ")}`,
-        args: batch.rows.flat(),
+        sql: `${group.sql} VALUES ${group.rows.map(() => group.tuple).join(", ")}`,
+        args: group.rows.flat(),
       }),
     );
   };

@@ -1,7 +1,7 @@
 import type { Client, InValue } from "@libsql/client";
 import type { SyncModel } from "../schema/index.ts";
 import { quoteIdentifier, type Writer, type WriteTransaction } from "../writer/index.ts";
-import { isPieceMember } from "./piece-members.ts";
+import { isBatchMember } from "./batch-members.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 import { wireOperation } from "./wire-operation.ts";
 
@@ -19,7 +19,7 @@ export interface SyncEvent {
   readonly status: EventStatus;
   /** The server's verdict when rejected. */
   readonly error: { readonly code: string; readonly message: string } | null;
-  /** Whether the event is in a piece sent and not yet answered (it cannot be removed now). */
+  /** Whether the event is in a batch sent and not yet answered (it cannot be removed now). */
   readonly inFlight: boolean;
   readonly createdAt: string;
 }
@@ -77,7 +77,7 @@ export async function listEvents(client: Client, query: EventQuery = {}): Promis
   }
   const { rows } = await client.execute({
     sql: `SELECT seq, kind, table_name, row_key, operation -> '$.data' AS data, status, error_code, error_message,
-                 EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")}) AS in_flight, created_at
+                 EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")}) AS in_flight, created_at
           FROM sync_outbox o WHERE seq > ? AND ${status === undefined ? "1" : statusFilters[status]}
           ORDER BY seq LIMIT ?`,
     args: [after, limit],
@@ -220,12 +220,12 @@ async function refreshFromRows(
   }
 }
 
-/** Drops one event from the outbox; an event in a piece being sent cannot be removed. */
+/** Drops one event from the outbox; an event in a batch being sent cannot be removed. */
 export async function removeEvent(writes: Writer, givenId: number): Promise<void> {
   const id = eventId(`removeEvent(${JSON.stringify(givenId)})`, givenId);
   return writes.run(async (tx) => {
     const { rows } = await tx.execute({
-      sql: `SELECT EXISTS (SELECT 1 FROM sync_piece p WHERE ${isPieceMember("o", "p")}) AS in_flight
+      sql: `SELECT EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")}) AS in_flight
             FROM sync_outbox o WHERE seq = ?`,
       args: [id],
     });

@@ -14,7 +14,7 @@ export const syncOutbox = sqliteTable(
     /**
      * The event as the wire carries it: a `SyncOperationInput` with its keys in sorted order, whose
      * `data` maps SQL column names to values (INSERT: all but the key; UPDATE: the changes; DELETE:
-     * null). Null for a checkpoint. A piece's body is these texts joined, so sending builds no JSON
+     * null). Null for a checkpoint. A batch's body is these texts joined, so sending builds no JSON
      * per event; a key mapping rewrites `key` and `row_key` together.
      */
     operation: text("operation"),
@@ -23,9 +23,9 @@ export const syncOutbox = sqliteTable(
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /**
-     * Set only by earlier versions: the batch id of the piece this event was sent in (see
-     * `sync_piece.members_marked`). Pieces formed now leave it NULL: a piece's events are the
-     * pending ones of its seq range, which saves rewriting every event of a piece once more.
+     * Set only by earlier versions: the batch id of the batch this event was sent in (see
+     * `sync_batch.members_marked`). Batches formed now leave it NULL: a batch's events are the
+     * pending ones of its seq range, which saves rewriting every event of a batch once more.
      */
     batchId: text("batch_id"),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
@@ -64,28 +64,28 @@ export const syncOutboxRef = sqliteTable(
 );
 
 /**
- * A piece of the outbox being sent: its batch id survives restarts, so a resend is a replay. Its
- * events are the pending ones in `first_seq`–`last_seq` (no other piece's range overlaps it, and
- * none holds a rejected event when formed), so forming a piece writes one row, not one per event.
+ * A batch of the outbox being sent: its batch id survives restarts, so a resend is a replay. Its
+ * events are the pending ones in `first_seq`–`last_seq` (no other batch's range overlaps it, and
+ * none holds a rejected event when formed), so forming a batch writes one row, not one per event.
  */
-export const syncPiece = sqliteTable("sync_piece", {
+export const syncBatch = sqliteTable("sync_batch", {
   batchId: text("batch_id").primaryKey(),
   firstSeq: integer("first_seq").notNull(),
   lastSeq: integer("last_seq").notNull(),
   /**
-   * 1 for a piece formed by an earlier version, whose events carry its batch id in
-   * `sync_outbox.batch_id` (its range may hold events that are not its own); 0 for a piece whose
+   * 1 for a batch formed by an earlier version, whose events carry its batch id in
+   * `sync_outbox.batch_id` (its range may hold events that are not its own); 0 for a batch whose
    * events are the pending ones of its range with no batch id.
    */
   membersMarked: integer("members_marked").notNull().default(1),
-  /** The checkpoint that closes this piece's segment, removed with the answer. */
+  /** The checkpoint that closes this batch's segment, removed with the answer. */
   checkpointSeq: integer("checkpoint_seq"),
   operations: integer("operations").notNull(),
   /**
-   * Formation order: one more than any open piece's when formed. Open pieces are resent in this
+   * Formation order: one more than any open batch's when formed. Open batches are resent in this
    * order, which is the order they were posted in (by seq they may come the other way round).
    * Every insert sets it: the default (0, which a NOT NULL column added to a table needs) would
-   * put the piece first.
+   * put the batch first.
    */
   formed: integer("formed").notNull().default(0),
 });
@@ -100,8 +100,8 @@ export const syncTempKey = sqliteTable("sync_temp_key", {
  * Every key mapping this device applied, so that a write naming a row by the temporary key the
  * app still holds reaches the row under its server key, as runs: the temporary keys from
  * `first_client` down to `last_client` (consecutive and negative) map to the server keys from
- * `first_server` up. An answer maps a piece's consecutive inserts into one table to consecutive
- * server keys, so one row usually holds a whole piece's worth. Runs of a table never overlap.
+ * `first_server` up. An answer maps a batch's consecutive inserts into one table to consecutive
+ * server keys, so one row usually holds a whole batch's worth. Runs of a table never overlap.
  */
 export const syncMappedRun = sqliteTable(
   "sync_mapped_run",

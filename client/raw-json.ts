@@ -13,7 +13,7 @@ export interface RawJson {
 /**
  * Lets JSON text built elsewhere (UTF-8 bytes) travel inside urql's request body unchanged. urql
  * serialises variables with its own key-sorting stringify, a second full pass over every
- * operation that the piece's JSON (built by SQLite) does not need: the variables carry a
+ * operation that the batch's JSON (built by SQLite) does not need: the variables carry a
  * placeholder whose `toJSON` is a marker, and the fetch puts the bytes in place of the quoted
  * marker.
  */

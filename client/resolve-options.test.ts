@@ -119,7 +119,7 @@ describe("createSyncClient options", () => {
       const { exampleTables } = await import("../schema/index.ts");
       await client.insert(exampleTables.customer, { name: "Ada" });
       const failure = await client.send().catch((error: unknown) => error);
-      expect(failure).toMatchObject({ code: "NETWORK", report: { pieces: 0, retries: 2 } });
+      expect(failure).toMatchObject({ code: "NETWORK", report: { batches: 0, retries: 2 } });
       expect((await client.events()).map((e) => e.status)).toEqual(["pending"]);
       await client.close();
     } finally {

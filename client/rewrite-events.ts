@@ -48,7 +48,7 @@ export async function rewriteEvents(
 /**
  * Rewrites the given events (by seq, a JSON array) with every mapping the device already applied:
  * for events that were in flight when their keys were mapped and are waiting again (rejected, or
- * released from a piece the server refused whole).
+ * released from a batch the server refused whole).
  */
 export async function rewriteWithKnownMappings(tx: WriteTransaction, seqs: string): Promise<void> {
   const { rows } = await tx.execute({

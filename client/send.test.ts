@@ -82,7 +82,7 @@ describe("send()", () => {
     const report = await device.client.send();
     expect(report.applied).toBe(5000);
     expect(report.rejected).toBe(0);
-    expect(report.pieces).toBe(Math.ceil(5000 / 7));
+    expect(report.batches).toBe(Math.ceil(5000 / 7));
     const serverRows = await syncedRows((sql) => server.rows(sql));
     expect(await syncedRows(device.rows)).toEqual(serverRows);
     expect(serverRows.invoice_line?.length).toBeGreaterThan(1000);
@@ -105,17 +105,17 @@ describe("send()", () => {
     expect(rows.map((row) => [row.name, row.email])).toEqual(names.map((n) => [n, `${n}@x`]));
   });
 
-  it("survives a lost answer: the failed send leaves the piece pending, the next one replays it", async () => {
+  it("survives a lost answer: the failed send leaves the batch pending, the next one replays it", async () => {
     const faults = faultyFetch((n) => (n === 2 ? "drop-answer" : "ok"));
     const { server, device } = await setup({ fetch: faults.fetch, retry: { retries: 0 } });
     await locations(device, 40, 10);
     const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
     expect(failure.code).toBe("NETWORK");
-    expect(failure.report.pieces).toBe(1);
+    expect(failure.report.batches).toBe(1);
     expect(await count(server.rows, "location")).toBe(20);
     expect(await count(device.rows, "sync_outbox WHERE kind != 'checkpoint'")).toBe(30);
     const report = await device.client.send();
-    expect(report).toMatchObject({ pieces: 3, replayed: 1, applied: 30 });
+    expect(report).toMatchObject({ batches: 3, replayed: 1, applied: 30 });
     expect(await count(server.rows, "location")).toBe(40);
     expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
   });
@@ -125,7 +125,7 @@ describe("send()", () => {
     const { server, device } = await setup({ fetch: faults.fetch });
     await locations(device, 40, 10);
     const report = await device.client.send();
-    expect(report).toMatchObject({ pieces: 4, retries: 1, replayed: 1, applied: 40 });
+    expect(report).toMatchObject({ batches: 4, retries: 1, replayed: 1, applied: 40 });
     expect(await count(server.rows, "location")).toBe(40);
   });
 
@@ -142,7 +142,7 @@ describe("send()", () => {
     await locations(device, 50, 10);
     const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
     expect(failure.code).toBe("NETWORK");
-    expect(failure.report).toMatchObject({ pieces: 2, applied: 20, retries: 1 });
+    expect(failure.report).toMatchObject({ batches: 2, applied: 20, retries: 1 });
     expect(await count(device.rows, "location WHERE id > 0")).toBe(20);
     expect(await count(device.rows, "location WHERE id < 0")).toBe(30);
     expect(await count(server.rows, "location")).toBe(20);
@@ -152,11 +152,11 @@ describe("send()", () => {
     );
     down = false;
     const report = await device.client.send();
-    expect(report).toMatchObject({ pieces: 3, applied: 30, replayed: 0 });
+    expect(report).toMatchObject({ batches: 3, applied: 30, replayed: 0 });
     expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
   });
 
-  it("keeps a piece's batch id across an app restart, so the resend is a replay", async () => {
+  it("keeps a batch's batch id across an app restart, so the resend is a replay", async () => {
     const faults = faultyFetch((n) => (n === 1 ? "drop-answer" : "ok"));
     const { server, device } = await setup({ fetch: faults.fetch, retry: { retries: 0 } });
     await locations(device, 10, 10);
@@ -166,7 +166,7 @@ describe("send()", () => {
     await device.closeClient();
     const reopened = await device.reopen({ fetch });
     const report = await reopened.send();
-    expect(report).toMatchObject({ pieces: 1, replayed: 1, applied: 10, mappingsApplied: 10 });
+    expect(report).toMatchObject({ batches: 1, replayed: 1, applied: 10, mappingsApplied: 10 });
     expect(await count(server.rows, "location")).toBe(10);
     expect(await count(device.rows, "location WHERE id < 0")).toBe(0);
   });
@@ -193,7 +193,7 @@ describe("send()", () => {
     expect(await count(server.rows, "location")).toBe(5);
   });
 
-  it("posts a piece only after the server committed the one before, retries included", async () => {
+  it("posts a batch only after the server committed the one before, retries included", async () => {
     const log: string[] = [];
     let request = 0;
     const ordered: typeof fetch = async (input, init) => {
@@ -214,7 +214,7 @@ describe("send()", () => {
     });
     await locations(device, 50, 10);
     const report = await device.client.send();
-    expect(report).toMatchObject({ pieces: 5, applied: 50, retries: 1 });
+    expect(report).toMatchObject({ batches: 5, applied: 50, retries: 1 });
     // Every post but a retry follows the answer to the post before it.
     const batches = log.filter((line) => line.startsWith("post")).map((line) => line.slice(5));
     expect(new Set(batches).size).toBe(5);
@@ -229,22 +229,22 @@ describe("send()", () => {
     expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
   });
 
-  it("recovers when a committed answer breaks off after the next piece went out", async () => {
+  it("recovers when a committed answer breaks off after the next batch went out", async () => {
     const faults = faultyFetch((n) => (n === 1 ? "truncated" : "ok"));
     const { server, device } = await setup({ fetch: faults.fetch, retry: { retries: 0 } });
     await locations(device, 30, 10);
     const failure = (await device.client.send().catch((e: unknown) => e)) as SendError;
     expect(failure.code).toBe("ANSWER_MISMATCH");
-    expect(failure.report.pieces).toBe(0);
-    // The answer began as a commit, so the second piece was already on its way, in order; the
+    expect(failure.report.batches).toBe(0);
+    // The answer began as a commit, so the second batch was already on its way, in order; the
     // failed send cancelled it, before or after the server applied it.
     expect(faults.requests).toBe(2);
     const applied = await count(server.rows, "location");
     expect([10, 20]).toContain(applied);
     expect(await count(device.rows, "location WHERE id < 0")).toBe(30);
     const report = await device.client.send();
-    expect(report).toMatchObject({ pieces: 3, applied: 30 });
-    // The server finishes a request whose client went away: the second piece may commit after the
+    expect(report).toMatchObject({ batches: 3, applied: 30 });
+    // The server finishes a request whose client went away: the second batch may commit after the
     // failed send returned, and then comes back replayed too.
     expect([applied / 10, 2]).toContain(report.replayed);
     expect(await count(server.rows, "location")).toBe(30);
@@ -269,7 +269,7 @@ describe("send()", () => {
       await locations(device, 30, 10);
       const report = await device.client.send();
       expect(proxy.counts["cut-answer"]).toBe(1);
-      expect(report).toMatchObject({ pieces: 3, applied: 30, retries: 1, replayed: 1 });
+      expect(report).toMatchObject({ batches: 3, applied: 30, retries: 1, replayed: 1 });
       expect(await count(target.rows, "location")).toBe(30);
       expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => target.rows(sql)));
     } finally {
@@ -309,7 +309,7 @@ describe("send()", () => {
       );
       devices.push(device);
       await locations(device, 20, 10);
-      expect(await device.client.send()).toMatchObject({ pieces: 2, applied: 20, retries: 0 });
+      expect(await device.client.send()).toMatchObject({ batches: 2, applied: 20, retries: 0 });
       expect(await count(target.rows, "location")).toBe(20);
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -328,7 +328,7 @@ describe("send()", () => {
       await w.insert(t.invoice, { customerId, issuedAt: "2026-11-26", total: 10 });
     });
     expect(customerId).toBeLessThan(0);
-    expect(await device.client.send()).toMatchObject({ pieces: 2, applied: 1, rejected: 1 });
+    expect(await device.client.send()).toMatchObject({ batches: 2, applied: 1, rejected: 1 });
     // The invoice was in flight, unchanged, when the customer's mapping came; rejected, it waits
     // again and names the customer by its server key.
     const [rejected] = await device.client.events({ status: "rejected" });
@@ -366,7 +366,7 @@ describe("send()", () => {
       for (const id of good) await w.update(t.customer, id, { email: `${id}@x` });
     });
     const report = await device.client.send();
-    expect(report).toMatchObject({ pieces: 3, applied: 30, rejected: 10, mappingsApplied: 20 });
+    expect(report).toMatchObject({ batches: 3, applied: 30, rejected: 10, mappingsApplied: 20 });
     const customers = "SELECT id, name, email FROM customer WHERE id > 0 ORDER BY id";
     const onServer = await server.rows(customers);
     expect(onServer).toHaveLength(10);
@@ -384,7 +384,7 @@ describe("send()", () => {
     expect(await count(device.rows, "customer WHERE id < 0")).toBe(10);
   });
 
-  it("cuts a piece the server finds too large and sends it in smaller pieces", async () => {
+  it("cuts a batch the server finds too large and sends it in smaller batches", async () => {
     server = await startHttpServer({ limits: { maxOperationsPerRequest: 30 } });
     const device = await openTestDevice(server.endpoint, { maxOperationsPerRequest: 100 });
     devices.push(device);
@@ -392,11 +392,11 @@ describe("send()", () => {
     const progress: Array<Record<string, number>> = [];
     const report = await device.client.send({ onProgress: (p) => progress.push({ ...p }) });
     expect(report.applied).toBe(100);
-    expect(report.pieces).toBe(4);
+    expect(report.batches).toBe(4);
     expect(await count(server.rows, "location")).toBe(100);
     // The totals follow the cut: progress never runs past them, and ends on them.
     expect(
-      progress.map((p) => [p.piecesDone, p.piecesTotal, p.operationsDone, p.operationsTotal]),
+      progress.map((p) => [p.batchesDone, p.batchesTotal, p.operationsDone, p.operationsTotal]),
     ).toEqual([
       [1, 4, 30, 100],
       [2, 4, 60, 100],
@@ -427,7 +427,7 @@ describe("send()", () => {
     expect(await count(server.rows, "location")).toBe(30);
   });
 
-  it("resends open pieces in the order they were posted: a committed one is never cut and sent anew", async () => {
+  it("resends open batches in the order they were posted: a committed one is never cut and sent anew", async () => {
     server = await startHttpServer({ limits: { maxOperationsPerRequest: 2 } });
     const spoiled = new Set([1, 2, 3]);
     let loseAnswer = false;
@@ -471,18 +471,18 @@ describe("send()", () => {
     expect((await device.client.events({ status: "rejected" })).map((e) => e.id)).toEqual([
       1, 2, 3,
     ]);
-    // The piece of events 5 and 6 commits on the server; its answer is lost.
+    // The batch of events 5 and 6 commits on the server; its answer is lost.
     await note("n5");
     await note("n6");
     loseAnswer = true;
     await expect(device.client.send()).rejects.toMatchObject({ code: "NETWORK" });
-    // The app fixes 1-3 and puts them back. The next send replays 5-6 and forms the piece of 1-3
-    // ahead of it (below it by seq); that answer is lost too, so both pieces stay open.
+    // The app fixes 1-3 and puts them back. The next send replays 5-6 and forms the batch of 1-3
+    // ahead of it (below it by seq); that answer is lost too, so both batches stay open.
     spoiled.clear();
     for (const id of [1, 2, 3]) await device.client.retryEvent(id);
     loseAnswer = true;
     await expect(device.client.send()).rejects.toMatchObject({ code: "NETWORK" });
-    // Now 5-6 must go first (a replay), then 1-3, too large for the server, in smaller pieces.
+    // Now 5-6 must go first (a replay), then 1-3, too large for the server, in smaller batches.
     await device.client.send();
     const twice = [...appliedBy].filter(([, batches]) => batches.size > 1).map(([id]) => id);
     expect(twice).toEqual([]);

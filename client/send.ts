@@ -5,15 +5,15 @@ import { applyAnswer } from "./apply-answer.ts";
 import { checkAnswer } from "./check-answer.ts";
 import { isTooLarge } from "./classify-failure.ts";
 import type { ServerLimits, SyncBatchAnswer, Transport } from "./create-transport.ts";
-import type { PieceLimits } from "./fit-body.ts";
-import { nextPiece, outboxTotals, type Piece } from "./next-piece.ts";
-import { dissolvePiece, rejectPiece } from "./refused-piece.ts";
+import type { BatchLimits } from "./fit-body.ts";
+import { nextBatch, outboxTotals, type Batch } from "./next-batch.ts";
+import { dissolveBatch, rejectBatch } from "./refused-batch.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
-/** Progress after each piece: pieces and operations done, and the totals when the send began. */
+/** Progress after each batch: batches and operations done, and the totals when the send began. */
 export interface SendProgress {
-  readonly piecesDone: number;
-  readonly piecesTotal: number;
+  readonly batchesDone: number;
+  readonly batchesTotal: number;
   readonly operationsDone: number;
   readonly operationsTotal: number;
 }
@@ -21,20 +21,20 @@ export interface SendProgress {
 /** Options of `send()`. */
 export interface SendOptions {
   readonly onProgress?: (progress: SendProgress) => void;
-  /** Stops the loop between pieces and cancels backoff waits; what is unsent stays pending. */
+  /** Stops the loop between batches and cancels backoff waits; what is unsent stays pending. */
   readonly signal?: AbortSignal;
 }
 
 /** What a `send()` did. */
 export interface SendReport {
-  /** Requests answered (pieces of segments). */
-  pieces: number;
+  /** Requests answered (batches of segments). */
+  batches: number;
   applied: number;
   rejected: number;
   mappingsApplied: number;
   /** Requests sent again after a network or server failure. */
   retries: number;
-  /** Answers the server replayed (the piece had been applied before its answer was lost). */
+  /** Answers the server replayed (the batch had been applied before its answer was lost). */
   replayed: number;
   /** Bytes of request bodies, retries included. */
   bytesSent: number;
@@ -56,7 +56,7 @@ export interface SendContext {
  */
 const requestLeaves = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A posted piece: its answer, and whether the server told that it committed before the answer was read. */
+/** A posted batch: its answer, and whether the server told that it committed before the answer was read. */
 interface InFlight {
   readonly answer: Promise<SyncBatchAnswer>;
   /** True once the server's answer shows the commit; false when the answer settled without that. */
@@ -65,12 +65,12 @@ interface InFlight {
 
 const noLimits = (): undefined => undefined;
 
-/** The body limit of pieces under the server's limits; none while they are unknown. */
+/** The body limit of batches under the server's limits; none while they are unknown. */
 function bodyLimit(
   transport: Transport,
   clientId: string,
   server: ServerLimits | undefined,
-): PieceLimits["body"] {
+): BatchLimits["body"] {
   return (
     server && { maxBytes: server.maxBodyBytes, envelopeBytes: transport.envelopeBytes(clientId) }
   );
@@ -80,11 +80,11 @@ function bodyLimit(
 export type SendError = SyncClientError & { readonly report: SendReport };
 
 /**
- * The send loop of the spec: pieces in outbox order, each posted as one `syncBatch` and its answer
- * applied locally in one transaction. Requests go one at a time, but the next piece is formed while
+ * The send loop of the spec: batches in outbox order, each posted as one `syncBatch` and its answer
+ * applied locally in one transaction. Requests go one at a time, but the next batch is formed while
  * the server works on the current one, and posted as soon as the answer shows that the server
  * committed it (before the answer is parsed and applied). Events recorded after the send began wait for the next call. On a failure that
- * retries cannot fix it stops and throws; everything unsent stays pending and an unanswered piece
+ * retries cannot fix it stops and throws; everything unsent stays pending and an unanswered batch
  * keeps its batch id, so the next call replays it.
  */
 export async function send(context: SendContext, options: SendOptions = {}): Promise<SendReport> {
@@ -92,7 +92,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   let maxOperations = context.maxOperationsPerRequest;
   const bytesAtStart = transport.bytesSent;
   const report: SendReport = {
-    pieces: 0,
+    batches: 0,
     applied: 0,
     rejected: 0,
     mappingsApplied: 0,
@@ -106,9 +106,9 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   // A scan of the whole outbox, done only for someone who follows the progress.
   let totals = options.onProgress
     ? await outboxTotals(client, limitSeq, maxOperations)
-    : { operations: 0, pieces: 0 };
+    : { operations: 0, batches: 0 };
   let operationsDone = 0;
-  // The server's body limit, read once per client: a piece is cut to fit it, and an event too
+  // The server's body limit, read once per client: a batch is cut to fit it, and an event too
   // large alone is rejected on the device, unsent. Unknown (the query failed), a 413 still cuts.
   let body =
     limitSeq > 0
@@ -118,7 +118,7 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
           await transport.limits(false, options.signal).catch(noLimits),
         )
       : undefined;
-  const limits = (): PieceLimits => ({
+  const limits = (): BatchLimits => ({
     maxOperations,
     body,
     onTooLarge: () => {
@@ -132,16 +132,16 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const retried = new Set<string>();
   let answer: InFlight | undefined;
-  /** The piece after `answer`'s, posted once the server committed that one. */
+  /** The batch after `answer`'s, posted once the server committed that one. */
   let ahead: InFlight | undefined;
-  const post = (piece: Piece): InFlight => {
+  const post = (batch: Batch): InFlight => {
     let committed!: (value: boolean) => void;
     const flight: InFlight = {
-      answer: transport.send(clientId, piece, {
+      answer: transport.send(clientId, batch, {
         signal,
         onRetry: () => {
           report.retries += 1;
-          retried.add(piece.batchId);
+          retried.add(batch.batchId);
         },
         onCommitted: () => committed(true),
       }),
@@ -158,16 +158,16 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
   };
 
   try {
-    // Two pieces at most are open: the one in flight and the next, formed while the server works.
-    const formAfter = async (tx: WriteTransaction, current: Piece | undefined) =>
-      current ? nextPiece(tx, model, limitSeq, limits(), current.batchId) : undefined;
-    let piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, limits()));
-    answer = piece && post(piece);
+    // Two batches at most are open: the one in flight and the next, formed while the server works.
+    const formAfter = async (tx: WriteTransaction, current: Batch | undefined) =>
+      current ? nextBatch(tx, model, limitSeq, limits(), current.batchId) : undefined;
+    let batch = await writes.run((tx) => nextBatch(tx, model, limitSeq, limits()));
+    answer = batch && post(batch);
     await requestLeaves();
-    let next = await writes.run((tx) => formAfter(tx, piece));
-    while (piece && answer) {
-      // The next piece goes out as soon as the server has committed this one, while this answer
-      // is still being read: the server knows this piece's mappings, so requests stay in order.
+    let next = await writes.run((tx) => formAfter(tx, batch));
+    while (batch && answer) {
+      // The next batch goes out as soon as the server has committed this one, while this answer
+      // is still being read: the server knows this batch's mappings, so requests stay in order.
       if (next && (await answer.committed) && !options.signal?.aborted) {
         ahead = post(next);
         await requestLeaves();
@@ -176,19 +176,19 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       try {
         result = await answer.answer;
       } catch (error) {
-        // A refusal is never told as a commit, so no piece went out ahead of this one.
+        // A refusal is never told as a commit, so no batch went out ahead of this one.
         if (!isTooLarge(error) || ahead) throw error;
         // BATCH_TOO_LARGE comes only for a batch id the server never applied. A bare HTTP 413 could
-        // follow an earlier attempt that another server accepted: then the piece must stay as it is.
+        // follow an earlier attempt that another server accepted: then the batch must stay as it is.
         const bodyRefused = (error as SyncClientError).serverCode === "BODY_TOO_LARGE";
-        if (bodyRefused && (!piece.fresh || retried.has(piece.batchId))) throw error;
-        // The next piece was formed after this one, which was refused whole, so it was never posted
-        // (open pieces go in the order they were formed): it is formed again after the cut, to
+        if (bodyRefused && (!batch.fresh || retried.has(batch.batchId))) throw error;
+        // The next batch was formed after this one, which was refused whole, so it was never posted
+        // (open batches go in the order they were formed): it is formed again after the cut, to
         // keep outbox order.
-        if (next) await dissolvePiece(writes, next);
-        if (piece.seqs.length === 1) {
+        if (next) await dissolveBatch(writes, next);
+        if (batch.seqs.length === 1) {
           const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
-          await rejectPiece(writes, piece, serverCode, message);
+          await rejectBatch(writes, batch, serverCode, message);
           report.rejected += 1;
         } else {
           // Refused whole, so nothing of it was applied: cut it smaller under a new batch id, to
@@ -196,26 +196,26 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
           const server = await transport.limits(true, options.signal).catch(noLimits);
           body = server ? bodyLimit(transport, clientId, server) : body;
           const serverMax = server?.maxOperations ?? maxOperations;
-          maxOperations = Math.max(1, Math.min(serverMax, Math.floor(piece.seqs.length / 2)));
-          await dissolvePiece(writes, piece);
-          // Smaller pieces: what is left counts again, so progress does not run past its total.
+          maxOperations = Math.max(1, Math.min(serverMax, Math.floor(batch.seqs.length / 2)));
+          await dissolveBatch(writes, batch);
+          // Smaller batches: what is left counts again, so progress does not run past its total.
           if (options.onProgress) {
             const left = await outboxTotals(client, limitSeq, maxOperations);
             totals = {
               operations: operationsDone + left.operations,
-              pieces: report.pieces + left.pieces,
+              batches: report.batches + left.batches,
             };
           }
         }
-        piece = await writes.run((tx) => nextPiece(tx, model, limitSeq, limits()));
-        answer = piece && post(piece);
+        batch = await writes.run((tx) => nextBatch(tx, model, limitSeq, limits()));
+        answer = batch && post(batch);
         await requestLeaves();
-        next = await writes.run((tx) => formAfter(tx, piece));
+        next = await writes.run((tx) => formAfter(tx, batch));
         continue;
       }
-      const checked = checkAnswer(model, piece, result);
+      const checked = checkAnswer(model, batch, result);
       if (options.signal?.aborted) {
-        const answered = piece;
+        const answered = batch;
         await writes.run((tx) => applyAnswer(tx, model, answered, checked));
         throw new SyncClientError("ABORTED", "send() was aborted", {
           cause: options.signal.reason,
@@ -228,39 +228,39 @@ export async function send(context: SendContext, options: SendOptions = {}): Pro
       }
       answer = ahead;
       ahead = undefined;
-      // One local transaction applies this answer and forms the piece after the one now in flight.
-      const answered = piece;
+      // One local transaction applies this answer and forms the batch after the one now in flight.
+      const answered = batch;
       const following = next;
       const formed = await writes.run(async (tx) => {
         await applyAnswer(tx, model, answered, checked);
         return formAfter(tx, following);
       });
-      report.pieces += 1;
+      report.batches += 1;
       report.applied += checked.applied.length;
       report.rejected += checked.rejected.length;
       report.mappingsApplied += checked.mappingCount;
       if (result.replayed) report.replayed += 1;
-      operationsDone += piece.seqs.length;
+      operationsDone += batch.seqs.length;
       try {
         options.onProgress?.({
-          piecesDone: report.pieces,
-          piecesTotal: Math.max(totals.pieces, report.pieces),
+          batchesDone: report.batches,
+          batchesTotal: Math.max(totals.batches, report.batches),
           operationsDone,
           operationsTotal: Math.max(totals.operations, operationsDone),
         });
       } catch (error) {
-        // This piece's answer is applied; the app's callback stops the send as an abort would.
+        // This batch's answer is applied; the app's callback stops the send as an abort would.
         throw new SyncClientError(
           "ABORTED",
           `send() stopped: the onProgress callback threw: ${(error as Error)?.message ?? String(error)}`,
           { cause: error },
         );
       }
-      piece = next;
+      batch = next;
       next = formed;
     }
   } catch (error) {
-    // A piece posted ahead is cancelled and settled before send() returns; its batch id stays, so
+    // A batch posted ahead is cancelled and settled before send() returns; its batch id stays, so
     // the next send() replays it if the server got it.
     stop.abort(new SyncClientError("ABORTED", "send() stopped"));
     await answer?.answer.catch(() => undefined);

@@ -1,6 +1,6 @@
 import { graphql } from "./generated/index.ts";
 
-/** The one mutation the client sends: a piece of the outbox, answered with verdicts and mappings. */
+/** The one mutation the client sends: a batch of the outbox, answered with verdicts and mappings. */
 export const SyncBatchMutation = graphql(`
   mutation SyncBatch($input: SyncBatchInput!) {
     syncBatch(input: $input) {

@@ -14,7 +14,7 @@ export const syncClientErrorCodes = [
   "REQUEST_REFUSED",
   /** The server's answer does not fit the request (missing verdicts, unknown event ids, garbage). */
   "ANSWER_MISMATCH",
-  /** An event cannot be retried or removed (unknown, not rejected, or in a piece being sent). */
+  /** An event cannot be retried or removed (unknown, not rejected, or in a batch being sent). */
   "INVALID_EVENT",
   /** `send()` was aborted through its signal, the client was closed, or `onProgress` threw. */
   "ABORTED",

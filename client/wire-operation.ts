@@ -17,7 +17,7 @@ function sortedColumnNames(info: TableInfo): string[] {
 
 /**
  * An event as the wire carries it (a `SyncOperationInput`, keys in sorted order; see
- * `sync_outbox.operation`): a piece's body is these texts joined, with no JSON built per event.
+ * `sync_outbox.operation`): a batch's body is these texts joined, with no JSON built per event.
  */
 export function wireOperation(
   info: TableInfo,

@@ -89,12 +89,12 @@ const started = performance.now();
 const report = await device.send({
   onProgress: (p) =>
     console.log(
-      `  piece ${p.piecesDone}/${p.piecesTotal}: ${p.operationsDone}/${p.operationsTotal} operations`,
+      `  batch ${p.batchesDone}/${p.batchesTotal}: ${p.operationsDone}/${p.operationsTotal} operations`,
     ),
 });
 const ms = (performance.now() - started).toFixed(0);
 console.log(
-  `\nsent in ${ms} ms: ${report.pieces} requests, ${report.applied} applied, ${report.rejected} rejected, ` +
+  `\nsent in ${ms} ms: ${report.batches} requests, ${report.applied} applied, ${report.rejected} rejected, ` +
     `${report.mappingsApplied} key mappings applied, ${report.retries} retries, ${report.bytesSent} bytes`,
 );
 

@@ -26,10 +26,10 @@ interface SyncBatchResult {
 /**
  * One random history of captures, sends and app actions (retrying rejected events, removing
  * events, capturing more) taken before and after answers while a send runs, with lost answers,
- * refused connections, app restarts and small server limits (so pieces come back too large). The
+ * refused connections, app restarts and small server limits (so batches come back too large). The
  * server rejects the events the history spoils. Every event is accounted for from the wire: sent
  * in order, a batch id never resent with other operations, applied exactly once or removed by the
- * app and never applied, reported in flight while its piece is open, nothing left behind.
+ * app and never applied, reported in flight while its batch is open, nothing left behind.
  */
 async function runHistory(seed: number): Promise<{ violations: string[]; log: string[] }> {
   const random = seededRandom(seed);
@@ -153,7 +153,7 @@ async function runHistory(seed: number): Promise<{ violations: string[]; log: st
     log.push(`capture ${events} after seq ${before}`);
   };
 
-  /** Checks that every event of a sent piece that is still pending and was not put back since is in flight. */
+  /** Checks that every event of a sent batch that is still pending and was not put back since is in flight. */
   const checkInFlight = async (where: string) => {
     const events = new Map((await device.client.events({ limit: 10_000 })).map((e) => [e.id, e]));
     for (const [batchId, { seqs, postedAt }] of batches) {
@@ -162,7 +162,7 @@ async function runHistory(seed: number): Promise<{ violations: string[]; log: st
         const event = events.get(seq);
         if (event?.status !== "pending" || (retriedAt.get(seq) ?? -1) > postedAt) continue;
         if (!event.inFlight)
-          violations.push(`${where}: event ${seq} of a sent piece is not in flight`);
+          violations.push(`${where}: event ${seq} of a sent batch is not in flight`);
       }
     }
   };
@@ -199,7 +199,7 @@ async function runHistory(seed: number): Promise<{ violations: string[]; log: st
     sending = true;
     try {
       const report = await device.client.send();
-      log.push(`${label}: ${report.pieces} pieces`);
+      log.push(`${label}: ${report.batches} batches`);
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
       log.push(`${label}: failed ${code}`);
@@ -264,7 +264,7 @@ async function runHistory(seed: number): Promise<{ violations: string[]; log: st
     }
     const leftover = await device.rows("SELECT seq, kind, status FROM sync_outbox");
     if (leftover.length > 0) violations.push(`outbox not empty: ${JSON.stringify(leftover)}`);
-    if ((await device.rows("SELECT 1 FROM sync_piece")).length > 0) violations.push("pieces left");
+    if ((await device.rows("SELECT 1 FROM sync_batch")).length > 0) violations.push("batches left");
     // Rows agree unless the app removed events. An event put back carries its row's values of
     // the time it is put back, so an update that newer ones overtook does not undo them.
     if (removed.size === 0) {

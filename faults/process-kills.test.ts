@@ -44,7 +44,7 @@ describe("processes killed", () => {
         );
       }
       let underWay: () => void = () => undefined;
-      const firstPiece = new Promise<void>((resolve) => {
+      const firstBatch = new Promise<void>((resolve) => {
         underWay = resolve;
       });
       const sending = device.client
@@ -52,8 +52,8 @@ describe("processes killed", () => {
         .catch((error: { code?: string }) => {
           expect(["NETWORK", "SERVER"]).toContain(error.code);
         });
-      // The kill lands while pieces are being sent: after the first one, at a random moment.
-      await Promise.race([firstPiece, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      // The kill lands while batches are being sent: after the first one, at a random moment.
+      await Promise.race([firstBatch, new Promise((resolve) => setTimeout(resolve, 5_000))]);
       await new Promise((resolve) => setTimeout(resolve, random() * 40));
       await server.kill();
       killed += 1;

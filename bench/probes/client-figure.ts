@@ -14,7 +14,7 @@ try {
   const ms = figure(results.map((r) => r.ms));
   const peak = figure(results.map((r) => r.peakMb));
   console.log(
-    `${events} events, checkpoint every ${every}: ${results[0]?.pieces} requests; send() median ${ms.median.toFixed(0)} ms (${ms.min.toFixed(0)}–${ms.max.toFixed(0)}), ` +
+    `${events} events, checkpoint every ${every}: ${results[0]?.batches} requests; send() median ${ms.median.toFixed(0)} ms (${ms.min.toFixed(0)}–${ms.max.toFixed(0)}), ` +
       `${Math.round(Number(events) / (ms.median / 1000))} ops/s; client peak RSS median ${peak.median.toFixed(1)} MB (${peak.min.toFixed(1)}–${peak.max.toFixed(1)}) over ${results.length} runs`,
   );
 } finally {

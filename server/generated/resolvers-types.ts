@@ -83,7 +83,7 @@ export type Query = {
   syncModel: Array<SyncTable>;
 };
 
-/** One request of a device: a segment of its outbox (or a piece of one). */
+/** One request of a device: a batch: a segment of its outbox, or a cut of one where it exceeds the request limits. */
 export type SyncBatchInput = {
   /** The idempotency key of this request: the same id with the same operations is a replay. */
   batchId: Scalars['ID']['input'];

@@ -4,7 +4,7 @@ import { exampleModel, exampleTables } from "../schema/index.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
 import { createWriter, type WriteTransaction } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
-import { nextPiece, type Piece } from "./next-piece.ts";
+import { nextBatch, type Batch } from "./next-batch.ts";
 import { listEvents, removeEvent, retryEvent } from "./outbox-events.ts";
 
 let device: TestDevice | undefined;
@@ -17,8 +17,8 @@ const sqlOf = (statement: InStatement) =>
   typeof statement === "string" ? statement : statement.sql;
 
 /**
- * A transaction whose unordered piece query (aggregates without ORDER BY) answers its rows in
- * reverse order, as SQLite would be free to: the piece must still come out in outbox order.
+ * A transaction whose unordered batch query (aggregates without ORDER BY) answers its rows in
+ * reverse order, as SQLite would be free to: the batch must still come out in outbox order.
  */
 const scrambling = (tx: WriteTransaction, seen: string[]): WriteTransaction => ({
   async execute(statement: InStatement): Promise<ResultSet> {
@@ -74,29 +74,29 @@ async function deviceWithLocations(
 }
 
 /**
- * Forms pieces and applies answers that apply a piece whole, mapping each inserted temporary key
+ * Forms batches and applies answers that apply a batch whole, mapping each inserted temporary key
  * to 100 + the event's seq; and lists the events in flight.
  */
-function pieces(client: Client) {
+function batches(client: Client) {
   const writes = createWriter(client);
   return {
     writes,
     form: (skip?: string) =>
-      writes.run((tx) => nextPiece(tx, exampleModel, 1_000, { maxOperations: 100 }, skip)),
-    answer: (piece: Piece | undefined) =>
+      writes.run((tx) => nextBatch(tx, exampleModel, 1_000, { maxOperations: 100 }, skip)),
+    answer: (batch: Batch | undefined) =>
       writes.run((tx) =>
-        applyAnswer(tx, exampleModel, piece as Piece, {
-          applied: [...(piece?.seqs ?? [])],
+        applyAnswer(tx, exampleModel, batch as Batch, {
+          applied: [...(batch?.seqs ?? [])],
           rejected: [],
           mappings: new Map([
             [
               "location",
-              (piece?.seqs ?? []).map(
-                (seq, i) => [Number(piece?.tempKeys[i]?.split("\u0000")[1]), 100 + seq] as const,
+              (batch?.seqs ?? []).map(
+                (seq, i) => [Number(batch?.tempKeys[i]?.split("\u0000")[1]), 100 + seq] as const,
               ),
             ],
           ]),
-          mappingCount: piece?.seqs.length ?? 0,
+          mappingCount: batch?.seqs.length ?? 0,
         }),
       ),
     inFlight: async () =>
@@ -104,17 +104,17 @@ function pieces(client: Client) {
   };
 }
 
-describe("nextPiece", () => {
-  it("reads a piece in outbox order even when SQLite aggregates its rows out of order", async () => {
+describe("nextBatch", () => {
+  it("reads a batch in outbox order even when SQLite aggregates its rows out of order", async () => {
     const client = await deviceWithLocations(5);
     const seen: string[] = [];
     try {
-      const piece = await createWriter(client).run((tx) =>
-        nextPiece(scrambling(tx, seen), exampleModel, 1_000, { maxOperations: 100 }),
+      const batch = await createWriter(client).run((tx) =>
+        nextBatch(scrambling(tx, seen), exampleModel, 1_000, { maxOperations: 100 }),
       );
-      expect(piece?.seqs).toEqual([1, 2, 3, 4, 5]);
-      expect(piece?.tempKeys).toEqual([1, 2, 3, 4, 5].map((k) => `location\u0000${-k}`));
-      const operations = JSON.parse(Buffer.from(piece?.operationsJson ?? []).toString("utf8"));
+      expect(batch?.seqs).toEqual([1, 2, 3, 4, 5]);
+      expect(batch?.tempKeys).toEqual([1, 2, 3, 4, 5].map((k) => `location\u0000${-k}`));
+      const operations = JSON.parse(Buffer.from(batch?.operationsJson ?? []).toString("utf8"));
       expect(operations.map((op: { eventId: string }) => op.eventId)).toEqual([
         "1",
         "2",
@@ -130,46 +130,46 @@ describe("nextPiece", () => {
     }
   });
 
-  it("keeps a piece's range free of events that could turn pending while it is in flight", async () => {
+  it("keeps a batch's range free of events that could turn pending while it is in flight", async () => {
     const client = await deviceWithLocations(6);
     try {
       // Event 3 came back rejected from an earlier send.
       await client.execute(
         "UPDATE sync_outbox SET status = 'rejected', error_code = 'INVALID_VALUE', error_message = 'bad' WHERE seq = 3",
       );
-      const { writes, form, answer, inFlight } = pieces(client);
+      const { writes, form, answer, inFlight } = batches(client);
 
-      // The first piece stops before the rejected event; the next one starts after it.
+      // The first batch stops before the rejected event; the next one starts after it.
       const first = await form();
       expect(first?.seqs).toEqual([1, 2]);
       const second = await form(first?.batchId);
       expect(second?.seqs).toEqual([4, 5, 6]);
       expect(await inFlight()).toEqual([1, 2, 4, 5, 6]);
 
-      // The app puts event 3 back while both pieces are open: it joins neither.
+      // The app puts event 3 back while both batches are open: it joins neither.
       expect(await retryEvent(writes, exampleModel, 3)).toEqual([3]);
       expect(await inFlight()).toEqual([1, 2, 4, 5, 6]);
       await expect(removeEvent(writes, 4)).rejects.toMatchObject({ code: "INVALID_EVENT" });
-      // A resend of an open piece is the same piece.
+      // A resend of an open batch is the same batch.
       expect((await form(second?.batchId))?.seqs).toEqual([1, 2]);
 
       await answer(first);
       const third = await form(second?.batchId);
       expect(third?.seqs).toEqual([3]);
-      // Open pieces are resent in the order they were formed, though the later one lies lower,
+      // Open batches are resent in the order they were formed, though the later one lies lower,
       // and whatever their rowids (VACUUM may renumber them).
-      const formedOf = async (piece: Piece | undefined) =>
+      const formedOf = async (batch: Batch | undefined) =>
         Number(
           (
             await client.execute({
-              sql: "SELECT formed FROM sync_piece WHERE batch_id = ?",
-              args: [String(piece?.batchId)],
+              sql: "SELECT formed FROM sync_batch WHERE batch_id = ?",
+              args: [String(batch?.batchId)],
             })
           ).rows[0]?.formed,
         );
       expect(await formedOf(third)).toBeGreaterThan(await formedOf(second));
       await client.execute({
-        sql: "UPDATE sync_piece SET rowid = 100 WHERE batch_id = ?",
+        sql: "UPDATE sync_batch SET rowid = 100 WHERE batch_id = ?",
         args: [String(second?.batchId)],
       });
       expect((await form())?.seqs).toEqual([4, 5, 6]);
@@ -185,7 +185,7 @@ describe("nextPiece", () => {
     }
   });
 
-  it("serves a piece an earlier version formed by its marked events, not by its range", async () => {
+  it("serves a batch an earlier version formed by its marked events, not by its range", async () => {
     const client = await deviceWithLocations(0, (recorder) =>
       recorder.transaction(async (w) => {
         for (let i = 1; i <= 4; i++) await w.insert(exampleTables.location, fix(i));
@@ -194,18 +194,18 @@ describe("nextPiece", () => {
       }),
     );
     try {
-      // As an earlier version left it: a piece of events 1 and 3, marked with its batch id, sent
+      // As an earlier version left it: a batch of events 1 and 3, marked with its batch id, sent
       // while event 2 was rejected; event 2 was put back to pending since. Seq 5 is a checkpoint.
       await client.execute(
-        "INSERT INTO sync_piece (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked) VALUES ('old', 1, 3, NULL, 2, 1)",
+        "INSERT INTO sync_batch (batch_id, first_seq, last_seq, checkpoint_seq, operations, members_marked) VALUES ('old', 1, 3, NULL, 2, 1)",
       );
       await client.execute("UPDATE sync_outbox SET batch_id = 'old' WHERE seq IN (1, 3)");
-      const { form, answer, inFlight } = pieces(client);
+      const { form, answer, inFlight } = batches(client);
 
       const old = await form();
       expect(old).toMatchObject({ batchId: "old", seqs: [1, 3], fresh: false, mark: "old" });
       expect(await inFlight()).toEqual([1, 3]);
-      // Event 2 goes next, in order, alone: its piece stops before the old piece's event 3.
+      // Event 2 goes next, in order, alone: its batch stops before the old batch's event 3.
       const second = await form("old");
       expect(second).toMatchObject({ seqs: [2], mark: null, checkpointSeq: null });
       await answer(old);

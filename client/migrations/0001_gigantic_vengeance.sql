@@ -1,1 +1,0 @@
-CREATE INDEX `sync_outbox_checkpoint` ON `sync_outbox` (`seq`) WHERE kind = 'checkpoint';

@@ -1,1 +1,0 @@
-DROP INDEX `sync_outbox_batch`;

@@ -1,1 +1,0 @@
-ALTER TABLE `sync_outbox` DROP COLUMN `data`;

@@ -1,1 +1,0 @@
-ALTER TABLE `sync_piece` ADD `members_marked` integer DEFAULT 1 NOT NULL;

@@ -1,1 +1,0 @@
-ALTER TABLE `sync_piece` ADD `formed` integer DEFAULT 0 NOT NULL;
