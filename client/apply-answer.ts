@@ -1,9 +1,9 @@
 import type { SyncModel, TableInfo } from "../schema/index.ts";
 import type { WriteTransaction } from "../writer/index.ts";
 import { quoteIdentifier } from "../writer/index.ts";
+import { batchEvents, isBatchMember, isEventOf } from "./batch-members.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
 import type { Batch } from "./next-batch.ts";
-import { isEventOf, isBatchMember, batchEvents } from "./batch-members.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** `[first temporary key, last temporary key, first server key]` runs as JSON, read by `json_each`. */

@@ -4,7 +4,7 @@ import { exampleModel, exampleTables } from "../schema/index.ts";
 import { openTestDevice, type TestDevice } from "../test-utils/test-device.ts";
 import { createWriter, type WriteTransaction } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
-import { nextBatch, type Batch } from "./next-batch.ts";
+import { type Batch, nextBatch } from "./next-batch.ts";
 import { listEvents, removeEvent, retryEvent } from "./outbox-events.ts";
 
 let device: TestDevice | undefined;

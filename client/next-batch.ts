@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Client } from "@libsql/client";
 import type { SyncModel } from "../schema/index.ts";
 import type { WriteTransaction } from "../writer/index.ts";
-import { fitBody, type BatchLimits, rejectTooLarge } from "./fit-body.ts";
-import { isBatchMember, batchEvents } from "./batch-members.ts";
+import { batchEvents, isBatchMember } from "./batch-members.ts";
+import { type BatchLimits, fitBody, rejectTooLarge } from "./fit-body.ts";
 
 /** A batch of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
 export interface Batch {

@@ -1,6 +1,6 @@
 import type { Writer } from "../writer/index.ts";
-import type { Batch } from "./next-batch.ts";
 import { batchEvents } from "./batch-members.ts";
+import type { Batch } from "./next-batch.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** The first and last seq of a batch's events: where to find them by the outbox's key. */

@@ -6,7 +6,7 @@ import { checkAnswer } from "./check-answer.ts";
 import { isTooLarge } from "./classify-failure.ts";
 import type { ServerLimits, SyncBatchAnswer, Transport } from "./create-transport.ts";
 import type { BatchLimits } from "./fit-body.ts";
-import { nextBatch, outboxTotals, type Batch } from "./next-batch.ts";
+import { type Batch, nextBatch, outboxTotals } from "./next-batch.ts";
 import { dissolveBatch, rejectBatch } from "./refused-batch.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
