@@ -3,7 +3,7 @@ import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { modelMigrationsFolder } from "../schema/index.ts";
-import { createFileWriter, createWriter } from "../writer/index.ts";
+import { createFileWriter, createWriter, multiRowInsertSql } from "../writer/index.ts";
 
 /**
  * How the limit writes: multi-row INSERTs through @libsql/client (which prepares each statement
@@ -31,7 +31,6 @@ export async function limitRun(
     await migrate(drizzle(client), { migrationsFolder: modelMigrationsFolder });
     const writer = fileWriter ?? createWriter(client);
     const chunk = 500;
-    const tuple = "(?, ?, ?, ?, ?)";
     const started = performance.now();
     await writer.run(async (tx) => {
       for (let start = 0; start < rows; start += chunk) {
@@ -47,7 +46,11 @@ export async function limitRun(
           );
         }
         await tx.execute({
-          sql: `INSERT INTO location (id, device_id, latitude, longitude, recorded_at) VALUES ${Array.from({ length: count }, () => tuple).join(", ")}`,
+          sql: multiRowInsertSql(
+            "INSERT INTO location (id, device_id, latitude, longitude, recorded_at)",
+            5,
+            count,
+          ),
           args,
         });
       }

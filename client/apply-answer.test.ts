@@ -1,12 +1,11 @@
 import { join } from "node:path";
-import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { exampleModel } from "../schema/index.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
-import { createWriter } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
 import { createSyncClient } from "./index.ts";
 import type { Batch } from "./next-batch.ts";
+import { openNodeDeviceDatabase } from "./node-device-database.ts";
 
 let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(() => {
@@ -21,18 +20,18 @@ const batch: Batch = {
   tempKeys: [],
   checkpointSeq: null,
   fresh: false,
-  mark: null,
 };
 
 describe("applyAnswer's log of mapped keys", () => {
   it("logs mappings as runs, keeps the logged mapping of a key that comes again, never overlaps", async () => {
     dir = tempDir("mapped-runs-");
-    const database = `file:${join(dir.path, "device.db")}`;
-    await (await createSyncClient({ database, endpoint: "http://127.0.0.1:9/graphql" })).close();
-    const client = createClient({ url: database });
-    const writes = createWriter(client);
+    const path = join(dir.path, "device.db");
+    await (
+      await createSyncClient({ database: `file:${path}`, endpoint: "http://127.0.0.1:9/graphql" })
+    ).close();
+    const database = await openNodeDeviceDatabase({ path, busyTimeoutMs: 1000 });
     const apply = (pairs: Array<[number, number]>) =>
-      writes.run((tx) =>
+      database.transaction((tx) =>
         applyAnswer(tx, exampleModel, batch, {
           applied: [],
           rejected: [],
@@ -42,10 +41,10 @@ describe("applyAnswer's log of mapped keys", () => {
       );
     const runs = async () =>
       (
-        await client.execute(
+        await database.read(
           "SELECT first_client, last_client, first_server FROM sync_mapped_run ORDER BY first_client DESC",
         )
-      ).rows.map((row) => Object.values(row));
+      ).rows;
 
     await apply([
       [-1, 10],
@@ -87,6 +86,6 @@ describe("applyAnswer's log of mapped keys", () => {
       [-12, 40],
     ]);
     expect((await runs()).slice(-1)).toEqual([[-12, -12, 40]]);
-    client.close();
+    await database.close();
   });
 });

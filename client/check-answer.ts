@@ -1,4 +1,5 @@
 import { describeValue, type SyncModel } from "../schema/index.ts";
+import { isRowIdentity, rowIdentity, rowOfIdentity } from "../writer/row-identity.ts";
 import type { SyncBatchAnswer } from "./create-transport.ts";
 import type { Batch } from "./next-batch.ts";
 import { SyncClientError } from "./sync-client-error.ts";
@@ -38,17 +39,9 @@ type KeyMappingAnswer = SyncBatchAnswer["keyMappings"][number];
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null;
 
-/** Whether `tempKey` (`table\u0000key`) names the mapping's row, without building a string. */
-function names(tempKey: string | null | undefined, mapping: KeyMappingAnswer): boolean {
-  const { table, clientKey } = mapping;
-  return (
-    typeof tempKey === "string" &&
-    tempKey.length === table.length + 1 + clientKey.length &&
-    tempKey.charCodeAt(table.length) === 0 &&
-    tempKey.startsWith(table) &&
-    tempKey.endsWith(clientKey)
-  );
-}
+/** Whether `tempKey` (a row identity) names the mapping's row, without building a string. */
+const names = (tempKey: string | null | undefined, { table, clientKey }: KeyMappingAnswer) =>
+  typeof tempKey === "string" && isRowIdentity(tempKey, table, clientKey);
 
 /**
  * Pairs the mappings with the applied inserts that need one (indexes into `batch.tempKeys`): one
@@ -68,7 +61,7 @@ function matchMappings(batch: Batch, needed: readonly number[], answer: SyncBatc
     open.set(key, (open.get(key) ?? 0) + 1);
   }
   for (const mapping of mappings) {
-    const key = `${mapping.table}\u0000${mapping.clientKey}`;
+    const key = rowIdentity(mapping.table, mapping.clientKey);
     const count = open.get(key) ?? 0;
     if (count === 0) {
       throw mismatch(
@@ -79,7 +72,7 @@ function matchMappings(batch: Batch, needed: readonly number[], answer: SyncBatc
   }
   for (const [key, count] of open) {
     if (count > 0) {
-      const [table, clientKey] = key.split("\u0000");
+      const [table, clientKey] = rowOfIdentity(key);
       throw mismatch(`no mapping for the applied insert of ${table} ${clientKey}`);
     }
   }

@@ -1,22 +1,16 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { expandConfig } from "@libsql/core/config";
 import { Mutex } from "async-mutex";
-import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { ExampleTables, SyncModel } from "../schema/index.ts";
-import { createFileWriter, type FileWriter } from "../writer/index.ts";
 import { createTransport } from "./create-transport.ts";
+import type { DeviceDatabase } from "./device-database.ts";
+import type { DeviceReads } from "./device-reads.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
-import {
-  type EventQuery,
-  listEvents,
-  removeEvent,
-  retryEvent,
-  type SyncEvent,
-} from "./outbox-events.ts";
+import { type EventQuery, listEvents, removeEvent, type SyncEvent } from "./outbox-events.ts";
 import { resolveOptions, type SyncClientOptions } from "./resolve-options.ts";
-import { type SendOptions, type SendReport, send } from "./send.ts";
+import { retryEvent } from "./retry-event.ts";
+import { type SendContext, type SendOptions, type SendReport, send } from "./send.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** The device side of sync: typed writes captured in an outbox, and `send()`. */
@@ -24,8 +18,12 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
   extends LocalWriter<TTables> {
   /** This device's id, stored in its database. */
   readonly clientId: string;
-  /** drizzle over the device database, for reads. Write through the client, or the outbox misses it. */
-  readonly db: LibSQLDatabase;
+  /**
+   * drizzle over the device database, for reads (`drizzle-orm/sqlite-proxy` over the device
+   * database's `read`): committed data only. Write through the client, or the outbox misses it;
+   * a write through `db` fails (`SQLITE_READONLY`).
+   */
+  readonly db: DeviceReads;
   /** Runs several writes (and their outbox events) in one local transaction. */
   transaction<T>(work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T>;
   /**
@@ -71,6 +69,49 @@ async function untilFree(mutex: Mutex, signal: AbortSignal): Promise<() => void>
 }
 
 /**
+ * Runs `work` with the writer of one local transaction, and writes the outbox events it recorded
+ * before the commit. `inTransaction` marks the callback's context, where the client's own writes
+ * are refused (they would wait for this transaction, which waits for them).
+ */
+function runLocalTransaction<TTables extends Record<string, SQLiteTable>, T>(
+  database: DeviceDatabase,
+  model: SyncModel<TTables>,
+  inTransaction: AsyncLocalStorage<true>,
+  work: (writer: LocalWriter<TTables>) => Promise<T>,
+): Promise<T> {
+  return database.transaction(async (tx) => {
+    const writer = createLocalWriter(model, tx);
+    try {
+      const result = await inTransaction.run(true, () => work(writer));
+      await writer.flush();
+      return result;
+    } finally {
+      writer.end();
+    }
+  });
+}
+
+/**
+ * Runs one `send()` once the sends before it have ended (two sends of one client never overlap),
+ * stopped by `closing` too.
+ */
+async function sendInTurn(
+  sends: Mutex,
+  closing: AbortSignal,
+  context: SendContext,
+  options: SendOptions,
+): Promise<SendReport> {
+  const signal = options.signal ? AbortSignal.any([options.signal, closing]) : closing;
+  const release = await untilFree(sends, signal);
+  try {
+    if (closing.aborted) throw new SyncClientError("ABORTED", "the client is closed");
+    return await send(context, { ...options, signal });
+  } finally {
+    release();
+  }
+}
+
+/**
  * Opens the device database (creating and migrating it), and returns the client.
  * Throws a {@link SyncClientError} `INVALID_OPTION` naming the option when one is missing or invalid.
  */
@@ -78,18 +119,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
   options: SyncClientOptions<SyncModel<TTables>>,
 ): Promise<SyncClient<TTables>> {
   const resolved = resolveOptions(options);
-  const { client, db, clientId } = await openDeviceDatabase(resolved);
-  // The device's writes (captures and sends) go through one connection that keeps its prepared
-  // statements; reads go through @libsql/client.
-  let writes: FileWriter;
-  try {
-    writes = createFileWriter(expandConfig({ url: resolved.database }, true).path, {
-      busyTimeoutMs: resolved.busyTimeoutMs,
-    });
-  } catch (error) {
-    client.close();
-    throw error;
-  }
+  const { database, db, clientId } = await openDeviceDatabase(resolved);
   const sends = new Mutex();
   const closing = new AbortController();
   const transport = createTransport(resolved);
@@ -115,18 +145,14 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
       : open(work);
 
   const write = <T>(call: string, work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> =>
-    outsideTransactions(call, () =>
-      writes.run(async (tx) => {
-        const writer = createLocalWriter(model, tx);
-        try {
-          const result = await inTransaction.run(true, () => work(writer));
-          await writer.flush();
-          return result;
-        } finally {
-          writer.end();
-        }
-      }),
-    );
+    outsideTransactions(call, () => runLocalTransaction(database, model, inTransaction, work));
+  const context: SendContext = {
+    database,
+    model,
+    clientId,
+    transport,
+    maxOperationsPerRequest: resolved.maxOperationsPerRequest,
+  };
 
   return {
     clientId,
@@ -138,34 +164,13 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     setSendCheckpoint: () => write("setSendCheckpoint()", (writer) => writer.setSendCheckpoint()),
     transaction: (work) => write("transaction()", work),
     send: (sendOptions = {}) =>
-      outsideTransactions("send()", async () => {
-        const signal = sendOptions.signal
-          ? AbortSignal.any([sendOptions.signal, closing.signal])
-          : closing.signal;
-        const release = await untilFree(sends, signal);
-        try {
-          if (closed) throw new SyncClientError("ABORTED", "the client is closed");
-          return await send(
-            {
-              client,
-              writes,
-              model,
-              clientId,
-              transport,
-              maxOperationsPerRequest: resolved.maxOperationsPerRequest,
-            },
-            { ...sendOptions, signal },
-          );
-        } finally {
-          release();
-        }
-      }),
+      outsideTransactions("send()", () => sendInTurn(sends, closing.signal, context, sendOptions)),
     events: (query) =>
       closed
         ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
-        : listEvents(client, query),
-    retryEvent: (id) => outsideTransactions("retryEvent()", () => retryEvent(writes, model, id)),
-    removeEvent: (id) => outsideTransactions("removeEvent()", () => removeEvent(writes, id)),
+        : listEvents(database, query),
+    retryEvent: (id) => outsideTransactions("retryEvent()", () => retryEvent(database, model, id)),
+    removeEvent: (id) => outsideTransactions("removeEvent()", () => removeEvent(database, id)),
     async close() {
       if (closed) return;
       closed = true;
@@ -173,9 +178,8 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
       closing.abort(new SyncClientError("ABORTED", "the client is closed"));
       await sends.waitForUnlock();
       // Lets the writes already queued finish.
-      await writes.close();
+      await database.close();
       transport.close();
-      client.close();
     },
   };
 }

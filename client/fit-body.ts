@@ -1,4 +1,4 @@
-import type { WriteTransaction } from "../writer/index.ts";
+import type { DeviceTransaction } from "./device-database.ts";
 
 /** How much one batch may hold. */
 export interface BatchLimits {
@@ -21,7 +21,7 @@ export interface BatchLimits {
  * size is exact. Reads only the events' sizes, never their text.
  */
 export async function fitBody(
-  tx: WriteTransaction,
+  tx: DeviceTransaction,
   where: string,
   args: number[],
   maxOperations: number,
@@ -34,7 +34,8 @@ export async function fitBody(
             SELECT seq, operation FROM sync_outbox WHERE ${where} ORDER BY seq LIMIT ?)`,
     args: [...args, maxOperations],
   });
-  if (Number(sums[0]?.total) <= budget) return { last: Number(sums[0]?.last) };
+  const [total, lastOfAll] = sums[0] ?? [];
+  if (Number(total) <= budget) return { last: Number(lastOfAll) };
   const { rows } = await tx.execute({
     sql: `SELECT max(CASE WHEN total <= ? THEN seq END) AS last, min(total) AS first FROM (
             SELECT seq, sum(size) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS total FROM (
@@ -43,9 +44,9 @@ export async function fitBody(
     // Each event adds its JSON and a comma (or the closing bracket); the opening bracket is one more.
     args: [budget, ...args, maxOperations],
   });
-  const last = rows[0]?.last;
+  const [last, first] = rows[0] ?? [];
   if (last !== null && last !== undefined) return { last: Number(last) };
-  return { tooLarge: body.envelopeBytes + 1 + Number(rows[0]?.first ?? 0) };
+  return { tooLarge: body.envelopeBytes + 1 + Number(first ?? 0) };
 }
 
 /**
@@ -54,7 +55,7 @@ export async function fitBody(
  * and the app can fix or remove it (a retry is checked again before anything is sent).
  */
 export async function rejectTooLarge(
-  tx: WriteTransaction,
+  tx: DeviceTransaction,
   seq: number,
   bytes: number,
   maxBytes: number,

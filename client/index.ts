@@ -1,10 +1,12 @@
 export { createSyncClient, type SyncClient } from "./client.ts";
 export { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./create-node-fetch.ts";
+export type { DeviceReads } from "./device-reads.ts";
 export type { LocalWriter } from "./local-writer.ts";
 export type { EventQuery, EventStatus, SyncEvent } from "./outbox-events.ts";
 export type { RetryOptions, SyncClientOptions } from "./resolve-options.ts";
-export type { SendError, SendOptions, SendProgress, SendReport } from "./send.ts";
+export type { SendOptions, SendProgress, SendReport } from "./send.ts";
 export {
+  SendError,
   SyncClientError,
   type SyncClientErrorCode,
   syncClientErrorCodes,

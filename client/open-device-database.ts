@@ -1,20 +1,21 @@
-import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Client, createClient } from "@libsql/client";
-import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
-import { migrate } from "drizzle-orm/libsql/migrator";
-import { quoteIdentifier } from "../writer/index.ts";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import type { SyncModel } from "../schema/index.ts";
+import { quoteIdentifier } from "../writer/quote-identifier.ts";
+import type { DeviceDatabase, DeviceTransaction } from "./device-database.ts";
+import { applyMigrations } from "./device-migrations.ts";
+import { type DeviceReads, drizzleReads } from "./device-reads.ts";
+import { openNodeDeviceDatabase } from "./node-device-database.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 const outboxMigrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
-/** The device database, ready: migrated, with its client id. */
-export interface DeviceDatabase {
-  readonly client: Client;
-  readonly db: LibSQLDatabase;
+/** The device database, ready for the client: migrated, with its client id. */
+export interface OpenedDevice {
+  readonly database: DeviceDatabase;
+  /** drizzle over `database.read`, for the app's reads. */
+  readonly db: DeviceReads;
   readonly clientId: string;
 }
 
@@ -22,22 +23,23 @@ export interface DeviceDatabase {
  * Partial indexes on foreign-key columns that hold temporary keys: they let a key mapping find
  * the rows pointing at a temporary key without scanning the table.
  */
-async function createTempKeyIndexes(client: Client, options: ResolvedOptions): Promise<void> {
-  for (const table of options.model.ordered) {
+async function createTempKeyIndexes(tx: DeviceTransaction, model: SyncModel): Promise<void> {
+  for (const table of model.ordered) {
     for (const column of table.references) {
-      if (options.model.byName.get(column.references ?? "")?.keyKind !== "autonumber") continue;
+      if (model.byName.get(column.references ?? "")?.keyKind !== "autonumber") continue;
       const name = quoteIdentifier(`sync_temp_${table.name}_${column.name}`);
       const col = quoteIdentifier(column.name);
-      await client.execute(
+      await tx.execute(
         `CREATE INDEX IF NOT EXISTS ${name} ON ${quoteIdentifier(table.name)} (${col}) WHERE ${col} < 0`,
       );
     }
   }
 }
 
-async function ensureClientId(client: Client, wanted: string | undefined): Promise<string> {
-  const { rows } = await client.execute("SELECT value FROM sync_state WHERE name = 'client_id'");
-  const stored = rows[0]?.value;
+/** The stored client id, or `wanted` (else a new one) stored for a new database. */
+async function ensureClientId(tx: DeviceTransaction, wanted: string | undefined): Promise<string> {
+  const { rows } = await tx.execute("SELECT value FROM sync_state WHERE name = 'client_id'");
+  const stored = rows[0]?.[0];
   if (typeof stored === "string") {
     if (wanted !== undefined && wanted !== stored) {
       throw new SyncClientError(
@@ -47,31 +49,54 @@ async function ensureClientId(client: Client, wanted: string | undefined): Promi
     }
     return stored;
   }
-  const clientId = wanted ?? randomUUID();
-  await client.execute({
+  const clientId = wanted ?? crypto.randomUUID();
+  await tx.execute({
     sql: "INSERT INTO sync_state (name, value) VALUES ('client_id', ?)",
     args: [clientId],
   });
   return clientId;
 }
 
-/** Opens (creating if needed) and migrates the device database. */
-export async function openDeviceDatabase(options: ResolvedOptions): Promise<DeviceDatabase> {
-  mkdirSync(dirname(options.databasePath), { recursive: true });
-  const client = createClient({ url: options.database, timeout: options.busyTimeoutMs });
+/**
+ * Brings a device database up to date in one transaction: the model's migrations, the client's
+ * own (outbox, batches, key counters, mapped keys), the indexes of temporary keys, the client id.
+ */
+export function prepareDeviceDatabase(
+  database: DeviceDatabase,
+  options: Pick<ResolvedOptions, "model" | "migrationsFolder" | "clientId">,
+): Promise<string> {
+  const { model, migrationsFolder, clientId } = options;
+  return database.transaction(
+    async (tx) => {
+      if (migrationsFolder) {
+        await applyMigrations(tx, readMigrationFiles({ migrationsFolder }), "__drizzle_migrations");
+      }
+      await applyMigrations(
+        tx,
+        readMigrationFiles({ migrationsFolder: outboxMigrationsFolder }),
+        "__sync_client_migrations",
+      );
+      await createTempKeyIndexes(tx, model);
+      return ensureClientId(tx, clientId);
+    },
+    { foreignKeys: false },
+  );
+}
+
+/**
+ * Opens the device database (creating and migrating it). The one place that picks the
+ * implementation: a libSQL file through Node's driver.
+ */
+export async function openDeviceDatabase(options: ResolvedOptions): Promise<OpenedDevice> {
+  const database = await openNodeDeviceDatabase({
+    path: options.databasePath,
+    busyTimeoutMs: options.busyTimeoutMs,
+  });
   try {
-    await client.execute("PRAGMA journal_mode = WAL");
-    const db = drizzle(client);
-    if (options.migrationsFolder) await migrate(db, { migrationsFolder: options.migrationsFolder });
-    await migrate(db, {
-      migrationsFolder: outboxMigrationsFolder,
-      migrationsTable: "__sync_client_migrations",
-    });
-    await createTempKeyIndexes(client, options);
-    const clientId = await ensureClientId(client, options.clientId);
-    return { client, db, clientId };
+    const clientId = await prepareDeviceDatabase(database, options);
+    return { database, db: drizzleReads(database), clientId };
   } catch (error) {
-    client.close();
+    await database.close();
     throw error;
   }
 }

@@ -70,17 +70,19 @@ describe("rejected events", () => {
     expect(rejected?.error?.code).toBe("CONSTRAINT_VIOLATION");
     await expect(c.retryEvent(12345)).rejects.toMatchObject({
       code: "INVALID_EVENT",
-      message: /no such event/,
+      message: expect.stringMatching(/no such event/),
     });
     await expect(c.removeEvent(12345)).rejects.toMatchObject({ code: "INVALID_EVENT" });
     await c.insert(t.customer, { name: "pending" });
     const [pending] = await c.events({ status: "pending" });
-    await expect(c.retryEvent(pending?.id ?? 0)).rejects.toMatchObject({ message: /not rejected/ });
+    await expect(c.retryEvent(pending?.id ?? 0)).rejects.toMatchObject({
+      message: expect.stringMatching(/not rejected/),
+    });
     await c.removeEvent(rejected?.id ?? 0);
     expect((await c.events()).map((e) => e.kind)).toEqual(["insert"]);
     await expect(c.events({ status: "sent" as "pending" })).rejects.toMatchObject({
       code: "INVALID_OPTION",
-      message: /status must be "pending" or "rejected", got "sent"/,
+      message: expect.stringMatching(/status must be "pending" or "rejected", got "sent"/),
     });
   });
 
@@ -157,7 +159,7 @@ describe("rejected events", () => {
     });
     await expect(c.events({ after: "x" as unknown as number })).rejects.toMatchObject({
       code: "INVALID_OPTION",
-      message: /events\(\): after must be an integer/,
+      message: expect.stringMatching(/events\(\): after must be an integer/),
     });
   });
 

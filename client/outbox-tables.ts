@@ -22,12 +22,6 @@ export const syncOutbox = sqliteTable(
     status: text("status").notNull().default("pending"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
-    /**
-     * Set only by earlier versions: the batch id of the batch this event was sent in (see
-     * `sync_batch.members_marked`). Batches formed now leave it NULL: a batch's events are the
-     * pending ones of its seq range, which saves rewriting every event of a batch once more.
-     */
-    batchId: text("batch_id"),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
   },
   (table) => [
@@ -72,22 +66,13 @@ export const syncBatch = sqliteTable("sync_batch", {
   batchId: text("batch_id").primaryKey(),
   firstSeq: integer("first_seq").notNull(),
   lastSeq: integer("last_seq").notNull(),
-  /**
-   * 1 for a batch formed by an earlier version, whose events carry its batch id in
-   * `sync_outbox.batch_id` (its range may hold events that are not its own); 0 for a batch whose
-   * events are the pending ones of its range with no batch id.
-   */
-  membersMarked: integer("members_marked").notNull().default(1),
   /** The checkpoint that closes this batch's segment, removed with the answer. */
   checkpointSeq: integer("checkpoint_seq"),
-  operations: integer("operations").notNull(),
   /**
    * Formation order: one more than any open batch's when formed. Open batches are resent in this
    * order, which is the order they were posted in (by seq they may come the other way round).
-   * Every insert sets it: the default (0, which a NOT NULL column added to a table needs) would
-   * put the batch first.
    */
-  formed: integer("formed").notNull().default(0),
+  formed: integer("formed").notNull(),
 });
 
 /** Durable temporary-key counters: a temporary key is never reused by this device. */
@@ -98,7 +83,8 @@ export const syncTempKey = sqliteTable("sync_temp_key", {
 
 /**
  * Every key mapping this device applied, so that a write naming a row by the temporary key the
- * app still holds reaches the row under its server key, as runs: the temporary keys from
+ * app still holds reaches the row under its server key, as key runs (`writer/key-runs.ts`, read by
+ * `findKeyRuns`): the temporary keys from
  * `first_client` down to `last_client` (consecutive and negative) map to the server keys from
  * `first_server` up. An answer maps a batch's consecutive inserts into one table to consecutive
  * server keys, so one row usually holds a whole batch's worth. Runs of a table never overlap.

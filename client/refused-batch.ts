@@ -1,5 +1,5 @@
-import type { Writer } from "../writer/index.ts";
 import { batchEvents } from "./batch-members.ts";
+import type { DeviceDatabase } from "./device-database.ts";
 import type { Batch } from "./next-batch.ts";
 import { rewriteWithKnownMappings } from "./rewrite-events.ts";
 
@@ -10,16 +10,10 @@ const seqRange = (batch: Batch): [number, number] => [batch.seqs[0] ?? 0, batch.
  * Releases a batch the server refused whole (so nothing of it was applied): its events wait again,
  * to be cut smaller, with the keys mapped while they were in flight written in.
  */
-export function dissolveBatch(writes: Writer, batch: Batch): Promise<void> {
-  return writes.run(async (tx) => {
-    if (batch.mark !== null) {
-      await tx.execute({
-        sql: "UPDATE sync_outbox SET batch_id = NULL WHERE batch_id = ? AND seq BETWEEN ? AND ?",
-        args: [batch.mark, ...seqRange(batch)],
-      });
-    }
+export function dissolveBatch(database: DeviceDatabase, batch: Batch): Promise<void> {
+  return database.transaction(async (tx) => {
     await tx.execute({ sql: "DELETE FROM sync_batch WHERE batch_id = ?", args: [batch.batchId] });
-    await rewriteWithKnownMappings(tx, JSON.stringify(batch.seqs));
+    await rewriteWithKnownMappings(tx, batch.seqs);
   });
 }
 
@@ -29,18 +23,18 @@ export function dissolveBatch(writes: Writer, batch: Batch): Promise<void> {
  * the app can fix or remove it.
  */
 export function rejectBatch(
-  writes: Writer,
+  database: DeviceDatabase,
   batch: Batch,
   code: string,
   message: string,
 ): Promise<void> {
-  return writes.run(async (tx) => {
+  return database.transaction(async (tx) => {
     await tx.execute({
-      sql: `UPDATE sync_outbox SET status = 'rejected', error_code = ?, error_message = ?, batch_id = NULL
+      sql: `UPDATE sync_outbox SET status = 'rejected', error_code = ?, error_message = ?
             WHERE ${batchEvents}`,
-      args: [code, message, ...seqRange(batch), batch.mark],
+      args: [code, message, ...seqRange(batch)],
     });
     await tx.execute({ sql: "DELETE FROM sync_batch WHERE batch_id = ?", args: [batch.batchId] });
-    await rewriteWithKnownMappings(tx, JSON.stringify(batch.seqs));
+    await rewriteWithKnownMappings(tx, batch.seqs);
   });
 }

@@ -50,7 +50,7 @@ export interface SyncClientOptions<M extends SyncModel = SyncModel> {
 
 /** The options with every default filled in. */
 export interface ResolvedOptions<M extends SyncModel = SyncModel> {
-  readonly database: string;
+  /** The device database's file (from the `database` URL): what the Node implementation opens. */
   readonly databasePath: string;
   readonly endpoint: string;
   readonly model: M;
@@ -114,6 +114,7 @@ function headersOption(headers: unknown): Record<string, string> {
   return headers as Record<string, string>;
 }
 
+/** The file a `file:` URL names (its path, percent-decoded once by `parseUri`). */
 function databasePath(database: unknown): string {
   if (typeof database !== "string" || database.length === 0) {
     throw invalid("database", 'is required: a libSQL file URL such as "file:data/device.db"');
@@ -134,7 +135,7 @@ function databasePath(database: unknown): string {
       `takes no query or fragment (the client opens the file read-write), got "${database}"`,
     );
   }
-  return decodeURIComponent(path);
+  return path;
 }
 
 function endpointUrl(endpoint: unknown): string {
@@ -177,7 +178,6 @@ export function resolveOptions<M extends SyncModel>(
   const retry = options.retry ?? {};
   const minDelayMs = integerOption("retry.minDelayMs", retry.minDelayMs, 250, { max: maxTimerMs });
   return {
-    database: options.database,
     databasePath: databasePath(options.database),
     endpoint: endpointUrl(options.endpoint),
     model,

@@ -1,286 +1,257 @@
-import type { Client } from "@libsql/client";
+// The send loop of the spec: batches in outbox order, each posted as one `syncBatch` and its answer
+// applied locally in one transaction. At most two batches are open: A, the one being answered,
+// and B, the next, formed while the server works on A and posted once A committed.
+//
+//                  start: form A, post A, form B
+//                                │
+//                                v
+//      ┌──────────────────► ANSWERING A ◄──────────┐   B is posted as soon as the server's
+//      │                 │       │       │         │   commit header names A
+//      │      A answered │       │       └─ retry ─┘   A failed on the way (network, server):
+//      │                 v       │                     again, same batch id, after a backoff
+//      │             ADVANCE     │ A refused as too large
+//      │  post B unless posted;  v
+//      │  apply A, form C;     CUT SMALLER
+//      │  A := B, B := C       B dissolved; A dissolved and cut smaller (or its one event
+//      │         │             rejected); form A, post A, form B
+//      └─────────┴─────────────┘
+//
+// No A: DONE, the report is returned. Any other failure, an abort, or onProgress throwing: STOP,
+// B is cancelled and a SendError carries the report. Unanswered batches keep their batch ids, so
+// the next send() replays them, in the order they were formed.
+
 import type { SyncModel } from "../schema/index.ts";
-import type { Writer, WriteTransaction } from "../writer/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
+import { type Flight, postBatch } from "./batch-flight.ts";
 import { checkAnswer } from "./check-answer.ts";
 import { isTooLarge } from "./classify-failure.ts";
 import type { ServerLimits, SyncBatchAnswer, Transport } from "./create-transport.ts";
+import type { DeviceDatabase } from "./device-database.ts";
 import type { BatchLimits } from "./fit-body.ts";
-import { type Batch, nextBatch, outboxTotals } from "./next-batch.ts";
+import { type Batch, lastEventSeq, nextBatch, outboxTotals } from "./next-batch.ts";
 import { dissolveBatch, rejectBatch } from "./refused-batch.ts";
-import { SyncClientError } from "./sync-client-error.ts";
+import { failureOf } from "./send-failure.ts";
+import {
+  countAnswer,
+  emptyReport,
+  ProgressTeller,
+  type SendOptions,
+  type SendReport,
+} from "./send-report.ts";
+import { SendError, SyncClientError } from "./sync-client-error.ts";
 
-/** Progress after each batch: batches and operations done, and the totals when the send began. */
-export interface SendProgress {
-  readonly batchesDone: number;
-  readonly batchesTotal: number;
-  readonly operationsDone: number;
-  readonly operationsTotal: number;
-}
-
-/** Options of `send()`. */
-export interface SendOptions {
-  readonly onProgress?: (progress: SendProgress) => void;
-  /** Stops the loop between batches and cancels backoff waits; what is unsent stays pending. */
-  readonly signal?: AbortSignal;
-}
-
-/** What a `send()` did. */
-export interface SendReport {
-  /** Requests answered (batches of segments). */
-  batches: number;
-  applied: number;
-  rejected: number;
-  mappingsApplied: number;
-  /** Requests sent again after a network or server failure. */
-  retries: number;
-  /** Answers the server replayed (the batch had been applied before its answer was lost). */
-  replayed: number;
-  /** Bytes of request bodies, retries included. */
-  bytesSent: number;
-}
+export type { SendOptions, SendProgress, SendReport } from "./send-report.ts";
 
 /** What the send loop works with. */
 export interface SendContext {
-  readonly client: Client;
-  readonly writes: Writer;
+  readonly database: DeviceDatabase;
   readonly model: SyncModel;
   readonly clientId: string;
   readonly transport: Transport;
   readonly maxOperationsPerRequest: number;
 }
 
-/**
- * Lets the event loop run once. SQLite work is synchronous and blocks it; a request posted just
- * before must first reach its socket, or the server waits for it while the device works.
- */
-const requestLeaves = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A posted batch: its answer, and whether the server told that it committed before the answer was read. */
-interface InFlight {
-  readonly answer: Promise<SyncBatchAnswer>;
-  /** True once the server's answer shows the commit; false when the answer settled without that. */
-  readonly committed: Promise<boolean>;
+/** The open batches: A, being answered, and B, formed after it and posted once A committed. */
+interface Slots {
+  readonly answering: Flight;
+  next?: Batch | undefined;
+  /** B once posted: only once the server said A committed (its header or its answer). */
+  nextFlight?: Flight | undefined;
 }
 
-const noLimits = (): undefined => undefined;
+const nothing = (): undefined => undefined;
 
-/** The body limit of batches under the server's limits; none while they are unknown. */
-function bodyLimit(
-  transport: Transport,
-  clientId: string,
-  server: ServerLimits | undefined,
-): BatchLimits["body"] {
-  return (
-    server && { maxBytes: server.maxBodyBytes, envelopeBytes: transport.envelopeBytes(clientId) }
-  );
-}
-
-/** A {@link SyncClientError} that also carries what the send did before it stopped. */
-export type SendError = SyncClientError & { readonly report: SendReport };
+/** How A's request settled. */
+type Settled =
+  | { readonly ok: true; readonly answer: SyncBatchAnswer }
+  | { readonly ok: false; readonly error: unknown };
 
 /**
- * The send loop of the spec: batches in outbox order, each posted as one `syncBatch` and its answer
- * applied locally in one transaction. Requests go one at a time, but the next batch is formed while
- * the server works on the current one, and posted as soon as the answer shows that the server
- * committed it (before the answer is parsed and applied). Events recorded after the send began wait for the next call. On a failure that
- * retries cannot fix it stops and throws; everything unsent stays pending and an unanswered batch
+ * Sends the outbox up to the last event recorded when it begins (later events wait for the next
+ * call) and returns what it did. It throws a {@link SendError}, carrying that report, when a
+ * failure retries cannot fix stops it: everything unsent stays pending and an unanswered batch
  * keeps its batch id, so the next call replays it.
  */
-export async function send(context: SendContext, options: SendOptions = {}): Promise<SendReport> {
-  const { client, writes, model, clientId, transport } = context;
-  let maxOperations = context.maxOperationsPerRequest;
-  const bytesAtStart = transport.bytesSent;
-  const report: SendReport = {
-    batches: 0,
-    applied: 0,
-    rejected: 0,
-    mappingsApplied: 0,
-    retries: 0,
-    replayed: 0,
-    bytesSent: 0,
-  };
-  const { rows } = await client.execute("SELECT coalesce(max(seq), 0) AS last FROM sync_outbox");
-  const limitSeq = Number(rows[0]?.last ?? 0);
+export function send(context: SendContext, options: SendOptions = {}): Promise<SendReport> {
+  return new SendLoop(context, options).run();
+}
 
-  // A scan of the whole outbox, done only for someone who follows the progress.
-  let totals = options.onProgress
-    ? await outboxTotals(client, limitSeq, maxOperations)
-    : { operations: 0, batches: 0 };
-  let operationsDone = 0;
-  // The server's body limit, read once per client: a batch is cut to fit it, and an event too
-  // large alone is rejected on the device, unsent. Unknown (the query failed), a 413 still cuts.
-  let body =
-    limitSeq > 0
-      ? bodyLimit(
-          transport,
-          clientId,
-          await transport.limits(false, options.signal).catch(noLimits),
-        )
-      : undefined;
-  const limits = (): BatchLimits => ({
-    maxOperations,
-    body,
-    onTooLarge: () => {
-      report.rejected += 1;
-      operationsDone += 1;
-    },
-  });
+class SendLoop {
+  readonly #context: SendContext;
+  readonly #options: SendOptions;
+  readonly #report = emptyReport();
+  readonly #progress: ProgressTeller;
+  /** Aborted when the loop stops, so that a batch posted ahead does not linger. */
+  readonly #stop = new AbortController();
+  /** Cancels requests: the app's signal, or the loop's stop. */
+  readonly #signal: AbortSignal;
+  #slots: Slots | undefined;
+  #limitSeq = 0;
+  #maxOperations: number;
+  /** The server's body limit: unknown (the query failed) until a 413 makes the loop ask again. */
+  #body: BatchLimits["body"];
 
-  // Aborted when the loop stops with an error, so a request posted ahead does not linger.
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const retried = new Set<string>();
-  let answer: InFlight | undefined;
-  /** The batch after `answer`'s, posted once the server committed that one. */
-  let ahead: InFlight | undefined;
-  const post = (batch: Batch): InFlight => {
-    let committed!: (value: boolean) => void;
-    const flight: InFlight = {
-      answer: transport.send(clientId, batch, {
-        signal,
-        onRetry: () => {
-          report.retries += 1;
-          retried.add(batch.batchId);
-        },
-        onCommitted: () => committed(true),
-      }),
-      committed: new Promise((resolve) => {
-        committed = resolve;
-      }),
-    };
-    // Awaited later; until then a failure must not count as unhandled.
-    flight.answer.then(
-      () => committed(false),
-      () => committed(false),
-    );
-    return flight;
-  };
-
-  try {
-    // Two batches at most are open: the one in flight and the next, formed while the server works.
-    const formAfter = async (tx: WriteTransaction, current: Batch | undefined) =>
-      current ? nextBatch(tx, model, limitSeq, limits(), current.batchId) : undefined;
-    let batch = await writes.run((tx) => nextBatch(tx, model, limitSeq, limits()));
-    answer = batch && post(batch);
-    await requestLeaves();
-    let next = await writes.run((tx) => formAfter(tx, batch));
-    while (batch && answer) {
-      // The next batch goes out as soon as the server has committed this one, while this answer
-      // is still being read: the server knows this batch's mappings, so requests stay in order.
-      if (next && (await answer.committed) && !options.signal?.aborted) {
-        ahead = post(next);
-        await requestLeaves();
-      }
-      let result: SyncBatchAnswer;
-      try {
-        result = await answer.answer;
-      } catch (error) {
-        // A refusal is never told as a commit, so no batch went out ahead of this one.
-        if (!isTooLarge(error) || ahead) throw error;
-        // BATCH_TOO_LARGE comes only for a batch id the server never applied. A bare HTTP 413 could
-        // follow an earlier attempt that another server accepted: then the batch must stay as it is.
-        const bodyRefused = (error as SyncClientError).serverCode === "BODY_TOO_LARGE";
-        if (bodyRefused && (!batch.fresh || retried.has(batch.batchId))) throw error;
-        // The next batch was formed after this one, which was refused whole, so it was never posted
-        // (open batches go in the order they were formed): it is formed again after the cut, to
-        // keep outbox order.
-        if (next) await dissolveBatch(writes, next);
-        if (batch.seqs.length === 1) {
-          const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
-          await rejectBatch(writes, batch, serverCode, message);
-          report.rejected += 1;
-        } else {
-          // Refused whole, so nothing of it was applied: cut it smaller under a new batch id, to
-          // the server's limits as it tells them now.
-          const server = await transport.limits(true, options.signal).catch(noLimits);
-          body = server ? bodyLimit(transport, clientId, server) : body;
-          const serverMax = server?.maxOperations ?? maxOperations;
-          maxOperations = Math.max(1, Math.min(serverMax, Math.floor(batch.seqs.length / 2)));
-          await dissolveBatch(writes, batch);
-          // Smaller batches: what is left counts again, so progress does not run past its total.
-          if (options.onProgress) {
-            const left = await outboxTotals(client, limitSeq, maxOperations);
-            totals = {
-              operations: operationsDone + left.operations,
-              batches: report.batches + left.batches,
-            };
-          }
-        }
-        batch = await writes.run((tx) => nextBatch(tx, model, limitSeq, limits()));
-        answer = batch && post(batch);
-        await requestLeaves();
-        next = await writes.run((tx) => formAfter(tx, batch));
-        continue;
-      }
-      const checked = checkAnswer(model, batch, result);
-      if (options.signal?.aborted) {
-        const answered = batch;
-        await writes.run((tx) => applyAnswer(tx, model, answered, checked));
-        throw new SyncClientError("ABORTED", "send() was aborted", {
-          cause: options.signal.reason,
-        });
-      }
-      // Posted here if the commit could not be told early: still before this answer is applied.
-      if (next && !ahead) {
-        ahead = post(next);
-        await requestLeaves();
-      }
-      answer = ahead;
-      ahead = undefined;
-      // One local transaction applies this answer and forms the batch after the one now in flight.
-      const answered = batch;
-      const following = next;
-      const formed = await writes.run(async (tx) => {
-        await applyAnswer(tx, model, answered, checked);
-        return formAfter(tx, following);
-      });
-      report.batches += 1;
-      report.applied += checked.applied.length;
-      report.rejected += checked.rejected.length;
-      report.mappingsApplied += checked.mappingCount;
-      if (result.replayed) report.replayed += 1;
-      operationsDone += batch.seqs.length;
-      try {
-        options.onProgress?.({
-          batchesDone: report.batches,
-          batchesTotal: Math.max(totals.batches, report.batches),
-          operationsDone,
-          operationsTotal: Math.max(totals.operations, operationsDone),
-        });
-      } catch (error) {
-        // This batch's answer is applied; the app's callback stops the send as an abort would.
-        throw new SyncClientError(
-          "ABORTED",
-          `send() stopped: the onProgress callback threw: ${(error as Error)?.message ?? String(error)}`,
-          { cause: error },
-        );
-      }
-      batch = next;
-      next = formed;
-    }
-  } catch (error) {
-    // A batch posted ahead is cancelled and settled before send() returns; its batch id stays, so
-    // the next send() replays it if the server got it.
-    stop.abort(new SyncClientError("ABORTED", "send() stopped"));
-    await answer?.answer.catch(() => undefined);
-    await ahead?.answer.catch(() => undefined);
-    report.bytesSent = transport.bytesSent - bytesAtStart;
-    // Aborted while a request was under way, the transport sees a cancelled request: the abort
-    // is what happened (a close() gives its own reason).
-    const reason: unknown = options.signal?.aborted ? options.signal.reason : undefined;
-    const failure =
-      error instanceof SyncClientError && (error.code === "ABORTED" || !options.signal?.aborted)
-        ? error
-        : options.signal?.aborted
-          ? reason instanceof SyncClientError && reason.code === "ABORTED"
-            ? new SyncClientError("ABORTED", reason.message, { cause: error })
-            : new SyncClientError("ABORTED", "send() was aborted", { cause: reason ?? error })
-          : new SyncClientError("LOCAL_DATABASE", `send() stopped: ${(error as Error).message}`, {
-              cause: error,
-            });
-    throw Object.assign(failure, { report });
+  constructor(context: SendContext, options: SendOptions) {
+    this.#context = context;
+    this.#options = options;
+    this.#progress = new ProgressTeller(options.onProgress);
+    this.#maxOperations = context.maxOperationsPerRequest;
+    const { signal } = options;
+    this.#signal = signal ? AbortSignal.any([signal, this.#stop.signal]) : this.#stop.signal;
   }
-  report.bytesSent = transport.bytesSent - bytesAtStart;
-  return report;
+
+  async run(): Promise<SendReport> {
+    const bytesAtStart = this.#context.transport.bytesSent;
+    try {
+      await this.#prepare();
+      await this.#start();
+      while (this.#slots) {
+        const slots = this.#slots;
+        const settled = await this.#settle(slots);
+        if (settled.ok) await this.#advance(slots, settled.answer);
+        else await this.#cutSmaller(slots, settled.error);
+      }
+    } catch (error) {
+      throw await this.#stopWith(error, bytesAtStart);
+    }
+    this.#report.bytesSent = this.#context.transport.bytesSent - bytesAtStart;
+    return { ...this.#report };
+  }
+
+  /**
+   * Transition STOP: the batches posted are cancelled and settled before send() returns (their
+   * batch ids stay, so the next send() replays one the server got); the failure with the report.
+   */
+  async #stopWith(error: unknown, bytesAtStart: number): Promise<SendError> {
+    this.#stop.abort(new SyncClientError("ABORTED", "send() stopped"));
+    await this.#slots?.answering.answer.catch(nothing);
+    await this.#slots?.nextFlight?.answer.catch(nothing);
+    this.#report.bytesSent = this.#context.transport.bytesSent - bytesAtStart;
+    return new SendError(failureOf(error, this.#options.signal), this.#report);
+  }
+
+  /** The last event to send, the totals for an app that follows progress, the body limit. */
+  async #prepare(): Promise<void> {
+    const { database, transport } = this.#context;
+    this.#limitSeq = await lastEventSeq(database);
+    if (this.#progress.listening) await this.#recount();
+    if (this.#limitSeq > 0) {
+      this.#takeLimits(await transport.limits(false, this.#options.signal).catch(nothing));
+    }
+  }
+
+  /** Counts what is left to send, for the progress. */
+  async #recount(): Promise<void> {
+    const left = await outboxTotals(this.#context.database, this.#limitSeq, this.#maxOperations);
+    this.#progress.recount(left, this.#report.batches);
+  }
+
+  #takeLimits(server: ServerLimits | undefined): void {
+    if (!server) return;
+    const envelopeBytes = this.#context.transport.envelopeBytes(this.#context.clientId);
+    this.#body = { maxBytes: server.maxBodyBytes, envelopeBytes };
+  }
+
+  /** How much a batch may hold now. An event too large alone is rejected on the device. */
+  #limits(): BatchLimits {
+    return {
+      maxOperations: this.#maxOperations,
+      body: this.#body,
+      onTooLarge: () => {
+        this.#report.rejected += 1;
+        this.#progress.settled(1);
+      },
+    };
+  }
+
+  /** Forms the first open batch (`after` undefined) or the one after `after`. */
+  #form(after?: Batch): Promise<Batch | undefined> {
+    const { database, model } = this.#context;
+    return database.transaction((tx) =>
+      nextBatch(tx, model, this.#limitSeq, this.#limits(), after?.batchId),
+    );
+  }
+
+  /** Transition START: form A and post it, then form B while the server works on A. */
+  async #start(): Promise<void> {
+    const batch = await this.#form();
+    this.#slots = batch && { answering: await this.#post(batch) };
+    if (this.#slots) this.#slots.next = await this.#form(batch);
+  }
+
+  #post(batch: Batch): Promise<Flight> {
+    const { transport, clientId } = this.#context;
+    const onRetry = () => {
+      this.#report.retries += 1;
+    };
+    return postBatch(batch, { transport, clientId, signal: this.#signal, onRetry });
+  }
+
+  async #postNext(slots: Slots): Promise<void> {
+    if (slots.next && !slots.nextFlight) slots.nextFlight = await this.#post(slots.next);
+  }
+
+  /** Waits for A's answer; B goes out as soon as the server signals A's commit. */
+  async #settle(slots: Slots): Promise<Settled> {
+    const aborted = () => this.#options.signal?.aborted === true;
+    if (slots.next && (await slots.answering.committed) && !aborted()) await this.#postNext(slots);
+    try {
+      return { ok: true, answer: await slots.answering.answer };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** Transition ADVANCE: post B unless posted, apply A's answer and form C; A := B, B := C. */
+  async #advance(slots: Slots, answer: SyncBatchAnswer): Promise<void> {
+    const { database, model } = this.#context;
+    const { batch } = slots.answering;
+    const checked = checkAnswer(model, batch, answer);
+    const { signal } = this.#options;
+    if (signal?.aborted) {
+      await database.transaction((tx) => applyAnswer(tx, model, batch, checked));
+      countAnswer(this.#report, checked, answer.replayed);
+      throw new SyncClientError("ABORTED", "send() was aborted", { cause: signal.reason });
+    }
+    await this.#postNext(slots);
+    const { next } = slots;
+    const formed = await database.transaction(async (tx) => {
+      await applyAnswer(tx, model, batch, checked);
+      return next && nextBatch(tx, model, this.#limitSeq, this.#limits(), next.batchId);
+    });
+    countAnswer(this.#report, checked, answer.replayed);
+    this.#slots = slots.nextFlight && { answering: slots.nextFlight, next: formed };
+    this.#progress.batchDone(batch.seqs.length, this.#report.batches);
+  }
+
+  /**
+   * Transition CUT SMALLER, for a batch refused whole as too large (so nothing of it applied); any
+   * other failure is rethrown, to STOP. B was formed after A and not posted (a refusal is never
+   * signalled as a commit): it is dissolved too and formed again after the cut, in outbox order.
+   */
+  async #cutSmaller(slots: Slots, error: unknown): Promise<void> {
+    if (!isTooLarge(error) || slots.nextFlight) throw error;
+    const { batch, retried } = slots.answering;
+    const { serverCode = "BODY_TOO_LARGE", message } = error as SyncClientError;
+    // BATCH_TOO_LARGE comes only for a batch id the server never applied. A bare HTTP 413 could
+    // follow an earlier attempt that another server accepted: then the batch must stay as it is.
+    if (serverCode === "BODY_TOO_LARGE" && (!batch.fresh || retried)) throw error;
+    const { database, transport } = this.#context;
+    if (slots.next) await dissolveBatch(database, slots.next);
+    if (batch.seqs.length === 1) {
+      await rejectBatch(database, batch, serverCode, message);
+      this.#report.rejected += 1;
+      this.#progress.settled(1);
+    } else {
+      // Cut to the server's limits as it tells them now, and at least in half.
+      const server = await transport.limits(true, this.#options.signal).catch(nothing);
+      this.#takeLimits(server);
+      const serverMax = server?.maxOperations ?? this.#maxOperations;
+      this.#maxOperations = Math.max(1, Math.min(serverMax, Math.floor(batch.seqs.length / 2)));
+      await dissolveBatch(database, batch);
+      // Smaller batches: what is left counts again, so progress does not run past its total.
+      if (this.#progress.listening) await this.#recount();
+    }
+    await this.#start();
+  }
 }

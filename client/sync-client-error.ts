@@ -1,3 +1,5 @@
+import type { SendReport } from "./send-report.ts";
+
 /** What went wrong, for code to branch on. */
 export const syncClientErrorCodes = [
   /** An option is missing or invalid; the message names it. */
@@ -25,7 +27,7 @@ export type SyncClientErrorCode = (typeof syncClientErrorCodes)[number];
 
 /** The client's one error type: a code, a message that says what and where, and the cause. */
 export class SyncClientError extends Error {
-  override readonly name = "SyncClientError";
+  override readonly name: string = "SyncClientError";
   readonly code: SyncClientErrorCode;
   /** For REQUEST_REFUSED: the server's `extensions.code`. */
   readonly serverCode: string | undefined;
@@ -38,5 +40,24 @@ export class SyncClientError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.serverCode = options.serverCode;
+  }
+}
+
+/**
+ * What `send()` throws when it stops: the {@link SyncClientError} that stopped it (its code,
+ * message, server code and cause), and `report`, what the send did before it stopped (batches
+ * answered and applied, retries, bytes). Every error a started send throws is a `SendError`; the
+ * report is a frozen copy, taken when the send had settled its requests.
+ */
+export class SendError extends SyncClientError {
+  override readonly name: string = "SendError";
+  readonly report: Readonly<SendReport>;
+
+  constructor(failure: SyncClientError, report: SendReport) {
+    super(failure.code, failure.message, {
+      cause: failure.cause,
+      ...(failure.serverCode === undefined ? {} : { serverCode: failure.serverCode }),
+    });
+    this.report = Object.freeze({ ...report });
   }
 }

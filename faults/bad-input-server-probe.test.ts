@@ -53,6 +53,7 @@ describe("CORS", () => {
     const answer = await preflight("https://app.example");
     expect(answer.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(answer.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(answer.headers.get("access-control-expose-headers")).toBe("x-sync-committed");
   });
 
   it("allows no origin by default, and refuses an entry that is not an origin", async () => {

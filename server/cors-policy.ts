@@ -1,4 +1,5 @@
 import type { CORSOptions } from "graphql-yoga";
+import { commitHeader } from "./use-commit-signal.ts";
 
 /**
  * The CORS policy of the endpoint: web pages from the listed origins may call it (GET and POST,
@@ -27,6 +28,8 @@ export function corsPolicy(origins: readonly string[]): (request: Request) => CO
     return {
       origin: [origin],
       methods: ["GET", "POST"],
+      // The commit signal a browser client reads to post its next batch early.
+      exposedHeaders: [commitHeader],
       credentials: false,
       maxAge: 600,
     };

@@ -37,11 +37,11 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
         })),
     },
     Mutation: {
-      async syncBatch(_parent, { input }) {
+      async syncBatch(_parent, { input }, context) {
         const { clientId, batchId, operations } = input;
         checkBatchInput(model, input);
         const requestHash = hashOperations(operations);
-        return store.writeTransaction(async (tx) => {
+        const answer = await store.writeTransaction(async (tx) => {
           const stored = await tx.findBatch(clientId, batchId);
           if (stored) {
             if (stored.requestHash !== requestHash) {
@@ -64,6 +64,9 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
           await tx.saveBatch(clientId, batchId, { requestHash, answer: packAnswer(outcome) });
           return { batchId, replayed: false, ...outcome };
         });
+        // Reached only when the transaction committed (a replay's batch committed earlier).
+        context.committedBatchId = batchId;
+        return answer;
       },
     },
   };

@@ -1,4 +1,4 @@
-import { rowIdentity } from "./row-identity.ts";
+import { rowIdentity } from "../writer/index.ts";
 import type { RowRef, SyncStoreTransaction } from "./store/sync-store.ts";
 
 /**

@@ -1,8 +1,8 @@
 import type { SyncModel, TableInfo } from "../schema/index.ts";
+import { rowIdentity } from "../writer/index.ts";
 import type { ApplyContext } from "./apply-context.ts";
 import type { Rejection } from "./operation.ts";
 import type { Prepared } from "./prepare-operation.ts";
-import { rowIdentity } from "./row-identity.ts";
 import type { ConstraintViolation, RowRef, SqlValue } from "./store/sync-store.ts";
 
 /** The values an operation wrote, by column: what a foreign key may have found missing. */

@@ -14,6 +14,7 @@ import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
 import { trustedDocuments } from "./trusted-documents.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
+import { useCommitSignal } from "./use-commit-signal.ts";
 import { useJit } from "./use-jit.ts";
 import { useNestingLimit } from "./use-nesting-limit.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
@@ -74,7 +75,10 @@ export async function createSyncServer({
         })
       : database;
   const yoga = createYoga<Record<string, unknown>, SyncContext>({
-    schema: createSchema({ typeDefs, resolvers: createResolvers({ model, store, limits }) }),
+    schema: createSchema<Record<string, unknown> & SyncContext>({
+      typeDefs,
+      resolvers: createResolvers({ model, store, limits }),
+    }),
     maskedErrors: { isDev: debug },
     graphiql: graphiql ? { title: "Checkpoint sync", defaultQuery: graphiqlExample } : false,
     renderGraphiQL,
@@ -97,6 +101,8 @@ export async function createSyncServer({
       maxTokensPlugin({ n: 20_000 }),
       useOneSyncBatch(),
       useJit({ trusted: trustedDocuments }),
+      // Tells the client a batch committed: it may post the next one before reading the answer.
+      useCommitSignal(),
     ],
   });
   return { yoga, store, limits, model, close: () => store.close() };

@@ -1,4 +1,4 @@
-import { continuesKeyRun, type KeyRun } from "./key-runs.ts";
+import { continuesKeyRun, type KeyRun } from "../writer/index.ts";
 import type {
   BatchOutcome,
   KeyMapping,

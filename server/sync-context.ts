@@ -1,4 +1,11 @@
 import type { YogaInitialContext } from "graphql-yoga";
 
-/** The context every resolver gets: Yoga's own (the request); the sync server adds nothing yet. */
-export type SyncContext = YogaInitialContext;
+/** The context every resolver gets: Yoga's own (the request), and what a request records. */
+export type SyncContext = YogaInitialContext & {
+  /**
+   * Set by `syncBatch` only once the batch's transaction committed, or when the answer is the
+   * stored one of a batch that committed earlier; never for a refused or failed request.
+   * `useCommitSignal` tells it to the client in a response header.
+   */
+  committedBatchId?: string | undefined;
+};

@@ -1,9 +1,9 @@
 import type { InArgs, InStatement, InValue, ResultSet, Value } from "@libsql/client";
 import { LibsqlError } from "@libsql/core/api";
 import { ResultSetImpl } from "@libsql/core/util";
-import { Mutex } from "async-mutex";
 import Database from "libsql";
 import type { Writer, WriteTransaction } from "./create-writer.ts";
+import { openFileConnection, type RawExecute, type RawResult } from "./file-connection.ts";
 
 /** Options of {@link createFileWriter}. */
 export interface FileWriterOptions {
@@ -21,8 +21,6 @@ export interface FileWriter extends Writer {
    */
   close(): Promise<void>;
 }
-
-type Statement = ReturnType<Database.Database["prepare"]>;
 
 /** Values bound as @libsql/client binds them (its default integer mode). */
 function toSql(value: InValue): unknown {
@@ -92,6 +90,13 @@ function toRow(values: readonly unknown[], columns: readonly string[]): ResultSe
   return row;
 }
 
+/** A raw result as @libsql/client's `ResultSet`. */
+function toResultSet(raw: RawResult): ResultSet {
+  const rows = raw.rows.map((values) => toRow(values, raw.columns));
+  const lastInsertRowid = raw.columns.length > 0 ? undefined : raw.lastInsertRowid;
+  return new ResultSetImpl([...raw.columns], [...raw.types], rows, raw.changes, lastInsertRowid);
+}
+
 /** SQLite's errors as @libsql/client reports them, so callers see one kind of error. */
 function toLibsqlError(error: unknown): unknown {
   if (!(error instanceof Database.SqliteError)) return error;
@@ -101,124 +106,41 @@ function toLibsqlError(error: unknown): unknown {
   return new LibsqlError(error.message, base, extended, raw, error);
 }
 
-const closedTransaction = () => new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
-const closedClient = () => new LibsqlError("The client is closed", "CLIENT_CLOSED");
+/** Runs one statement given as @libsql/client takes it (the connection reports its errors so). */
+function executeStatement(execute: RawExecute, stmt: InStatement): ResultSet {
+  const { sql, args } = typeof stmt === "string" ? { sql: stmt, args: undefined } : stmt;
+  return toResultSet(execute(sql, bindArgs(args)));
+}
 
 /**
- * A writer on a local libSQL file that keeps its prepared statements: a batch of a thousand rows
- * is one INSERT whose compilation costs more than running it, and @libsql/client prepares every
- * statement anew. Statements run as @libsql/client runs them (same binding, same rows, same
- * errors), on one connection of the writer's own, one transaction at a time. As in a transaction
- * of @libsql/client, a statement after SQLite rolled the transaction back by itself (ON CONFLICT
- * ROLLBACK, a full disk) fails with `TRANSACTION_CLOSED` instead of running on its own.
+ * A writer on a local libSQL file that keeps its prepared statements (`openFileConnection`).
+ * Statements run as @libsql/client runs them (same binding, same rows, same errors), one
+ * transaction at a time. As in a transaction of @libsql/client, a statement after SQLite rolled
+ * the transaction back by itself (ON CONFLICT ROLLBACK, a full disk) fails with
+ * `TRANSACTION_CLOSED` instead of running on its own.
  */
 export function createFileWriter(
   path: string,
   { busyTimeoutMs, cachedStatements = 64 }: FileWriterOptions,
 ): FileWriter {
-  const db = new Database(path, { timeout: busyTimeoutMs });
-  /**
-   * With its result columns (names and types, for readers) and the most positional values a call
-   * ever gave it (see `execute`).
-   */
-  const statements = new Map<
-    string,
-    { statement: Statement; columns: string[]; types: string[]; width: number }
-  >();
-  const prepare = (sql: string) => {
-    let cached = statements.get(sql);
-    if (cached) {
-      // Most recently used last: the map's order is the eviction order.
-      statements.delete(sql);
-    } else {
-      const statement = db.prepare(sql);
-      if (statement.reader) statement.raw(true);
-      statement.safeIntegers(true);
-      const described = statement.reader ? statement.columns() : [];
-      cached = {
-        statement,
-        columns: described.map((column) => column.name),
-        types: described.map((column) => column.type ?? ""),
-        width: 0,
-      };
-    }
-    statements.set(sql, cached);
-    if (statements.size > cachedStatements) {
-      const oldest = statements.keys().next().value;
-      if (oldest !== undefined) statements.delete(oldest);
-    }
-    return cached;
-  };
-  const execute = (stmt: InStatement): ResultSet => {
-    const { sql, args } = typeof stmt === "string" ? { sql: stmt, args: undefined } : stmt;
-    try {
-      const cached = prepare(sql);
-      const { statement } = cached;
-      const bound = bindArgs(args);
-      // A prepared statement keeps the positional values of its last call where a call gives
-      // fewer; @libsql/client, preparing anew, binds NULL there. Named values are bound afresh.
-      if (Array.isArray(bound)) {
-        if (bound.length > cached.width) cached.width = bound.length;
-        while (bound.length < cached.width) bound.push(null);
-      }
-      if (statement.reader) {
-        const { columns, types } = cached;
-        const rows = (statement.all(bound) as unknown[][]).map((values) => toRow(values, columns));
-        return new ResultSetImpl(columns, types, rows, 0, undefined);
-      }
-      const info = statement.run(bound);
-      return new ResultSetImpl([], [], [], info.changes, BigInt(info.lastInsertRowid));
-    } catch (error) {
-      throw toLibsqlError(error);
-    }
-  };
-  const mutex = new Mutex();
-  let closing = false;
+  const connection = openFileConnection(path, {
+    busyTimeoutMs,
+    cachedStatements,
+    errors: {
+      fromDriver: toLibsqlError,
+      closed: () => new LibsqlError("The client is closed", "CLIENT_CLOSED"),
+      transactionClosed: () => new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED"),
+    },
+  });
   return {
-    run: (work) => {
-      if (closing) return Promise.reject(closedClient());
-      return mutex.runExclusive(async () => {
-        // A transaction left open by a ROLLBACK that failed is ended before the next one begins.
-        if (db.inTransaction) execute("ROLLBACK");
-        execute("BEGIN IMMEDIATE");
-        // Valid only until this run settles, and only while SQLite keeps the transaction open.
-        let open = true;
+    run: (work) =>
+      connection.transaction((execute) => {
         const tx: WriteTransaction = {
-          execute: async (stmt) => {
-            if (!open || !db.inTransaction) {
-              open = false;
-              throw closedTransaction();
-            }
-            return execute(stmt);
-          },
+          execute: async (stmt) => executeStatement(execute, stmt),
         };
-        try {
-          const result = await work(tx);
-          if (!db.inTransaction) throw closedTransaction();
-          open = false;
-          execute("COMMIT");
-          return result;
-        } catch (error) {
-          open = false;
-          if (db.inTransaction) {
-            try {
-              execute("ROLLBACK");
-            } catch {
-              // The work's error is the one to tell; the next run ends the transaction.
-            }
-          }
-          throw error;
-        }
-      });
-    },
-    drain: () => mutex.runExclusive(() => undefined),
-    async close() {
-      closing = true;
-      // Runs queued before the close finish first.
-      await mutex.runExclusive(() => {
-        statements.clear();
-        if (db.open) db.close();
-      });
-    },
+        return work(tx);
+      }),
+    drain: connection.drain,
+    close: connection.close,
   };
 }

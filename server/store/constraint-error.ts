@@ -1,11 +1,5 @@
+import { isConstraintError } from "../../writer/index.ts";
 import { ConstraintViolation } from "./sync-store.ts";
-
-/** Whether a libSQL error is a broken constraint (not null, unique, foreign key, check). */
-export function isConstraintError(error: unknown): error is Error {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT");
-}
 
 /**
  * Runs one write and turns a broken constraint into a {@link ConstraintViolation}, whose message is

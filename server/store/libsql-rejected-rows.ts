@@ -1,5 +1,4 @@
-import type { WriteTransaction } from "../../writer/index.ts";
-import { rowIdentity } from "../row-identity.ts";
+import { rowIdentity, type WriteTransaction } from "../../writer/index.ts";
 import type { RowRef, SyncStoreTransaction } from "./sync-store.ts";
 
 /** Rows as JSON rows `[table, key]`, read by `json_each`. */

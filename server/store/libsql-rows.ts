@@ -1,6 +1,5 @@
-import { quoteIdentifier, type WriteTransaction } from "../../writer/index.ts";
+import { multiRowInserts, quoteIdentifier, type WriteTransaction } from "../../writer/index.ts";
 import { constraintsAsViolations } from "./constraint-error.ts";
-import { multiRowInserts } from "./multi-row-insert.ts";
 import type { SyncStoreTransaction } from "./sync-store.ts";
 
 /**

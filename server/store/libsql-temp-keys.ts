@@ -1,14 +1,12 @@
-import type { WriteTransaction } from "../../writer/index.ts";
-import { addToKeyRuns, type KeyRun, lastClientKey, serverKeyInRun } from "../key-runs.ts";
-import { findKeyRuns } from "./find-key-runs.ts";
+import {
+  addToKeyRuns,
+  findKeyRuns,
+  type KeyRun,
+  keyRunsJson,
+  serverKeyInRun,
+  type WriteTransaction,
+} from "../../writer/index.ts";
 import type { SyncStoreTransaction, TempKeyEntry } from "./sync-store.ts";
-
-/** Runs as JSON rows `[table, first temporary key, last temporary key, first server key]`. */
-function runsJson(runs: readonly KeyRun[]): string {
-  return JSON.stringify(
-    runs.map((run) => [run.table, run.firstClient, lastClientKey(run), run.firstServer]),
-  );
-}
 
 /** Saves mapped keys as runs; a key rejected once and mapped now is no longer rejected. */
 async function saveMappedKeys(
@@ -28,7 +26,7 @@ async function saveMappedKeys(
   for (const { table, clientKey, serverKey } of mapped) {
     addToKeyRuns(runs, table, clientKey, serverKey);
   }
-  const json = runsJson(runs);
+  const json = keyRunsJson(runs);
   await tx.execute({
     sql: `INSERT INTO sync_key_run (client_id, table_name, first_client, last_client, first_server)
           SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
@@ -59,7 +57,7 @@ export function libsqlTempKeys(
         if (key < low) low = key;
         if (key > high) high = key;
       }
-      const runs = await findKeyRuns(tx, clientId, table, low, high);
+      const runs = await findKeyRuns(tx, { name: "sync_key_run", clientId }, table, low, high);
       const { rows: rejected } = await tx.execute({
         sql: `SELECT client_key FROM sync_rejected_key
               WHERE client_id = ? AND table_name = ? AND client_key BETWEEN ? AND ?`,

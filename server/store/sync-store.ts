@@ -62,7 +62,7 @@ export interface SyncStoreTransaction {
   saveTempKeys(clientId: string, entries: readonly TempKeyEntry[]): Promise<void>;
   /**
    * Which of these rows (of tables with device-made keys) this client failed to insert and has not
-   * inserted since, as row identities (`rowIdentity` of `server/row-identity.ts`).
+   * inserted since, as row identities (`rowIdentity` of `writer/row-identity.ts`).
    */
   findRejectedRows(clientId: string, rows: readonly RowRef[]): Promise<ReadonlySet<string>>;
   /** Marks rows whose INSERT was rejected, and clears the marks of rows inserted after all. */

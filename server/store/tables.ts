@@ -16,7 +16,7 @@ export const syncBatch = sqliteTable(
 );
 
 /**
- * Each client's key mappings, as key runs (`server/key-runs.ts`): the temporary keys from
+ * Each client's key mappings, as key runs (`writer/key-runs.ts`): the temporary keys from
  * `first_client` down to `last_client` (consecutive and negative) are the server keys from
  * `first_server` up. A batch's INSERTs into one table map consecutive temporary keys to
  * consecutive server keys, so one row usually holds a whole batch's worth. Runs of a client and

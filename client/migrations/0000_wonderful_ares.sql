@@ -2,10 +2,8 @@ CREATE TABLE `sync_batch` (
 	`batch_id` text PRIMARY KEY NOT NULL,
 	`first_seq` integer NOT NULL,
 	`last_seq` integer NOT NULL,
-	`members_marked` integer DEFAULT 1 NOT NULL,
 	`checkpoint_seq` integer,
-	`operations` integer NOT NULL,
-	`formed` integer DEFAULT 0 NOT NULL
+	`formed` integer NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `sync_mapped_run` (
@@ -25,7 +23,6 @@ CREATE TABLE `sync_outbox` (
 	`status` text DEFAULT 'pending' NOT NULL,
 	`error_code` text,
 	`error_message` text,
-	`batch_id` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL
 );
 --> statement-breakpoint

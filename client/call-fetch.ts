@@ -1,0 +1,83 @@
+import { limitAnswer } from "./answer-limit.ts";
+import { signalsCommit } from "./commit-signal.ts";
+import type { RawJson } from "./raw-json.ts";
+import { SyncClientError } from "./sync-client-error.ts";
+
+/** What one request of the transport carries into its fetch, through urql's `OperationContext`. */
+export interface CallHooks {
+  /** Cancels the request (and the one urql would otherwise leave alone). */
+  readonly signal?: AbortSignal | undefined;
+  /** For a `syncBatch` request: its batch id, and what to call once the answer says it committed. */
+  readonly commit?: { readonly batchId: string; readonly onCommitted: () => void } | undefined;
+}
+
+/** The transport's counters and knowledge, shared by every call. */
+export interface CallMeter {
+  /** Bytes of request bodies sent so far, retries included. */
+  bytesSent: number;
+  /** The server's body limit once known: a larger body is refused before it is sent. */
+  maxBodyBytes: number | undefined;
+}
+
+/** Options of {@link createCallFetch}. */
+export interface CallFetchOptions {
+  readonly fetch: typeof fetch;
+  /** True for a fetch the app gave: its answers are not bounded by it, so they are cut here. */
+  readonly appFetch: boolean;
+  readonly requestTimeoutMs: number;
+  readonly maxAnswerBytes: number;
+  readonly rawJson: RawJson;
+  readonly meter: CallMeter;
+}
+
+/** The request body with its raw JSON spliced in and counted; refused when over the limit. */
+function prepareBody(
+  body: string,
+  { rawJson, meter }: CallFetchOptions,
+): ReturnType<RawJson["splice"]> {
+  const spliced = rawJson.splice(body);
+  const bytes = typeof spliced === "string" ? Buffer.byteLength(spliced) : spliced.byteLength;
+  if (meter.maxBodyBytes !== undefined && bytes > meter.maxBodyBytes) {
+    throw new SyncClientError(
+      "REQUEST_REFUSED",
+      `the request body of ${bytes} bytes is larger than the server's limit of ${meter.maxBodyBytes} bytes (maxBodyBytes); it was not sent`,
+      { serverCode: "BODY_TOO_LARGE" },
+    );
+  }
+  meter.bytesSent += bytes;
+  return spliced;
+}
+
+/**
+ * Builds the fetch of one call, handed to urql in the call's `OperationContext`: everything it
+ * needs travels with it, so concurrent calls never see each other's signal or hooks. It bounds
+ * the request by a timeout and the call's signal, splices the raw JSON into the body, counts and
+ * checks the body's size, bounds the answer's, and tells `commit.onCommitted` as soon as the
+ * answer's header says the batch committed, before urql parses the answer.
+ */
+export function createCallFetch(options: CallFetchOptions): (hooks: CallHooks) => typeof fetch {
+  return ({ signal, commit }) =>
+    async (input, init = {}) => {
+      const signals = [AbortSignal.timeout(options.requestTimeoutMs)];
+      if (init.signal) signals.push(init.signal);
+      if (signal) signals.push(signal);
+      const request: RequestInit = { ...init, signal: AbortSignal.any(signals) };
+      if (typeof init.body === "string") request.body = prepareBody(init.body, options);
+      let response = await options.fetch(input, request);
+      // The client's own fetch stops reading a long answer itself.
+      if (options.appFetch) response = limitAnswer(response, options.maxAnswerBytes);
+      if (!commit || response.status !== 200) return response;
+      if (signalsCommit(response, commit.batchId)) {
+        commit.onCommitted();
+        // The next batch's request reaches its socket in the next turn of the event loop; the
+        // parse of this answer (synchronous work) waits for it.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (!options.appFetch) return response;
+      // Read whole here, a body that breaks off fails the fetch: a network failure, retried
+      // (urql would take it for an answer that is not GraphQL). The client's own fetch does so itself.
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      // No reason phrase: the status is 200, and a Response refuses some phrases a fetch accepts.
+      return new Response(bytes, { status: response.status, headers: response.headers });
+    };
+}
