@@ -107,11 +107,12 @@ for (const [index, row] of rows.entries()) {
     `  invoice ${invoices[index]} → ${row.id} (customer_id ${row.customerId}, total ${row.total})`,
   );
 }
-const temporary = await device.db.get<{ n: number }>(
+// Raw SQL through `db` (drizzle's sqlite-proxy) answers rows as arrays of values.
+const [temporary] = await device.db.get<[number]>(
   sql`SELECT (SELECT count(*) FROM customer WHERE id < 0) + (SELECT count(*) FROM invoice WHERE id < 0) + (SELECT count(*) FROM invoice_line WHERE id < 0) + (SELECT count(*) FROM location WHERE id < 0) AS n`,
 );
 console.log(
-  `temporary keys left on the device: ${temporary.n}; events left: ${(await device.events()).length}`,
+  `temporary keys left on the device: ${temporary}; events left: ${(await device.events()).length}`,
 );
 
 await device.close();
