@@ -22,12 +22,12 @@ export interface Writer {
  * file, a BEGIN that @libsql/client gets refused with SQLITE_BUSY leaves its connection with a
  * statement in progress, and every later COMMIT on that connection fails.
  */
-export function createWriter(client: Client): Writer {
+export function createWriter(database: Client): Writer {
   const mutex = new Mutex();
   return {
     run: (work) =>
       mutex.runExclusive(async () => {
-        const tx = await client.transaction("write");
+        const tx = await database.transaction("write");
         try {
           const result = await work(tx);
           await tx.commit();

@@ -22,14 +22,14 @@ const storeMigrationsFolder = fileURLToPath(new URL("./migrations", import.meta.
 
 /** Brings the database to the current model and store tables (drizzle-kit migrations). */
 async function migrateDatabase(
-  client: Client,
+  database: Client,
   modelMigrationsFolder: string | undefined,
 ): Promise<void> {
-  if (client.protocol === "file") {
+  if (database.protocol === "file") {
     // WAL lets readers go on while a batch is written; it is a property of the file, set once.
-    await client.execute("PRAGMA journal_mode = WAL");
+    await database.execute("PRAGMA journal_mode = WAL");
   }
-  const db = drizzle(client);
+  const db = drizzle(database);
   if (modelMigrationsFolder) await migrate(db, { migrationsFolder: modelMigrationsFolder });
   await migrate(db, {
     migrationsFolder: storeMigrationsFolder,
@@ -54,7 +54,7 @@ export async function createLibsqlStore({
       `database "${url}": an in-memory database loses its tables at the first transaction in @libsql/client; use a file (a temporary folder for tests)`,
     );
   }
-  const client = createClient({
+  const database = createClient({
     url,
     ...(authToken === undefined ? {} : { authToken }),
     timeout: busyTimeoutMs,
@@ -62,15 +62,15 @@ export async function createLibsqlStore({
   // An embedded file is written through a connection that keeps its prepared statements.
   let fileWriter: FileWriter | undefined;
   try {
-    await migrateDatabase(client, modelMigrationsFolder);
-    if (client.protocol === "file") {
+    await migrateDatabase(database, modelMigrationsFolder);
+    if (database.protocol === "file") {
       fileWriter = createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs });
     }
   } catch (error) {
-    client.close();
+    database.close();
     throw error;
   }
-  const writer = fileWriter ?? createWriter(client);
+  const writer = fileWriter ?? createWriter(database);
   let closed = false;
 
   return {
@@ -84,10 +84,10 @@ export async function createLibsqlStore({
       await writer.drain();
       await fileWriter?.close();
       // Fold the write-ahead log into the database file, so a stopped server leaves one file.
-      if (client.protocol === "file") {
-        await client.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);
+      if (database.protocol === "file") {
+        await database.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);
       }
-      client.close();
+      database.close();
     },
   };
 }
