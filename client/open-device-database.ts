@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { readMigrationFiles } from "drizzle-orm/migrator";
-import type { SyncModel } from "../schema/index.ts";
+import { findModelGap, type SyncModel } from "../schema/index.ts";
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import type { DeviceDatabase, DeviceTransaction } from "./device-database.ts";
 import { applyMigrations } from "./device-migrations.ts";
@@ -33,6 +33,23 @@ async function createTempKeyIndexes(tx: DeviceTransaction, model: SyncModel): Pr
         `CREATE INDEX IF NOT EXISTS ${name} ON ${quoteIdentifier(table.name)} (${col}) WHERE ${col} < 0`,
       );
     }
+  }
+}
+
+/** Refuses a device database that lacks a table or column of the model, naming it. */
+async function checkModelTables(tx: DeviceTransaction, model: SyncModel): Promise<void> {
+  const gap = await findModelGap(model, async (table) => {
+    const { rows } = await tx.execute({
+      sql: "SELECT name FROM pragma_table_info(?)",
+      args: [table],
+    });
+    return rows.map((row) => String(row[0]));
+  });
+  if (gap) {
+    throw new SyncClientError(
+      "INVALID_OPTION",
+      `createSyncClient: the device database does not hold the model: ${gap}. Give migrationsFolder (the model's drizzle-kit migrations) or create its tables first.`,
+    );
   }
 }
 
@@ -76,6 +93,7 @@ export function prepareDeviceDatabase(
         readMigrationFiles({ migrationsFolder: outboxMigrationsFolder }),
         "__sync_client_migrations",
       );
+      await checkModelTables(tx, model);
       await createTempKeyIndexes(tx, model);
       return ensureClientId(tx, clientId);
     },

@@ -101,15 +101,12 @@ describe("rejected events", () => {
       "CREATE TABLE folder (id text PRIMARY KEY, name text NOT NULL)",
       "CREATE TABLE doc (id integer PRIMARY KEY AUTOINCREMENT, folder_id text REFERENCES folder(id), title text NOT NULL)",
     ];
-    const server = await startHttpServer({ model });
+    const server = await startHttpServer({ model, tables });
     const dir = tempDir("client-keyed-retry-");
     const database = `file:${join(dir.path, "device.db")}`;
     const local = createClient({ url: database });
     try {
-      for (const sql of tables) {
-        await server.rows(sql);
-        await local.execute(sql);
-      }
+      for (const sql of tables) await local.execute(sql);
       // A rule on the server refuses the device's folder until it is lifted.
       await server.rows(
         "CREATE TRIGGER no_mine BEFORE INSERT ON folder WHEN NEW.name = 'mine' BEGIN SELECT RAISE(ABORT, 'no folder called mine'); END",

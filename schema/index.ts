@@ -14,6 +14,7 @@ export {
   type TableInfo,
 } from "./define-sync-model.ts";
 export { type ExampleTables, exampleModel } from "./example-model.ts";
+export { findModelGap } from "./find-model-gap.ts";
 export { modelMigrationsFolder } from "./migrations-folder.ts";
 export * as exampleTables from "./model.ts";
 export { typeDefs } from "./type-defs.ts";

@@ -26,10 +26,12 @@ const folder = sqliteTable("folder", {
 
 describe("edge cases of applying a batch", () => {
   it("applies a row that refers to itself and rows of a tree in one run", async () => {
-    server = await startTestServer({ model: defineSyncModel({ employee }) });
-    await server.rows(
-      "CREATE TABLE employee (id integer PRIMARY KEY AUTOINCREMENT, manager_id integer REFERENCES employee(id), name text NOT NULL)",
-    );
+    server = await startTestServer({
+      model: defineSyncModel({ employee }),
+      tables: [
+        "CREATE TABLE employee (id integer PRIMARY KEY AUTOINCREMENT, manager_id integer REFERENCES employee(id), name text NOT NULL)",
+      ],
+    });
     const { answer } = await server.syncBatch("dev", "b1", [
       insert("employee", -1, { manager_id: -1, name: "the boss" }),
       insert("employee", -2, { manager_id: -1, name: "a report" }),
@@ -48,10 +50,12 @@ describe("edge cases of applying a batch", () => {
   });
 
   it("records a key mapping only once its row is written, also row by row after a run failed", async () => {
-    server = await startTestServer({ model: defineSyncModel({ folder }) });
-    await server.rows(
-      "CREATE TABLE folder (id integer PRIMARY KEY AUTOINCREMENT, parent_id integer REFERENCES folder(id), name text NOT NULL UNIQUE)",
-    );
+    server = await startTestServer({
+      model: defineSyncModel({ folder }),
+      tables: [
+        "CREATE TABLE folder (id integer PRIMARY KEY AUTOINCREMENT, parent_id integer REFERENCES folder(id), name text NOT NULL UNIQUE)",
+      ],
+    });
     await server.syncBatch("dev", "b0", [insert("folder", -1, { parent_id: -1, name: "root" })]);
     const { answer } = await server.syncBatch("dev", "b1", [
       insert("folder", -2, { parent_id: -2, name: "itself" }),

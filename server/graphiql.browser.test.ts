@@ -38,7 +38,7 @@ describe("GraphiQL in headless Chromium", () => {
       if (!isLocal(new URL(request.url()))) foreign.push(request.url());
     });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  }, 20_000);
+  }, 90_000);
 
   afterAll(async () => {
     await browser?.close();

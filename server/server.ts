@@ -3,7 +3,13 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
-import { exampleModel, modelMigrationsFolder, type SyncModel, typeDefs } from "../schema/index.ts";
+import {
+  exampleModel,
+  findModelGap,
+  modelMigrationsFolder,
+  type SyncModel,
+  typeDefs,
+} from "../schema/index.ts";
 import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExample } from "./graphiql-example.ts";
@@ -74,6 +80,13 @@ export async function createSyncServer({
           ...(migrationsFolder === undefined ? {} : { modelMigrationsFolder: migrationsFolder }),
         })
       : database;
+  const gap = await findModelGap(model, (table) => store.tableColumns(table));
+  if (gap) {
+    if (typeof database === "string") await store.close();
+    throw new Error(
+      `createSyncServer: the database does not hold the model: ${gap}. Apply the model's drizzle-kit migrations (the migrationsFolder option) or create its tables first.`,
+    );
+  }
   const yoga = createYoga<Record<string, unknown>, SyncContext>({
     schema: createSchema<Record<string, unknown> & SyncContext>({
       typeDefs,

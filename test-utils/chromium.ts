@@ -33,6 +33,8 @@ export async function launchChromium({
   width = 1280,
   height = 1000,
   timeoutMs = 15_000,
+  // Starting takes seconds when the other test files load both cores (CI).
+  launchTimeoutMs = 60_000,
 } = {}): Promise<HeadlessChromium> {
   const profile = tempDir("chromium-profile-");
   try {
@@ -41,7 +43,7 @@ export async function launchChromium({
       headless: true,
       args: offlineFlags,
       viewport: { width, height },
-      timeout: timeoutMs,
+      timeout: launchTimeoutMs,
     });
     context.setDefaultTimeout(timeoutMs);
     return {
@@ -52,7 +54,10 @@ export async function launchChromium({
       },
     };
   } catch (error) {
-    profile.remove();
+    // The launch's own error is the one to see, not a failure to clean up after it.
+    try {
+      profile.remove();
+    } catch {}
     throw error;
   }
 }

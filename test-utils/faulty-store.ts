@@ -21,6 +21,7 @@ export function faultyStore(
       return failures;
     },
     close: () => store.close(),
+    tableColumns: (table) => store.tableColumns(table),
     writeTransaction(work) {
       return store.writeTransaction((tx) => {
         const wrapped: SyncStoreTransaction = { ...tx };

@@ -70,17 +70,25 @@ export interface TestServerOptions extends Omit<SyncServerOptions, "database"> {
   readonly wrapStore?: (store: SyncStore) => SyncStore;
   /** A database URL to open instead of a new file (a restart); the caller owns its files. */
   readonly reuseDatabase?: string;
+  /** Statements run on the database before the server starts (the tables of a test's model). */
+  readonly tables?: readonly string[];
 }
 
 /** Starts a {@link TestServer}. */
 export async function startTestServer({
   wrapStore,
   reuseDatabase,
+  tables = [],
   ...options
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = tempDir();
   const url = reuseDatabase ?? `file:${join(dir.path, "server.db")}`;
   const store = await createLibsqlStore({ url, modelMigrationsFolder });
+  if (tables.length > 0) {
+    const setup = createClient({ url });
+    for (const sql of tables) await setup.execute(sql);
+    setup.close();
+  }
   const sync = await createSyncServer({
     database: wrapStore ? wrapStore(store) : store,
     logging: false,

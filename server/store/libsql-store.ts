@@ -78,6 +78,13 @@ export async function createLibsqlStore({
       if (closed) return Promise.reject(new Error("the store is closed"));
       return writer.run((tx) => work(libsqlTransaction(tx)));
     },
+    async tableColumns(table) {
+      const { rows } = await database.execute({
+        sql: "SELECT name FROM pragma_table_info(?)",
+        args: [table],
+      });
+      return rows.map((row) => String(row[0]));
+    },
     async close() {
       if (closed) return;
       closed = true;

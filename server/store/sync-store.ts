@@ -104,6 +104,8 @@ export interface SyncStore {
    * Concurrent calls never fail because another one holds the database.
    */
   writeTransaction<T>(work: (tx: SyncStoreTransaction) => Promise<T>): Promise<T>;
+  /** The column names of `table` in the database; none when it has no such table. */
+  tableColumns(table: string): Promise<readonly string[]>;
   /** Waits for running transactions, then closes the database. */
   close(): Promise<void>;
 }
