@@ -19,6 +19,9 @@
 // No A: DONE, the report is returned. Any other failure, an abort, or onProgress throwing: STOP,
 // B is cancelled and a SendError carries the report. Unanswered batches keep their batch ids, so
 // the next send() replays them, in the order they were formed.
+//
+// This file runs a little over the usual 250 lines because of the diagram: it stays beside the
+// loop it draws, and the transitions it names are this file's methods.
 
 import type { SyncModel } from "../schema/index.ts";
 import { applyAnswer } from "./apply-answer.ts";
