@@ -1,8 +1,7 @@
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
-import { migrate } from "drizzle-orm/libsql/migrator";
-import { modelMigrationsFolder } from "../schema/index.ts";
+import { exampleMigrations } from "../schema/index.ts";
+import { migrateLibsql } from "../server/store/libsql-migrate.ts";
 import { createFileWriter, createWriter, multiRowInsertSql } from "../writer/index.ts";
 
 /**
@@ -28,7 +27,7 @@ export async function limitRun(
     means === "file-writer" ? createFileWriter(path, { busyTimeoutMs: 10_000 }) : undefined;
   try {
     await client.execute("PRAGMA journal_mode = WAL");
-    await migrate(drizzle(client), { migrationsFolder: modelMigrationsFolder });
+    await migrateLibsql(client, exampleMigrations, "__drizzle_migrations");
     const writer = fileWriter ?? createWriter(client);
     const chunk = 500;
     const started = performance.now();

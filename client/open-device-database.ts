@@ -1,15 +1,12 @@
-import { fileURLToPath } from "node:url";
-import { readMigrationFiles } from "drizzle-orm/migrator";
 import { findModelGap, type SyncModel } from "../schema/index.ts";
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import type { DeviceDatabase, DeviceTransaction } from "./device-database.ts";
 import { applyMigrations } from "./device-migrations.ts";
 import { type DeviceReads, drizzleReads } from "./device-reads.ts";
+import { outboxMigrations } from "./generated/outbox-migrations.ts";
 import { openNodeDeviceDatabase } from "./node-device-database.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { SyncClientError } from "./sync-client-error.ts";
-
-const outboxMigrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
 /** The device database, ready for the client: migrated, with its client id. */
 export interface OpenedDevice {
@@ -48,7 +45,7 @@ async function checkModelTables(tx: DeviceTransaction, model: SyncModel): Promis
   if (gap) {
     throw new SyncClientError(
       "INVALID_OPTION",
-      `createSyncClient: the device database does not hold the model: ${gap}. Give migrationsFolder (the model's drizzle-kit migrations) or create its tables first.`,
+      `createSyncClient: the device database does not hold the model: ${gap}. Give migrationsFolder or migrations (the model's drizzle-kit migrations) or create its tables first.`,
     );
   }
 }
@@ -80,19 +77,13 @@ async function ensureClientId(tx: DeviceTransaction, wanted: string | undefined)
  */
 export function prepareDeviceDatabase(
   database: DeviceDatabase,
-  options: Pick<ResolvedOptions, "model" | "migrationsFolder" | "clientId">,
+  options: Pick<ResolvedOptions, "model" | "migrations" | "clientId">,
 ): Promise<string> {
-  const { model, migrationsFolder, clientId } = options;
+  const { model, migrations, clientId } = options;
   return database.transaction(
     async (tx) => {
-      if (migrationsFolder) {
-        await applyMigrations(tx, readMigrationFiles({ migrationsFolder }), "__drizzle_migrations");
-      }
-      await applyMigrations(
-        tx,
-        readMigrationFiles({ migrationsFolder: outboxMigrationsFolder }),
-        "__sync_client_migrations",
-      );
+      if (migrations) await applyMigrations(tx, migrations, "__drizzle_migrations");
+      await applyMigrations(tx, outboxMigrations, "__sync_client_migrations");
       await checkModelTables(tx, model);
       await createTempKeyIndexes(tx, model);
       return ensureClientId(tx, clientId);

@@ -1,5 +1,11 @@
 import { parseUri } from "@libsql/core/uri";
-import { exampleModel, modelMigrationsFolder, type SyncModel } from "../schema/index.ts";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import {
+  exampleModel,
+  type ModelMigrationOptions,
+  modelMigrations,
+  type SyncModel,
+} from "../schema/index.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** How `send()` retries a failed request: exponential backoff with jitter, then it stops. */
@@ -13,15 +19,13 @@ export interface RetryOptions {
 }
 
 /** Options of `createSyncClient`. */
-export interface SyncClientOptions<M extends SyncModel = SyncModel> {
+export interface SyncClientOptions<M extends SyncModel = SyncModel> extends ModelMigrationOptions {
   /** The device database: a libSQL `file:` URL. Its folder is created if missing. */
   readonly database: string;
   /** The sync server's GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly endpoint: string;
   /** The synced tables. Default: the example model. */
   readonly model?: M;
-  /** drizzle-kit migrations of the model. Default: the example's when the model is the example. */
-  readonly migrationsFolder?: string;
   /**
    * This device's id. Default: the one stored in the database, or a new UUID for a new database.
    * Giving one that differs from the stored one is an error: a client id lives as long as its database.
@@ -54,7 +58,8 @@ export interface ResolvedOptions<M extends SyncModel = SyncModel> {
   readonly databasePath: string;
   readonly endpoint: string;
   readonly model: M;
-  readonly migrationsFolder: string | undefined;
+  /** The model's migrations; none when the app creates the tables itself. */
+  readonly migrations: readonly MigrationMeta[] | undefined;
   readonly clientId: string | undefined;
   /** Undefined: the client sends with a fetch of its own. */
   readonly fetch: typeof fetch | undefined;
@@ -181,9 +186,7 @@ export function resolveOptions<M extends SyncModel>(
     databasePath: databasePath(options.database),
     endpoint: endpointUrl(options.endpoint),
     model,
-    migrationsFolder:
-      options.migrationsFolder ??
-      ((model as SyncModel) === exampleModel ? modelMigrationsFolder : undefined),
+    migrations: modelMigrations(model, options, invalid),
     clientId,
     fetch: givenFetch,
     headers: headersOption(headers),

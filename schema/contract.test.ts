@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as clientDocuments from "../client/generated/graphql.ts";
 import { graphiqlExample } from "../server/graphiql-example.ts";
 import { startTestServer, syncBatchDocument, type TestServer } from "../test-utils/test-server.ts";
-import { typeDefs } from "./type-defs.ts";
+import { typeDefs } from "./generated/type-defs.ts";
 
 let server: TestServer;
 beforeAll(async () => {

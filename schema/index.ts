@@ -15,6 +15,7 @@ export {
 } from "./define-sync-model.ts";
 export { type ExampleTables, exampleModel } from "./example-model.ts";
 export { findModelGap } from "./find-model-gap.ts";
-export { modelMigrationsFolder } from "./migrations-folder.ts";
+export { exampleMigrations } from "./generated/example-migrations.ts";
+export { typeDefs } from "./generated/type-defs.ts";
 export * as exampleTables from "./model.ts";
-export { typeDefs } from "./type-defs.ts";
+export { type ModelMigrationOptions, modelMigrations } from "./model-migrations.ts";

@@ -7,6 +7,7 @@ import { join } from "node:path";
 const generated = [
   "client/generated",
   "server/generated",
+  "schema/generated",
   "schema/migrations",
   "server/store/migrations",
   "client/migrations",

@@ -6,7 +6,8 @@ import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga"
 import {
   exampleModel,
   findModelGap,
-  modelMigrationsFolder,
+  type ModelMigrationOptions,
+  modelMigrations,
   type SyncModel,
   typeDefs,
 } from "../schema/index.ts";
@@ -26,16 +27,11 @@ import { useNestingLimit } from "./use-nesting-limit.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
 
 /** Options of {@link createSyncServer}; every one has a default. */
-export interface SyncServerOptions {
+export interface SyncServerOptions extends ModelMigrationOptions {
   /** The synced tables. Default: the example model of the spec. */
   readonly model?: SyncModel;
   /** A libSQL URL or a ready store. Default: `file:data/server.db`. */
   readonly database?: string | SyncStore;
-  /**
-   * drizzle-kit migrations of the model, applied when `database` is a URL. Default: the example
-   * model's migrations when the model is the example, else none (the tables must exist).
-   */
-  readonly migrationsFolder?: string;
   readonly limits?: Partial<SyncLimits>;
   /** Show unexpected errors' text to clients. Never in production. Default: false, whatever NODE_ENV says. */
   readonly debug?: boolean;
@@ -64,7 +60,8 @@ export interface SyncServer {
 export async function createSyncServer({
   model = exampleModel,
   database = "file:data/server.db",
-  migrationsFolder = model === exampleModel ? modelMigrationsFolder : undefined,
+  migrationsFolder,
+  migrations,
   limits: partialLimits,
   debug = false,
   graphiql = true,
@@ -73,18 +70,26 @@ export async function createSyncServer({
 }: SyncServerOptions = {}): Promise<SyncServer> {
   const limits = resolveLimits(partialLimits);
   const cors = corsPolicy(corsOrigins);
+  const migrationList = modelMigrations(
+    model,
+    {
+      ...(migrationsFolder === undefined ? {} : { migrationsFolder }),
+      ...(migrations === undefined ? {} : { migrations }),
+    },
+    (option, problem) => new Error(`createSyncServer: option "${option}" ${problem}`),
+  );
   const store =
     typeof database === "string"
       ? await createLibsqlStore({
           url: database,
-          ...(migrationsFolder === undefined ? {} : { modelMigrationsFolder: migrationsFolder }),
+          ...(migrationList === undefined ? {} : { modelMigrations: migrationList }),
         })
       : database;
   const gap = await findModelGap(model, (table) => store.tableColumns(table));
   if (gap) {
     if (typeof database === "string") await store.close();
     throw new Error(
-      `createSyncServer: the database does not hold the model: ${gap}. Apply the model's drizzle-kit migrations (the migrationsFolder option) or create its tables first.`,
+      `createSyncServer: the database does not hold the model: ${gap}. Give migrationsFolder or migrations (the model's drizzle-kit migrations) or create its tables first.`,
     );
   }
   const yoga = createYoga<Record<string, unknown>, SyncContext>({

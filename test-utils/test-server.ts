@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type Client, createClient, type Row } from "@libsql/client";
-import { modelMigrationsFolder } from "../schema/index.ts";
+import { exampleMigrations } from "../schema/index.ts";
 import {
   createLibsqlStore,
   createSyncServer,
@@ -83,7 +83,7 @@ export async function startTestServer({
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = tempDir();
   const url = reuseDatabase ?? `file:${join(dir.path, "server.db")}`;
-  const store = await createLibsqlStore({ url, modelMigrationsFolder });
+  const store = await createLibsqlStore({ url, modelMigrations: exampleMigrations });
   if (tables.length > 0) {
     const setup = createClient({ url });
     for (const sql of tables) await setup.execute(sql);

@@ -26,6 +26,7 @@ export {
   serverKeyIn,
   serverKeyInRun,
 } from "./key-runs.ts";
+export { type MigrationStatement, migrationJournal } from "./migration-journal.ts";
 export {
   maxParametersPerStatement,
   multiRowInsertSql,

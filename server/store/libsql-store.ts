@@ -1,9 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@libsql/client";
 import { expandConfig } from "@libsql/core/config";
-import { drizzle } from "drizzle-orm/libsql";
-import { migrate } from "drizzle-orm/libsql/migrator";
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import { createFileWriter, createWriter, type FileWriter } from "../../writer/index.ts";
+import { storeMigrations } from "../generated/store-migrations.ts";
+import { migrateLibsql } from "./libsql-migrate.ts";
 import { libsqlTransaction } from "./libsql-transaction.ts";
 import type { SyncStore } from "./sync-store.ts";
 
@@ -15,26 +15,20 @@ export interface LibsqlStoreOptions {
   /** How long a write waits for another process's lock, in milliseconds. */
   readonly busyTimeoutMs?: number;
   /** drizzle-kit migrations of the synced model, applied before the store's own. */
-  readonly modelMigrationsFolder?: string;
+  readonly modelMigrations?: readonly MigrationMeta[];
 }
-
-const storeMigrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
 /** Brings the database to the current model and store tables (drizzle-kit migrations). */
 async function migrateDatabase(
   database: Client,
-  modelMigrationsFolder: string | undefined,
+  modelMigrations: readonly MigrationMeta[] | undefined,
 ): Promise<void> {
   if (database.protocol === "file") {
     // WAL lets readers go on while a batch is written; it is a property of the file, set once.
     await database.execute("PRAGMA journal_mode = WAL");
   }
-  const db = drizzle(database);
-  if (modelMigrationsFolder) await migrate(db, { migrationsFolder: modelMigrationsFolder });
-  await migrate(db, {
-    migrationsFolder: storeMigrationsFolder,
-    migrationsTable: "__sync_server_migrations",
-  });
+  if (modelMigrations) await migrateLibsql(database, modelMigrations, "__drizzle_migrations");
+  await migrateLibsql(database, storeMigrations, "__sync_server_migrations");
 }
 
 /**
@@ -47,7 +41,7 @@ export async function createLibsqlStore({
   url,
   authToken,
   busyTimeoutMs = 10_000,
-  modelMigrationsFolder,
+  modelMigrations,
 }: LibsqlStoreOptions): Promise<SyncStore> {
   if (/^(file:)?:memory:/.test(url)) {
     throw new Error(
@@ -62,7 +56,7 @@ export async function createLibsqlStore({
   // An embedded file is written through a connection that keeps its prepared statements.
   let fileWriter: FileWriter | undefined;
   try {
-    await migrateDatabase(database, modelMigrationsFolder);
+    await migrateDatabase(database, modelMigrations);
     if (database.protocol === "file") {
       fileWriter = createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs });
     }
