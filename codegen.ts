@@ -5,6 +5,8 @@ const config: CodegenConfig = {
   schema: "schema/sync.graphql",
   documents: ["client/**/*.ts", "!client/generated/**", "!client/**/*.test.ts"],
   ignoreNoDocuments: false,
+  // Imports with their `.js` extension, so the built package resolves under Node's ESM rules.
+  emitLegacyCommonJSImports: false,
   generates: {
     "server/generated/resolvers-types.ts": {
       plugins: ["typescript", "typescript-resolvers"],

@@ -9,6 +9,7 @@ export default defineConfig({
       "client/**/*.test.ts",
       "bench/**/*.test.ts",
       "faults/**/*.test.ts",
+      "e2e/**/*.test.ts",
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
