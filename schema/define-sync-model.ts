@@ -1,5 +1,6 @@
 import { getTableColumns } from "drizzle-orm";
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import { type SqlDefault, sqlDefaultOf } from "./sql-default.ts";
 
 /** The wire type of a column: what a value in `data` must be. */
 export const columnTypes = ["integer", "real", "text"] as const;
@@ -16,8 +17,13 @@ export interface ColumnInfo {
   readonly property: string;
   readonly type: ColumnType;
   readonly notNull: boolean;
-  /** True when SQLite fills the column when it is left out. */
+  /**
+   * True when the column has an SQL default ({@link sqlDefault}): an INSERT may leave it out,
+   * even when it is NOT NULL. A JS-side `$defaultFn` is not one (the database never sees it).
+   */
   readonly hasDefault: boolean;
+  /** The SQL default the server applies to an INSERT that leaves the column out, if any. */
+  readonly sqlDefault: SqlDefault | undefined;
   readonly isKey: boolean;
   /** SQL name of the referenced table when the column is a foreign key to its key. */
   readonly references: string | undefined;
@@ -86,18 +92,24 @@ function describeTable(table: SQLiteTable): TableInfo {
   if (keys.length !== 1 || !keyColumn || config.primaryKeys.length > 0) {
     throw new Error(`${config.name}: a synced table needs exactly one primary-key column`);
   }
-  const columns = config.columns.map(
-    (column): ColumnInfo => ({
+  const columns = config.columns.map((column): ColumnInfo => {
+    const where = `${config.name}.${column.name}`;
+    const type = sqlType(column, where);
+    // drizzle's own hasDefault also counts $defaultFn and an autoincrement key, which the
+    // database does not fill from a DEFAULT clause.
+    const sqlDefault = column === keyColumn ? undefined : sqlDefaultOf(column, type, where);
+    return {
       name: column.name,
       property: propertyOf.get(column) ?? column.name,
-      type: sqlType(column, `${config.name}.${column.name}`),
+      type,
       notNull: column.notNull,
-      hasDefault: column.hasDefault,
+      hasDefault: sqlDefault !== undefined,
+      sqlDefault,
       isKey: column === keyColumn,
       references: references.get(column.name),
       drizzle: column,
-    }),
-  );
+    };
+  });
   const key = columns.find((column) => column.isKey);
   if (!key) throw new Error(`${config.name}: key column not found`);
   const autonumber = "autoIncrement" in keyColumn && keyColumn.autoIncrement === true;
@@ -138,7 +150,8 @@ function orderByReferences(tables: readonly TableInfo[]): TableInfo[] {
 /**
  * Derives the sync metadata of a set of drizzle tables. Throws, naming the table, when a table
  * cannot be synced (no single key, a key that is neither autonumber nor text, an unsupported
- * column type, or a reference to a table outside the model).
+ * column type, a literal default that does not fit its column, an `sql` default with bound
+ * parameters, or a reference to a table outside the model).
  */
 export function defineSyncModel<TTables extends Record<string, SQLiteTable>>(
   tables: TTables,

@@ -19,3 +19,4 @@ export { exampleMigrations } from "./generated/example-migrations.ts";
 export { typeDefs } from "./generated/type-defs.ts";
 export * as exampleTables from "./model.ts";
 export { type ModelMigrationOptions, modelMigrations } from "./model-migrations.ts";
+export type { SqlDefault } from "./sql-default.ts";

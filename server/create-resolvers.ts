@@ -34,6 +34,7 @@ export function createResolvers({ model, store, limits }: ResolverOptions): Reso
           notNull: column.notNull,
           isKey: column.isKey,
           references: column.references ?? null,
+          default: column.sqlDefault?.sql ?? null,
         })),
     },
     Mutation: {

@@ -105,10 +105,11 @@ async function insertOneByOne(
       context.inserted(index, insert, serverKey);
     } catch (error) {
       if (!(error instanceof ConstraintViolation)) throw error;
-      const values = table.columns.map((column, i): [string, SqlValue] => [
-        column.name,
-        row[i] ?? null,
-      ]);
+      // A column left to its SQL default was not written by the device: nothing to blame on it.
+      const values = table.columns.flatMap((column, i): Array<[string, SqlValue]> => {
+        const value = row[i];
+        return value === undefined ? [] : [[column.name, value]];
+      });
       const problem = await explainConstraintViolation(
         context,
         insert,

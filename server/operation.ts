@@ -59,8 +59,11 @@ export interface TempKeyRef {
 export type PreparedOperation =
   | {
       readonly kind: "INSERT";
-      /** Values of the table's columns in `TableInfo.columns` order; the key slot is filled later. */
-      readonly values: SqlValue[];
+      /**
+       * Values of the table's columns in `TableInfo.columns` order; the key slot is filled later.
+       * `undefined`: the column is left out of the INSERT, so the database applies its SQL default.
+       */
+      readonly values: Array<SqlValue | undefined>;
       readonly refs: readonly TempKeyRef[];
     }
   | {

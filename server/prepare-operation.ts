@@ -161,7 +161,11 @@ function checkMember(
 ): ColumnInfo | Refused {
   const column = table.columnsByName.get(name);
   if (!column) {
-    return reject("UNKNOWN_COLUMN", `${table.name} has no column ${describeValue(name)}`, insert);
+    return reject(
+      "UNKNOWN_COLUMN",
+      `${table.name} has no column ${describeValue(name)} on this server (a device whose model is newer than the server's: once the server has the column, retry the event)`,
+      insert,
+    );
   }
   if (column.isKey) {
     return reject(
@@ -200,7 +204,35 @@ function checkUpdate(
   return { ok: true, table, key, operation: { kind: "UPDATE", changes, refs } };
 }
 
-/** An INSERT's values, each straight to its column's place; every not-null column set. */
+/**
+ * The value an INSERT gets in a column `data` leaves out: the column's literal SQL default,
+ * `undefined` for an SQL-expression default (left to the database, which evaluates it per row),
+ * NULL when it has no default, or a refusal when it has none and is NOT NULL. A JS-side
+ * `$defaultFn` is not applied: the server runs no app code, and `syncModel` could not show it.
+ */
+function leftOut(
+  table: TableInfo,
+  column: ColumnInfo,
+  insert: InsertKey | undefined,
+): SqlValue | undefined | Refused {
+  const { sqlDefault } = column;
+  if (sqlDefault) return sqlDefault.kind === "value" ? sqlDefault.value : undefined;
+  if (!column.notNull) return null;
+  const jsDefault =
+    column.drizzle.defaultFn || column.drizzle.onUpdateFn
+      ? "; its JS default ($defaultFn) is made on the device by the typed client, not by the server: send a value"
+      : "";
+  return reject(
+    "CONSTRAINT_VIOLATION",
+    `${table.name}.${column.name} is missing and must not be null (it has no SQL default${jsDefault})`,
+    insert,
+  );
+}
+
+/**
+ * An INSERT's values, each straight to its column's place; a column `data` leaves out gets its
+ * SQL default or NULL ({@link leftOut}), and a NOT NULL column without a default is required.
+ */
 function checkInsert(
   model: SyncModel,
   table: TableInfo,
@@ -209,7 +241,8 @@ function checkInsert(
   refs: TempKeyRef[],
   insert: InsertKey | undefined,
 ): Prepared | Refused {
-  const values: SqlValue[] = new Array(table.columns.length).fill(null);
+  // `undefined` marks a column data leaves out until the loop below settles it.
+  const values = new Array<SqlValue | undefined>(table.columns.length).fill(undefined);
   const position = positions(table);
   for (const name in data) {
     if (!Object.hasOwn(data, name)) continue;
@@ -222,15 +255,12 @@ function checkInsert(
     values[position.get(column) ?? 0] = stored;
   }
   const { columns } = table;
-  for (let index = 0; index < columns.length; index++) {
-    const column = columns[index] as ColumnInfo;
-    if (!column.isKey && column.notNull && values[index] === null) {
-      return reject(
-        "CONSTRAINT_VIOLATION",
-        `${table.name}.${column.name} is missing and must not be null`,
-        insert,
-      );
-    }
+  // Index 0 is the key, which travels in `key`.
+  for (let index = 1; index < columns.length; index++) {
+    if (values[index] !== undefined) continue;
+    const filled = leftOut(table, columns[index] as ColumnInfo, insert);
+    if (typeof filled === "object" && filled !== null) return filled;
+    values[index] = filled;
   }
   values[0] = key;
   return { ok: true, table, key, operation: { kind: "INSERT", values, refs } };

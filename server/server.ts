@@ -13,7 +13,7 @@ import {
 } from "../schema/index.ts";
 import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
-import { graphiqlExample } from "./graphiql-example.ts";
+import { graphiqlExampleFor } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
 import { renderGraphiQL } from "./render-graphiql.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
@@ -98,7 +98,9 @@ export async function createSyncServer({
       resolvers: createResolvers({ model, store, limits }),
     }),
     maskedErrors: { isDev: debug },
-    graphiql: graphiql ? { title: "Checkpoint sync", defaultQuery: graphiqlExample } : false,
+    graphiql: graphiql
+      ? { title: "Checkpoint sync", defaultQuery: graphiqlExampleFor(model) }
+      : false,
     renderGraphiQL,
     landingPage: false,
     logging,

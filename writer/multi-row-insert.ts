@@ -62,23 +62,67 @@ export function multiRowStatements<V>(
   return statements;
 }
 
-const heads = new WeakMap<TableInfo, string>();
-
-/** `INSERT INTO table (every column)`, in `TableInfo.columns` order (key first). */
-function headOf(table: TableInfo): string {
-  let head = heads.get(table);
-  if (head === undefined) {
-    const columns = table.columns.map((column) => quoteIdentifier(column.name)).join(", ");
-    head = `INSERT INTO ${quoteIdentifier(table.name)} (${columns})`;
-    heads.set(table, head);
-  }
-  return head;
+/** The head of a table's rows of one shape, and which of its columns those rows give. */
+interface Shape {
+  /** `INSERT INTO table (the columns given)`. */
+  readonly head: string;
+  /** Positions in `TableInfo.columns` of the columns given, in order. */
+  readonly given: readonly number[];
 }
 
-/** {@link multiRowStatements} of whole rows of `table`: values in `TableInfo.columns` order. */
+/** By table, then by {@link shapeKey}: the shapes seen. A table has few (usually one). */
+const shapes = new WeakMap<TableInfo, Map<string, Shape>>();
+
+/** The positions a row leaves out (`undefined`), as a key: `""` when it gives every column. */
+function shapeKey(row: ReadonlyArray<unknown>): string {
+  let key = "";
+  for (let j = 0; j < row.length; j++) if (row[j] === undefined) key += `${j},`;
+  return key;
+}
+
+/** The shape of `table`'s rows that leave out the positions of `key` (see {@link shapeKey}). */
+function shapeOf(table: TableInfo, key: string): Shape {
+  let byKey = shapes.get(table);
+  if (!byKey) {
+    byKey = new Map();
+    shapes.set(table, byKey);
+  }
+  let shape = byKey.get(key);
+  if (!shape) {
+    const left = new Set(key.split(",").filter(Boolean).map(Number));
+    const given = table.columns.flatMap((_, j) => (left.has(j) ? [] : [j]));
+    const columns = given.map((j) => quoteIdentifier(table.columns[j]?.name ?? ""));
+    shape = { head: `INSERT INTO ${quoteIdentifier(table.name)} (${columns.join(", ")})`, given };
+    // A bound on the shapes kept: a client can make many by leaving out different columns.
+    if (byKey.size >= 64) byKey.clear();
+    byKey.set(key, shape);
+  }
+  return shape;
+}
+
+/**
+ * {@link multiRowStatements} of whole rows of `table`: values in `TableInfo.columns` order. An
+ * `undefined` value leaves its column out, so the database applies the column's SQL default
+ * (SQLite has no `DEFAULT` in `VALUES`): consecutive rows that leave out the same columns share a
+ * statement, and rows keep their order. Invariant: a row gives at least one column (the key).
+ */
 export function multiRowInserts<V>(
   table: TableInfo,
   rows: ReadonlyArray<ReadonlyArray<V | undefined>>,
 ): Array<{ sql: string; args: Array<V | null> }> {
-  return multiRowStatements(headOf(table), table.columns.length, rows);
+  const statements: Array<{ sql: string; args: Array<V | null> }> = [];
+  let start = 0;
+  while (start < rows.length) {
+    const key = shapeKey(rows[start] as ReadonlyArray<V | undefined>);
+    let end = start + 1;
+    while (end < rows.length && shapeKey(rows[end] as ReadonlyArray<V | undefined>) === key) end++;
+    const run = start === 0 && end === rows.length ? rows : rows.slice(start, end);
+    const { head, given } = shapeOf(table, key);
+    const values = key === "" ? run : run.map((row) => given.map((j): V | undefined => row[j]));
+    for (const statement of multiRowStatements(head, given.length, values)) {
+      statements.push(statement);
+    }
+    start = end;
+  }
+  return statements;
 }

@@ -108,6 +108,14 @@ export type SyncBatchResult = {
 /** A column of a synced table. */
 export type SyncColumn = {
   __typename?: 'SyncColumn';
+  /**
+   * The column's SQL default as SQL text, as in the table's DDL: a literal (`0`, `'open'`) or an
+   * expression (`CURRENT_TIMESTAMP`). An INSERT may leave a column with a default out of `data`: the
+   * server applies the default. Null when the column has none: an INSERT that leaves it out stores
+   * NULL, and is rejected (CONSTRAINT_VIOLATION) when the column is NOT NULL. A default that the
+   * app's code computes (drizzle's `$defaultFn`) is not an SQL default: it shows as null here.
+   */
+  default: Maybe<Scalars['String']['output']>;
   /** Whether the column is the table's key (it travels in `key`, never in `data`). */
   isKey: Scalars['Boolean']['output'];
   /** SQL column name, as used in `data`. */
@@ -302,6 +310,7 @@ export type SyncBatchResultResolvers<ContextType = SyncContext, ParentType exten
 };
 
 export type SyncColumnResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncColumn'] = ResolversParentTypes['SyncColumn']> = {
+  default?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   isKey?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notNull?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;

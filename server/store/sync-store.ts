@@ -3,8 +3,12 @@ import type { ColumnInfo, TableInfo } from "../../schema/index.ts";
 /** A value as it is stored in a column. */
 export type SqlValue = string | number | null;
 
-/** A row to insert: one value per column of its table, in `TableInfo.columns` order (key first). */
-export type Row = readonly SqlValue[];
+/**
+ * A row to insert: one value per column of its table, in `TableInfo.columns` order (key first).
+ * `undefined` leaves the column out of the INSERT, so the database applies the column's SQL
+ * default (an expression such as `CURRENT_TIMESTAMP`); the key is never left out.
+ */
+export type Row = ReadonlyArray<SqlValue | undefined>;
 
 /** The stored answer of a request, by `(clientId, batchId)`. */
 export interface StoredBatch {
