@@ -1,14 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { createHttpServer } from "./create-http-server.ts";
 import { createSyncServer } from "./server.ts";
-
-/** The folder of a `file:` URL, created if missing; other URLs need none. */
-function ensureFolder(url: string): void {
-  if (!url.startsWith("file:")) return;
-  const path = url.slice("file:".length).split("?")[0] ?? "";
-  if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-}
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? "127.0.0.1";
@@ -16,7 +7,6 @@ const database = process.env.DATABASE_URL ?? "file:data/server.db";
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
 }
-ensureFolder(database);
 
 /** A positive integer from the environment, or undefined when the variable is not set. */
 function limitFromEnv(name: string): number | undefined {

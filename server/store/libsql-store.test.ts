@@ -79,3 +79,11 @@ describe("temporary keys in the libSQL store", () => {
     ]);
   });
 });
+
+describe("opening a libSQL store", () => {
+  it("creates the folder of an embedded file", async () => {
+    dir = tempDir("libsql-store-");
+    store = await createLibsqlStore({ url: `file:${join(dir.path, "a", "b", "server.db")}` });
+    expect(await store.tableColumns("sync_batch")).toContain("batch_id");
+  });
+});

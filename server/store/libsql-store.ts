@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { expandConfig } from "@libsql/core/config";
 import type { MigrationMeta } from "drizzle-orm/migrator";
@@ -48,6 +50,9 @@ export async function createLibsqlStore({
       `database "${url}": an in-memory database loses its tables at the first transaction in @libsql/client; use a file (a temporary folder for tests)`,
     );
   }
+  const config = expandConfig({ url }, true);
+  // An embedded file's folder is created, as the device's is: a new deployment starts empty.
+  if (config.scheme === "file") mkdirSync(dirname(config.path), { recursive: true });
   const database = createClient({
     url,
     ...(authToken === undefined ? {} : { authToken }),
@@ -58,7 +63,7 @@ export async function createLibsqlStore({
   try {
     await migrateDatabase(database, modelMigrations);
     if (database.protocol === "file") {
-      fileWriter = createFileWriter(expandConfig({ url }, true).path, { busyTimeoutMs });
+      fileWriter = createFileWriter(config.path, { busyTimeoutMs });
     }
   } catch (error) {
     database.close();
