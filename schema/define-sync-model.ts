@@ -1,6 +1,8 @@
 import { getTableColumns } from "drizzle-orm";
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import { resolveScopes, type UnscopedTable } from "./resolve-scopes.ts";
 import { type SqlDefault, sqlDefaultOf } from "./sql-default.ts";
+import type { ScopeRule, TableScope } from "./table-scope.ts";
 
 /** The wire type of a column: what a value in `data` must be. */
 export const columnTypes = ["integer", "real", "text"] as const;
@@ -43,7 +45,20 @@ export interface TableInfo {
   readonly columnsByName: ReadonlyMap<string, ColumnInfo>;
   /** Foreign-key columns (each references another synced table's key). */
   readonly references: readonly ColumnInfo[];
+  /** How the table's rows get their scope (`global` when the model gives it no rule). */
+  readonly scope: TableScope;
   readonly drizzle: SQLiteTable;
+}
+
+/** What a model may declare besides its tables. */
+export interface SyncModelOptions<
+  TTables extends Record<string, SQLiteTable> = Record<string, SQLiteTable>,
+> {
+  /**
+   * How each table's rows get their scope, by the table's property name in `tables`; a table
+   * without a rule is global (every device reads it). Column names are SQL names.
+   */
+  readonly scopes?: { readonly [K in keyof TTables]?: ScopeRule };
 }
 
 /**
@@ -59,6 +74,8 @@ export interface SyncModel<
   readonly byName: ReadonlyMap<string, TableInfo>;
   /** The tables in an order where every referenced table comes before the tables that reference it. */
   readonly ordered: readonly TableInfo[];
+  /** True when any table is not global, i.e. the model has scope rules. */
+  readonly scoped: boolean;
 }
 
 function sqlType(column: SQLiteColumn, where: string): ColumnType {
@@ -70,7 +87,7 @@ function sqlType(column: SQLiteColumn, where: string): ColumnType {
   throw new Error(`${where}: SQL type "${type}" cannot be synced (use integer, real or text)`);
 }
 
-function describeTable(table: SQLiteTable): TableInfo {
+function describeTable(table: SQLiteTable): UnscopedTable {
   const config = getTableConfig(table);
   const propertyOf = new Map<SQLiteColumn, string>(
     Object.entries(getTableColumns(table)).map(([property, column]) => [column, property]),
@@ -130,6 +147,12 @@ function describeTable(table: SQLiteTable): TableInfo {
   };
 }
 
+/**
+ * Orders tables so that every referenced table comes first. A `parent` scope follows a foreign
+ * key to a scoped table, and no reference cycle holds a scoped table (a global table cannot
+ * reference a scoped one, and scoped ones inherit along a chain without cycles), so parents
+ * always come before the tables that inherit their scope.
+ */
 function orderByReferences(tables: readonly TableInfo[]): TableInfo[] {
   const byName = new Map(tables.map((table) => [table.name, table]));
   const ordered: TableInfo[] = [];
@@ -151,16 +174,21 @@ function orderByReferences(tables: readonly TableInfo[]): TableInfo[] {
  * Derives the sync metadata of a set of drizzle tables. Throws, naming the table, when a table
  * cannot be synced (no single key, a key that is neither autonumber nor text, an unsupported
  * column type, a literal default that does not fit its column, an `sql` default with bound
- * parameters, or a reference to a table outside the model).
+ * parameters, or a reference to a table outside the model), and when `options.scopes` is not a
+ * valid set of scope rules (see {@link resolveScopes}: in short, a device must never be able to
+ * read a child row but not its parent).
  */
 export function defineSyncModel<TTables extends Record<string, SQLiteTable>>(
   tables: TTables,
+  options: SyncModelOptions<TTables> = {},
 ): SyncModel<TTables> {
-  const infos = Object.values(tables).map(describeTable);
-  const byName = new Map(infos.map((table) => [table.name, table]));
-  for (const table of infos) {
+  const described = Object.entries(tables).map(
+    ([property, table]) => [property, describeTable(table)] as const,
+  );
+  const unscoped = new Map(described.map(([, table]) => [table.name, table]));
+  for (const [, table] of described) {
     for (const column of table.references) {
-      const target = byName.get(column.references ?? "");
+      const target = unscoped.get(column.references ?? "");
       if (!target) {
         throw new Error(
           `${table.name}.${column.name} references "${column.references}", which is not in the model`,
@@ -171,5 +199,22 @@ export function defineSyncModel<TTables extends Record<string, SQLiteTable>>(
       }
     }
   }
-  return { tables, byName, ordered: orderByReferences(infos) };
+  const scopes = resolveScopes(described, options.scopes ?? {});
+  const infos = described.map(
+    ([, table]): TableInfo => ({ ...table, scope: scopes.get(table.name) ?? { kind: "global" } }),
+  );
+  const ordered = orderByReferences(infos);
+  for (const table of ordered) {
+    const { scope } = table;
+    if (scope.kind !== "parent") continue;
+    if (ordered.findIndex((parent) => parent.name === scope.parent) > ordered.indexOf(table)) {
+      throw new Error(`${table.name}: ordered before ${scope.parent}, whose scope it inherits`);
+    }
+  }
+  return {
+    tables,
+    byName: new Map(infos.map((table) => [table.name, table])),
+    ordered,
+    scoped: infos.some((table) => table.scope.kind !== "global"),
+  };
 }

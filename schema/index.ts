@@ -11,6 +11,7 @@ export {
   defineSyncModel,
   type KeyKind,
   type SyncModel,
+  type SyncModelOptions,
   type TableInfo,
 } from "./define-sync-model.ts";
 export { type ExampleTables, exampleModel } from "./example-model.ts";
@@ -20,3 +21,4 @@ export { typeDefs } from "./generated/type-defs.ts";
 export * as exampleTables from "./model.ts";
 export { type ModelMigrationOptions, modelMigrations } from "./model-migrations.ts";
 export type { SqlDefault } from "./sql-default.ts";
+export { type ScopeRule, scopeValue, type TableScope } from "./table-scope.ts";

@@ -1,4 +1,4 @@
-import type { SyncModel } from "../schema/index.ts";
+import type { SyncModel, TableInfo } from "../schema/index.ts";
 import { createDeviceRowMarks, type DeviceRowMarks } from "./device-row-marks.ts";
 import type {
   BatchOutcome,
@@ -8,7 +8,8 @@ import type {
   SyncOperation,
 } from "./operation.ts";
 import type { InsertKey, Prepared, PreparedInsert, Refused } from "./prepare-operation.ts";
-import type { SyncStoreTransaction } from "./store/sync-store.ts";
+import { createRowVersions, type RowVersions } from "./row-versions.ts";
+import type { Row, SyncStoreTransaction } from "./store/sync-store.ts";
 import { loadTempKeys, type TempKeys } from "./temp-keys.ts";
 
 /**
@@ -22,13 +23,21 @@ export interface ApplyContext {
   readonly clientId: string;
   readonly tempKeys: TempKeys;
   readonly deviceRows: DeviceRowMarks;
+  /** The rows' versions and change sequence (an UPDATE or DELETE reports its write there). */
+  readonly rowVersions: RowVersions;
   /** Answers an operation APPLIED, with the key mapping of an INSERT by temporary key. */
   applied(index: number, mapping?: KeyMapping): void;
   /**
-   * Answers an INSERT APPLIED once its row was written: records its key mapping (a temporary key,
-   * mapped to `serverKey`) or its row (a device-made key, `serverKey` undefined) as inserted.
+   * Answers an INSERT APPLIED once its row was written (`row`, key first): records its key mapping
+   * (a temporary key, mapped to `serverKey`) or its row (a device-made key, `serverKey` undefined)
+   * as inserted, and its version.
    */
-  inserted(index: number, insert: PreparedInsert, serverKey: number | undefined): void;
+  inserted(
+    index: number,
+    insert: PreparedInsert,
+    serverKey: number | undefined,
+    row: Row,
+  ): Promise<void>;
   /**
    * Answers an operation REJECTED. A rejected INSERT (`insert`) is remembered, so that what refers
    * to its row, now or in a later request, is DEPENDENCY_REJECTED.
@@ -36,6 +45,20 @@ export interface ApplyContext {
   rejected(index: number, rejection: Rejection, insert?: InsertKey): void;
   /** Saves the temporary keys and device-keyed rows this request changed; returns the answer. */
   finish(): Promise<BatchOutcome>;
+}
+
+/** By table, the rows the operations name by a server or device-made key (their states preload). */
+function namedRows(prepared: ReadonlyArray<Prepared | Refused>): Map<TableInfo, string[]> {
+  const named = new Map<TableInfo, string[]>();
+  for (const item of prepared) {
+    if (!item.ok) continue;
+    if (typeof item.key === "number" && item.key < 0) continue;
+    if (item.operation.kind === "INSERT" && typeof item.key === "number") continue;
+    const keys = named.get(item.table);
+    if (keys) keys.push(String(item.key));
+    else named.set(item.table, [String(item.key)]);
+  }
+  return named;
 }
 
 /** The context of one request: loads the states of the temporary keys its operations mention. */
@@ -48,12 +71,14 @@ export async function createApplyContext(
 ): Promise<ApplyContext> {
   const tempKeys = await loadTempKeys(tx, clientId, prepared);
   const deviceRows = createDeviceRowMarks(tx, clientId);
+  const rowVersions = createRowVersions(model, tx);
+  await rowVersions.preload(namedRows(prepared));
   const verdicts: OperationVerdict[] = new Array(operations.length);
   const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
   const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
 
   const applied = (index: number, mapping?: KeyMapping): void => {
-    verdicts[index] = { eventId: eventIdOf(index), status: "APPLIED", error: null };
+    verdicts[index] = { eventId: eventIdOf(index), status: "APPLIED", error: null, version: null };
     if (mapping) mappings[index] = mapping;
   };
   return {
@@ -62,8 +87,10 @@ export async function createApplyContext(
     clientId,
     tempKeys,
     deviceRows,
+    rowVersions,
     applied,
-    inserted(index, { table, key }, serverKey) {
+    async inserted(index, { table, key }, serverKey, row) {
+      await rowVersions.inserted(index, table, row);
       if (typeof key === "number" && serverKey !== undefined) {
         tempKeys.map(table.name, key, serverKey);
         applied(index, { table: table.name, clientKey: String(key), serverKey: String(serverKey) });
@@ -73,13 +100,23 @@ export async function createApplyContext(
       }
     },
     rejected(index, rejection, insert) {
-      verdicts[index] = { eventId: eventIdOf(index), status: "REJECTED", error: rejection };
+      verdicts[index] = {
+        eventId: eventIdOf(index),
+        status: "REJECTED",
+        error: rejection,
+        version: null,
+      };
       if (typeof insert?.key === "number") tempKeys.reject(insert.table, insert.key);
       else if (insert) deviceRows.rejected({ table: insert.table, key: insert.key });
     },
     async finish() {
       await tempKeys.save();
       await deviceRows.save();
+      await rowVersions.save(Date.now());
+      for (const [index, version] of rowVersions.versions) {
+        const verdict = verdicts[index];
+        if (verdict?.status === "APPLIED") verdicts[index] = { ...verdict, version };
+      }
       return {
         results: verdicts,
         keyMappings: mappings.filter((mapping): mapping is KeyMapping => mapping !== undefined),

@@ -31,7 +31,12 @@ export async function applyUpdateOrDelete(
       operation.kind === "UPDATE"
         ? await context.tx.updateRow(table, key, changes)
         : await context.tx.deleteRow(table, key);
-    if (found) return context.applied(index);
+    if (found) {
+      if (operation.kind === "UPDATE")
+        await context.rowVersions.updated(index, table, key, changes);
+      else await context.rowVersions.deleted(index, table, key);
+      return context.applied(index);
+    }
     // The device named the row by a temporary key: say which, as well as the server's key.
     const named = key === item.key ? "" : ` (the server key of temporary key ${item.key})`;
     const notFound: Rejection = {

@@ -9,8 +9,8 @@ function refuse(message: string): never {
   throw createGraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
 }
 
-/** An id is 1 to {@link maxIdLength} characters of well-formed Unicode. */
-function checkId(where: string, value: string): void {
+/** An id is 1 to {@link maxIdLength} characters of well-formed Unicode, else BAD_USER_INPUT. */
+export function checkId(where: string, value: string): void {
   if (value.length === 0 || value.length > maxIdLength) {
     refuse(`${where} must be 1 to ${maxIdLength} characters long`);
   }

@@ -6,23 +6,28 @@ import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
 import { jsonScalar } from "./json-scalar.ts";
 import type { SyncLimits } from "./limits.ts";
+import type { ScopesOf } from "./scope-grant.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import { packAnswer, unpackAnswer } from "./stored-answer.ts";
+import { syncChanges } from "./sync-changes.ts";
 
 /** What the resolvers need. */
 export interface ResolverOptions {
   readonly model: SyncModel;
   readonly store: SyncStore;
   readonly limits: SyncLimits;
+  readonly scopesOf: ScopesOf;
 }
 
 /** The resolvers of `schema/sync.graphql`. */
-export function createResolvers({ model, store, limits }: ResolverOptions): Resolvers {
+export function createResolvers(options: ResolverOptions): Resolvers {
+  const { model, store, limits } = options;
   return {
     JSON: jsonScalar,
     Query: {
       syncModel: () => [...model.byName.values()],
       syncLimits: () => limits,
+      syncChanges: (_parent, { input }, context) => syncChanges(options, input, context.request),
     },
     SyncTable: {
       keyKind: (table) => (table.keyKind === "autonumber" ? "AUTONUMBER" : "CLIENT"),

@@ -102,7 +102,7 @@ async function insertOneByOne(
     }
     try {
       await tx.insertRows([{ table, rows: [row] }]);
-      context.inserted(index, insert, serverKey);
+      await context.inserted(index, insert, serverKey, row);
     } catch (error) {
       if (!(error instanceof ConstraintViolation)) throw error;
       // A column left to its SQL default was not written by the device: nothing to blame on it.
@@ -186,8 +186,8 @@ export function createInsertRun(context: ApplyContext, keys: ServerKeyBlocks): I
         await insertOneByOne(context, keys, written);
         return;
       }
-      for (const { index, insert, serverKey } of written) {
-        context.inserted(index, insert, serverKey);
+      for (const { index, insert, serverKey, row } of written) {
+        await context.inserted(index, insert, serverKey, row);
       }
     },
   };

@@ -4,12 +4,21 @@ export interface SyncLimits {
   readonly maxOperationsPerRequest: number;
   /** At most this many bytes of request body (more: HTTP 413). */
   readonly maxBodyBytes: number;
+  /** At most this many changes per `syncChanges` page (a larger `limit` is clamped to it). */
+  readonly maxChangesPerPage: number;
+  /** Tombstones of deleted rows are kept at least this long, in seconds. */
+  readonly tombstoneRetentionSeconds: number;
 }
 
-/** 10,000 operations, and room for them with text columns of about 1.5 KB each. */
+/**
+ * 10,000 operations, and room for them with text columns of about 1.5 KB each; pages of 1,000
+ * changes; tombstones kept 30 days.
+ */
 export const defaultLimits: SyncLimits = {
   maxOperationsPerRequest: 10_000,
   maxBodyBytes: 16 * 1024 * 1024,
+  maxChangesPerPage: 1_000,
+  tombstoneRetentionSeconds: 30 * 24 * 60 * 60,
 };
 
 /** Fills in defaults and refuses limits that are not positive integers, naming the one at fault. */

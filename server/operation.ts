@@ -32,8 +32,19 @@ export interface Rejection {
 
 /** The verdict on one operation, in the shape of the GraphQL `OperationResult`. */
 export type OperationVerdict =
-  | { readonly eventId: string; readonly status: "APPLIED"; readonly error: null }
-  | { readonly eventId: string; readonly status: "REJECTED"; readonly error: Rejection };
+  | {
+      readonly eventId: string;
+      readonly status: "APPLIED";
+      readonly error: null;
+      /** The row's version after the write; null for a repeat of an INSERT applied before. */
+      readonly version: number | null;
+    }
+  | {
+      readonly eventId: string;
+      readonly status: "REJECTED";
+      readonly error: Rejection;
+      readonly version: null;
+    };
 
 /** "The row you call `clientKey` in `table` is `serverKey` here." */
 export interface KeyMapping {

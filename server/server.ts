@@ -16,9 +16,11 @@ import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExampleFor } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
 import { renderGraphiQL } from "./render-graphiql.ts";
+import { everyScope, type ScopesOf } from "./scope-grant.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
+import { startTombstonePruning } from "./tombstone-pruning.ts";
 import { trustedDocuments } from "./trusted-documents.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
 import { useCommitSignal } from "./use-commit-signal.ts";
@@ -44,6 +46,11 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    * for every origin; never with credentials. Default: none (pages of other origins cannot call it).
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * The scopes a request may read and write (SYNC.md, "Scopes"), from its clientId and HTTP
+   * request. Default: every scope. A device whose read scopes change gets a reset.
+   */
+  readonly scopes?: ScopesOf;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -67,6 +74,7 @@ export async function createSyncServer({
   graphiql = true,
   logging = true,
   corsOrigins = [],
+  scopes = everyScope,
 }: SyncServerOptions = {}): Promise<SyncServer> {
   const limits = resolveLimits(partialLimits);
   const cors = corsPolicy(corsOrigins);
@@ -92,10 +100,12 @@ export async function createSyncServer({
       `createSyncServer: the database does not hold the model: ${gap}. Give migrationsFolder or migrations (the model's drizzle-kit migrations) or create its tables first.`,
     );
   }
+  await store.adoptRows(model);
+  const pruning = startTombstonePruning(store, limits.tombstoneRetentionSeconds);
   const yoga = createYoga<Record<string, unknown>, SyncContext>({
     schema: createSchema<Record<string, unknown> & SyncContext>({
       typeDefs,
-      resolvers: createResolvers({ model, store, limits }),
+      resolvers: createResolvers({ model, store, limits, scopesOf: scopes }),
     }),
     maskedErrors: { isDev: debug },
     graphiql: graphiql
@@ -125,5 +135,14 @@ export async function createSyncServer({
       useCommitSignal(),
     ],
   });
-  return { yoga, store, limits, model, close: () => store.close() };
+  return {
+    yoga,
+    store,
+    limits,
+    model,
+    async close() {
+      await pruning.stop();
+      await store.close();
+    },
+  };
 }

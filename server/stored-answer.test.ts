@@ -18,7 +18,7 @@ const m = (table: string, clientKey: string, serverKey: string): KeyMapping => (
 });
 
 const applied = (ops: readonly SyncOperation[]): BatchOutcome["results"] =>
-  ops.map((op) => ({ eventId: op.eventId, status: "APPLIED", error: null }));
+  ops.map((op) => ({ eventId: op.eventId, status: "APPLIED", error: null, version: 1 }));
 
 describe("stored answers", () => {
   it("keeps a batch's consecutive mappings as one run per table", () => {
@@ -30,9 +30,10 @@ describe("stored answers", () => {
     }));
     const text = packAnswer({ results: applied(ops), keyMappings });
     expect(JSON.parse(text)).toEqual({
-      format: 3,
+      format: 4,
       rejected: [],
       runs: [["location", "-1", "5000", 1000]],
+      versions: [[1, 1000]],
     });
     expect(unpackAnswer(text, ops)).toEqual({ results: applied(ops), keyMappings });
   });
@@ -101,6 +102,7 @@ describe("stored answers", () => {
               eventId: ops[index]?.eventId ?? "",
               status: "REJECTED",
               error: { code: "NOT_FOUND", message: `row ${index} is gone` },
+              version: null,
             };
           }
           expect(unpackAnswer(packAnswer({ results, keyMappings }), ops)).toEqual({

@@ -24,9 +24,27 @@ type StoredRun = readonly [table: string, clientKey: string, serverKey: string, 
  * where the answer itself takes a hundred per operation.
  */
 interface StoredAnswer {
-  readonly format: 3;
+  readonly format: 4;
   readonly rejected: readonly StoredRejection[];
   readonly runs: readonly StoredRun[];
+  /**
+   * The versions of the applied verdicts, in order, as runs `[version, count]` (most inserts leave
+   * version 1); a null version as 0.
+   */
+  readonly versions: ReadonlyArray<readonly [version: number, count: number]>;
+}
+
+/** The versions of the applied verdicts as runs of equal values. */
+function toVersionRuns(results: readonly OperationVerdict[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const verdict of results) {
+    if (verdict.status !== "APPLIED") continue;
+    const version = verdict.version ?? 0;
+    const last = runs[runs.length - 1];
+    if (last && last[0] === version) last[1] += 1;
+    else runs.push([version, 1]);
+  }
+  return runs;
 }
 
 /** The key as a number when the text is exactly how a safe integer prints, else undefined. */
@@ -81,7 +99,12 @@ export function packAnswer(outcome: BatchOutcome): string {
     if (verdict.status === "REJECTED")
       rejected.push([index, verdict.error.code, verdict.error.message]);
   });
-  const stored: StoredAnswer = { format: 3, rejected, runs: toStoredRuns(outcome.keyMappings) };
+  const stored: StoredAnswer = {
+    format: 4,
+    rejected,
+    runs: toStoredRuns(outcome.keyMappings),
+    versions: toVersionRuns(outcome.results),
+  };
   return JSON.stringify(stored);
 }
 
@@ -91,17 +114,18 @@ export function packAnswer(outcome: BatchOutcome): string {
  */
 export function unpackAnswer(text: string, operations: readonly SyncOperation[]): BatchOutcome {
   const stored = JSON.parse(text) as StoredAnswer;
-  const results: OperationVerdict[] = operations.map((operation) => ({
-    eventId: operation.eventId,
-    status: "APPLIED",
-    error: null,
-  }));
-  for (const [index, code, message] of stored.rejected) {
-    results[index] = {
-      eventId: operations[index]?.eventId ?? "",
-      status: "REJECTED",
-      error: { code, message },
-    };
-  }
+  const rejected = new Map(
+    stored.rejected.map(([index, code, message]) => [index, { code, message }]),
+  );
+  const versions = (stored.versions ?? []).flatMap(([version, count]) =>
+    new Array<number>(count).fill(version),
+  );
+  let applied = 0;
+  const results = operations.map((operation, index): OperationVerdict => {
+    const error = rejected.get(index);
+    if (error) return { eventId: operation.eventId, status: "REJECTED", error, version: null };
+    const version = versions[applied++] ?? 0;
+    return { eventId: operation.eventId, status: "APPLIED", error: null, version: version || null };
+  });
   return { results, keyMappings: fromStoredRuns(stored.runs) };
 }

@@ -22,6 +22,10 @@ export function faultyStore(
     },
     close: () => store.close(),
     tableColumns: (table) => store.tableColumns(table),
+    adoptRows: (model) => store.adoptRows(model),
+    facts: () => store.facts(),
+    readChanges: (query) => store.readChanges(query),
+    pruneTombstones: (before, max) => store.pruneTombstones(before, max),
     writeTransaction(work) {
       return store.writeTransaction((tx) => {
         const wrapped: SyncStoreTransaction = { ...tx };

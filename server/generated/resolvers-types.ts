@@ -15,6 +15,13 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** What a change does to the device's row. */
+export type ChangeKind =
+  /** The row is gone: deleted, or it left this device's read scopes. */
+  | 'DELETE'
+  /** The row as it is now: insert it, or replace the device's copy. */
+  | 'UPSERT';
+
 /** How a table's key is made. */
 export type KeyKind =
   /** The server numbers the rows; devices use negative temporary keys. */
@@ -69,6 +76,12 @@ export type OperationResult = {
   error: Maybe<OperationError>;
   eventId: Scalars['ID']['output'];
   status: OperationStatus;
+  /**
+   * APPLIED: the row's version after this write (1 for an insert, one more for every applied write
+   * since). Null when REJECTED. The device keeps it, so that its own write coming back through
+   * syncChanges changes nothing.
+   */
+  version: Maybe<Scalars['Int']['output']>;
 };
 
 export type OperationStatus =
@@ -77,10 +90,44 @@ export type OperationStatus =
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The changes of the rows in this device's read scopes since its cursor: every row once, at its
+   * latest change. INVALID_CURSOR (the whole request) for a cursor that is garbled, forged, or made
+   * for another clientId.
+   */
+  syncChanges: SyncChangesResult;
   /** The server's limits. */
   syncLimits: SyncLimits;
   /** The synced model: tables, columns, key kinds and references. */
   syncModel: Array<SyncTable>;
+};
+
+
+export type QuerySyncChangesArgs = {
+  input: SyncChangesInput;
+};
+
+/** Why a device's copy is rebuilt from a full snapshot of its read scopes. */
+export type ResetReason =
+  /** The cursor is older than the oldest deletes the server still remembers. */
+  | 'CURSOR_EXPIRED'
+  /** The device's read scopes are not those its cursor was made for. */
+  | 'SCOPE_CHANGED'
+  /** The server's store was replaced or restored since the cursor was made. */
+  | 'STORE_CHANGED';
+
+/** A row at its latest change. */
+export type RowChange = {
+  __typename?: 'RowChange';
+  /** UPSERT: every column but the key, SQL column names; DELETE: null. */
+  data: Maybe<Scalars['JSON']['output']>;
+  /** The row's server key (or the key the device made); never a temporary key. */
+  key: Scalars['ID']['output'];
+  kind: ChangeKind;
+  /** SQL table name. */
+  table: Scalars['String']['output'];
+  /** The row's version after this change. */
+  version: Scalars['Int']['output'];
 };
 
 /** One request of a device: a batch: a segment of its outbox, or a cut of one where it exceeds the request limits. */
@@ -103,6 +150,32 @@ export type SyncBatchResult = {
   replayed: Scalars['Boolean']['output'];
   /** One per operation, in the order of the request. */
   results: Array<OperationResult>;
+};
+
+/** Which changes a device asks for. */
+export type SyncChangesInput = {
+  /** The device's id (the one it sends batches with). */
+  clientId: Scalars['ID']['input'];
+  /** The cursor of the last page this device received; null: from the start. */
+  cursor?: InputMaybe<Scalars['String']['input']>;
+  /** At most this many changes (1 or more; default and upper bound: syncLimits.maxChangesPerPage). */
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One page of changes, in change-sequence (commit) order. */
+export type SyncChangesResult = {
+  __typename?: 'SyncChangesResult';
+  changes: Array<RowChange>;
+  /** Opaque, signed by the server and bound to this clientId: pass it to ask for the next page. */
+  cursor: Scalars['String']['output'];
+  /** False: this page reached the newest change. */
+  hasMore: Scalars['Boolean']['output'];
+  /**
+   * Set on every page of a snapshot: the pages hold every row of the device's read scopes, and once
+   * the page with hasMore false is received, the device drops the rows it holds that the snapshot did
+   * not contain (and that it has no unsent writes for).
+   */
+  reset: Maybe<ResetReason>;
 };
 
 /** A column of a synced table. */
@@ -132,8 +205,15 @@ export type SyncLimits = {
   __typename?: 'SyncLimits';
   /** At most this many bytes of request body (more: HTTP 413). */
   maxBodyBytes: Scalars['Int']['output'];
+  /** At most this many changes per syncChanges page (a larger limit is clamped to it). */
+  maxChangesPerPage: Scalars['Int']['output'];
   /** At most this many operations per syncBatch request (more: BATCH_TOO_LARGE). */
   maxOperationsPerRequest: Scalars['Int']['output'];
+  /**
+   * Deleted rows are remembered (as tombstones) at least this long; a device that has not received
+   * for longer gets a reset (CURSOR_EXPIRED) instead of the deletes it missed.
+   */
+  tombstoneRetentionSeconds: Scalars['Int']['output'];
 };
 
 /** One outbox event of the device, applied by the server in list order. */
@@ -232,6 +312,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ChangeKind: ChangeKind;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -243,9 +324,13 @@ export type ResolversTypes = {
   OperationResult: ResolverTypeWrapper<OperationResult>;
   OperationStatus: OperationStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ResetReason: ResetReason;
+  RowChange: ResolverTypeWrapper<RowChange>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SyncBatchInput: SyncBatchInput;
   SyncBatchResult: ResolverTypeWrapper<SyncBatchResult>;
+  SyncChangesInput: SyncChangesInput;
+  SyncChangesResult: ResolverTypeWrapper<SyncChangesResult>;
   SyncColumn: ResolverTypeWrapper<SyncColumn>;
   SyncLimits: ResolverTypeWrapper<SyncLimits>;
   SyncOperationInput: SyncOperationInput;
@@ -263,9 +348,12 @@ export type ResolversParentTypes = {
   OperationError: OperationError;
   OperationResult: OperationResult;
   Query: Record<PropertyKey, never>;
+  RowChange: RowChange;
   String: Scalars['String']['output'];
   SyncBatchInput: SyncBatchInput;
   SyncBatchResult: SyncBatchResult;
+  SyncChangesInput: SyncChangesInput;
+  SyncChangesResult: SyncChangesResult;
   SyncColumn: SyncColumn;
   SyncLimits: SyncLimits;
   SyncOperationInput: SyncOperationInput;
@@ -295,11 +383,21 @@ export type OperationResultResolvers<ContextType = SyncContext, ParentType exten
   error?: Resolver<Maybe<ResolversTypes['OperationError']>, ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OperationStatus'], ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  syncChanges?: Resolver<ResolversTypes['SyncChangesResult'], ParentType, ContextType, RequireFields<QuerySyncChangesArgs, 'input'>>;
   syncLimits?: Resolver<ResolversTypes['SyncLimits'], ParentType, ContextType>;
   syncModel?: Resolver<Array<ResolversTypes['SyncTable']>, ParentType, ContextType>;
+};
+
+export type RowChangeResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['RowChange'] = ResolversParentTypes['RowChange']> = {
+  data?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ChangeKind'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SyncBatchResultResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncBatchResult'] = ResolversParentTypes['SyncBatchResult']> = {
@@ -307,6 +405,13 @@ export type SyncBatchResultResolvers<ContextType = SyncContext, ParentType exten
   keyMappings?: Resolver<Array<ResolversTypes['KeyMapping']>, ParentType, ContextType>;
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   results?: Resolver<Array<ResolversTypes['OperationResult']>, ParentType, ContextType>;
+};
+
+export type SyncChangesResultResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncChangesResult'] = ResolversParentTypes['SyncChangesResult']> = {
+  changes?: Resolver<Array<ResolversTypes['RowChange']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reset?: Resolver<Maybe<ResolversTypes['ResetReason']>, ParentType, ContextType>;
 };
 
 export type SyncColumnResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncColumn'] = ResolversParentTypes['SyncColumn']> = {
@@ -320,7 +425,9 @@ export type SyncColumnResolvers<ContextType = SyncContext, ParentType extends Re
 
 export type SyncLimitsResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncLimits'] = ResolversParentTypes['SyncLimits']> = {
   maxBodyBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxChangesPerPage?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxOperationsPerRequest?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tombstoneRetentionSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SyncTableResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncTable'] = ResolversParentTypes['SyncTable']> = {
@@ -337,7 +444,9 @@ export type Resolvers<ContextType = SyncContext> = {
   OperationError?: OperationErrorResolvers<ContextType>;
   OperationResult?: OperationResultResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RowChange?: RowChangeResolvers<ContextType>;
   SyncBatchResult?: SyncBatchResultResolvers<ContextType>;
+  SyncChangesResult?: SyncChangesResultResolvers<ContextType>;
   SyncColumn?: SyncColumnResolvers<ContextType>;
   SyncLimits?: SyncLimitsResolvers<ContextType>;
   SyncTable?: SyncTableResolvers<ContextType>;

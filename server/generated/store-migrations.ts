@@ -13,5 +13,17 @@ export const storeMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796307189448,
     "hash": "b5206a9980c3ec8d74304795d761de3f9a72a860b30488ed40bc4f907b766883",
     "bps": true
+  },
+  {
+    "sql": [
+      "CREATE TABLE `sync_meta` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`value` text NOT NULL\n);\n",
+      "\nCREATE TABLE `sync_row` (\n\t`table_name` text NOT NULL,\n\t`row_key` text NOT NULL,\n\t`version` integer NOT NULL,\n\t`seq` integer NOT NULL,\n\t`scope` text NOT NULL,\n\t`deleted` integer NOT NULL,\n\t`changed_at` integer NOT NULL,\n\tPRIMARY KEY(`table_name`, `row_key`)\n);\n",
+      "\nCREATE UNIQUE INDEX `sync_row_seq` ON `sync_row` (`seq`);",
+      "\nCREATE TABLE `sync_scope_exit` (\n\t`table_name` text NOT NULL,\n\t`row_key` text NOT NULL,\n\t`scope` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`changed_at` integer NOT NULL,\n\tPRIMARY KEY(`table_name`, `row_key`, `scope`)\n);\n",
+      "\nCREATE UNIQUE INDEX `sync_scope_exit_seq` ON `sync_scope_exit` (`seq`);"
+    ],
+    "folderMillis": 1796316242364,
+    "hash": "57776ee4c2c1b3fd87a87d8d0cc0308c21bd33c517489fedd103d244e79f653c",
+    "bps": true
   }
 ];

@@ -5,6 +5,13 @@ import { expandConfig } from "@libsql/core/config";
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { createFileWriter, createWriter, type FileWriter } from "../../writer/index.ts";
 import { storeMigrations } from "../generated/store-migrations.ts";
+import {
+  adoptRows,
+  initStoreFacts,
+  pruneTombstones,
+  readChanges,
+  readFacts,
+} from "./libsql-changes.ts";
 import { migrateLibsql } from "./libsql-migrate.ts";
 import { libsqlTransaction } from "./libsql-transaction.ts";
 import type { SyncStore } from "./sync-store.ts";
@@ -31,6 +38,7 @@ async function migrateDatabase(
   }
   if (modelMigrations) await migrateLibsql(database, modelMigrations, "__drizzle_migrations");
   await migrateLibsql(database, storeMigrations, "__sync_server_migrations");
+  await initStoreFacts((statement) => database.execute(statement));
 }
 
 /**
@@ -76,6 +84,22 @@ export async function createLibsqlStore({
     writeTransaction(work) {
       if (closed) return Promise.reject(new Error("the store is closed"));
       return writer.run((tx) => work(libsqlTransaction(tx)));
+    },
+    adoptRows(model) {
+      if (closed) return Promise.reject(new Error("the store is closed"));
+      return writer.run((tx) => adoptRows((statement) => tx.execute(statement), model, Date.now()));
+    },
+    facts() {
+      if (closed) return Promise.reject(new Error("the store is closed"));
+      return readFacts((statement) => database.execute(statement));
+    },
+    readChanges(query) {
+      if (closed) return Promise.reject(new Error("the store is closed"));
+      return readChanges(database, query);
+    },
+    pruneTombstones(before, max) {
+      if (closed) return Promise.reject(new Error("the store is closed"));
+      return writer.run((tx) => pruneTombstones((statement) => tx.execute(statement), before, max));
     },
     async tableColumns(table) {
       const { rows } = await database.execute({

@@ -1,5 +1,6 @@
 import type { WriteTransaction } from "../../writer/index.ts";
 import { libsqlRejectedRows } from "./libsql-rejected-rows.ts";
+import { libsqlRowStates } from "./libsql-row-states.ts";
 import { libsqlRows } from "./libsql-rows.ts";
 import { libsqlTempKeys } from "./libsql-temp-keys.ts";
 import type { SyncStoreTransaction } from "./sync-store.ts";
@@ -30,5 +31,6 @@ export function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
     ...libsqlTempKeys(tx),
     ...libsqlRejectedRows(tx),
     ...libsqlRows(tx),
+    ...libsqlRowStates(tx),
   };
 }

@@ -1,4 +1,4 @@
-import type { ColumnInfo, TableInfo } from "../../schema/index.ts";
+import type { ColumnInfo, SyncModel, TableInfo } from "../../schema/index.ts";
 
 /** A value as it is stored in a column. */
 export type SqlValue = string | number | null;
@@ -35,6 +35,73 @@ export interface RowGroup {
 export interface RowRef {
   readonly table: string;
   readonly key: string;
+}
+
+/** A synced row's sync state (`sync_row`). */
+export interface RowState {
+  /** 1 at insert, one more per applied write (a delete included). */
+  readonly version: number;
+  /** The row's scope; `''` for a global table. */
+  readonly scope: string;
+  /** A tombstone: the row was deleted. */
+  readonly deleted: boolean;
+}
+
+/** A row's sync state after a request, with the change sequence of its latest change. */
+export interface RowStateEntry extends RowState {
+  readonly table: string;
+  readonly key: string;
+  readonly seq: number;
+}
+
+/** A row left `scope` at change sequence `seq`: readers of that scope receive it as a DELETE. */
+export interface ScopeExit {
+  readonly table: string;
+  readonly key: string;
+  readonly scope: string;
+  readonly seq: number;
+}
+
+/** What a page of changes asks the store for. */
+export interface ChangeQuery {
+  readonly model: SyncModel;
+  /** Changes with a change sequence above this. */
+  readonly after: number;
+  /** Tombstones and scope exits at or below this are left out (a snapshot's start); 0: none. */
+  readonly floor: number;
+  /** The read scopes (`''`, the global scope, is always read); undefined: every scope. */
+  readonly scopes: ReadonlySet<string> | undefined;
+  readonly limit: number;
+}
+
+/** One change as read: a row at its latest change, or its leaving one of the reader's scopes. */
+export interface StoredChange {
+  readonly table: string;
+  readonly key: string;
+  readonly seq: number;
+  readonly version: number;
+  /** The row's columns but the key, SQL names; null for a DELETE (deleted, or out of scope). */
+  readonly data: Readonly<Record<string, SqlValue>> | null;
+}
+
+/** A page of changes and the store's facts as of the same read. */
+export interface ChangePage {
+  readonly changes: readonly StoredChange[];
+  /** Changes above the page's last one exist (in the reader's scopes or not). */
+  readonly hasMore: boolean;
+  readonly facts: StoreFacts;
+}
+
+/** What the cursors of a store rest on (`sync_meta`). */
+export interface StoreFacts {
+  /** Made once per store: a replaced store has another. */
+  readonly epoch: string;
+  /** Signs cursors; the same for every process of a store. */
+  readonly cursorSecret: string;
+  /** The newest change sequence handed out. */
+  readonly lastSeq: number;
+  /** The newest change sequence of a pruned tombstone or scope exit (0: none pruned). */
+  readonly prunedSeq: number;
 }
 
 /** Thrown by a store when a write breaks a constraint (not null, unique, foreign key). */
@@ -95,6 +162,21 @@ export interface SyncStoreTransaction {
    * only after a write failed on one (the database does not say which).
    */
   hasRow(table: TableInfo, column: ColumnInfo, value: SqlValue): Promise<boolean>;
+  /** The sync states of these rows of `table` (keys as text) that have one. */
+  readRowStates(table: string, keys: readonly string[]): Promise<ReadonlyMap<string, RowState>>;
+  /** The keys (as text) of the rows of `table` whose `column` holds `parentKey`. */
+  childKeys(table: TableInfo, column: ColumnInfo, parentKey: SqlValue): Promise<string[]>;
+  /** One column of one row; undefined when no row has the key. */
+  readColumn(table: TableInfo, column: ColumnInfo, key: SqlValue): Promise<SqlValue | undefined>;
+  /**
+   * Hands out `count` consecutive change sequence numbers and returns the first. They follow
+   * commit order: the counter is written inside the transaction, and transactions are serial.
+   */
+  reserveSeqs(count: number): Promise<number>;
+  /** Writes rows' sync states (replacing the previous ones); `changedAt` in Unix milliseconds. */
+  saveRowStates(entries: readonly RowStateEntry[], changedAt: number): Promise<void>;
+  /** Records rows leaving scopes (replacing an earlier exit of the same row from the same scope). */
+  saveScopeExits(exits: readonly ScopeExit[], changedAt: number): Promise<void>;
 }
 
 /**
@@ -108,6 +190,21 @@ export interface SyncStore {
    * Concurrent calls never fail because another one holds the database.
    */
   writeTransaction<T>(work: (tx: SyncStoreTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Gives every row of the model's tables that has no sync state one (version 1, a new change
+   * sequence, its scope), parents before children; returns how many. Run at start, so rows
+   * written before sync bookkeeping existed, or by other means, reach the devices.
+   */
+  adoptRows(model: SyncModel): Promise<number>;
+  /** The store's facts: its epoch, cursor secret, newest and pruned change sequence. */
+  facts(): Promise<StoreFacts>;
+  /** A page of changes, with the store's facts, from one consistent read. */
+  readChanges(query: ChangeQuery): Promise<ChangePage>;
+  /**
+   * Removes at most `max` tombstones and scope exits changed before `before` (Unix milliseconds),
+   * oldest first, and raises the pruned mark; returns how many went.
+   */
+  pruneTombstones(before: number, max: number): Promise<number>;
   /** The column names of `table` in the database; none when it has no such table. */
   tableColumns(table: string): Promise<readonly string[]>;
   /** Waits for running transactions, then closes the database. */

@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** The stored answer of every request, by `(clientId, batchId)`: what a replay returns. */
 export const syncBatch = sqliteTable(
@@ -62,3 +62,59 @@ export const syncRejectedRow = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.clientId, table.tableName, table.rowKey] })],
 );
+
+/**
+ * The sync state of every synced row, apart from the app's own tables: its version (1 at insert,
+ * one more per applied write), the change sequence of its latest change (commit order: it comes
+ * from `sync_meta`'s counter inside the writing transaction), its scope (`''` for a global
+ * table), and whether it was deleted (a tombstone, pruned after the retention period). The key is
+ * stored as text, as it travels.
+ */
+export const syncRow = sqliteTable(
+  "sync_row",
+  {
+    tableName: text("table_name").notNull(),
+    rowKey: text("row_key").notNull(),
+    version: integer("version").notNull(),
+    seq: integer("seq").notNull(),
+    scope: text("scope").notNull(),
+    deleted: integer("deleted").notNull(),
+    /** Unix milliseconds of the latest change: when a tombstone may be pruned. */
+    changedAt: integer("changed_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tableName, table.rowKey] }),
+    uniqueIndex("sync_row_seq").on(table.seq),
+  ],
+);
+
+/**
+ * A row that left a scope (its scope column changed, or its parent moved): the devices reading
+ * the old scope but not the new one receive it as a DELETE. One entry per row and scope it left,
+ * at its latest exit; pruned like tombstones.
+ */
+export const syncScopeExit = sqliteTable(
+  "sync_scope_exit",
+  {
+    tableName: text("table_name").notNull(),
+    rowKey: text("row_key").notNull(),
+    scope: text("scope").notNull(),
+    seq: integer("seq").notNull(),
+    changedAt: integer("changed_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tableName, table.rowKey, table.scope] }),
+    uniqueIndex("sync_scope_exit_seq").on(table.seq),
+  ],
+);
+
+/**
+ * The store's own facts, by name: `epoch` (made once per store: a replaced store has another),
+ * `cursor_secret` (signs cursors, shared by every server process), `seq` (the last change
+ * sequence number handed out), `pruned_seq` (the newest change sequence of a pruned tombstone or
+ * scope exit: an older cursor may have missed it).
+ */
+export const syncMeta = sqliteTable("sync_meta", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+});

@@ -1,0 +1,194 @@
+import { type SyncModel, scopeValue, type TableInfo } from "../schema/index.ts";
+import type {
+  Row,
+  RowStateEntry,
+  ScopeExit,
+  SqlValue,
+  SyncStoreTransaction,
+} from "./store/sync-store.ts";
+
+/** A row's state while a request is applied, and when it last changed in the request. */
+interface Tracked {
+  version: number;
+  scope: string;
+  deleted: boolean;
+  /** Written by this request (or moved to another scope by it): it gets a new change sequence. */
+  changed: boolean;
+}
+
+/**
+ * The sync bookkeeping of one request (SYNC.md, "Receive"): every applied write raises its row's
+ * version, and every row written (or moved to another scope) gets a new change sequence when the
+ * request saves, inside its transaction, so the sequence follows commit order. A row's scope comes
+ * from the model: the value of its scope column, or its parent's scope; a row whose scope changes
+ * leaves a scope exit behind and takes the rows that inherit from it along.
+ */
+export interface RowVersions {
+  /** An INSERT was written: `row` holds its values as written, key first. */
+  inserted(index: number, table: TableInfo, row: Row): Promise<void>;
+  /** An UPDATE was written with these changes (server keys in place of temporary ones). */
+  updated(
+    index: number,
+    table: TableInfo,
+    key: SqlValue,
+    changes: ReadonlyArray<readonly [string, SqlValue]>,
+  ): Promise<void>;
+  /** A DELETE was written. */
+  deleted(index: number, table: TableInfo, key: SqlValue): Promise<void>;
+  /** The version each applied write left its row at, by operation index. */
+  readonly versions: ReadonlyMap<number, number>;
+  /** Loads the states of rows the request names by a server or device-made key, in one read per table. */
+  preload(keys: ReadonlyMap<TableInfo, readonly string[]>): Promise<void>;
+  /** Writes the states of the rows this request changed, with new change sequence numbers. */
+  save(now: number): Promise<void>;
+}
+
+/** The bookkeeping of one request, in its transaction. */
+export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): RowVersions {
+  /** By table, then key: the row's state, or null when the store has none (a new row). */
+  const tracked = new Map<string, Map<string, Tracked | null>>();
+  const versions = new Map<number, number>();
+  const exits: Array<Omit<ScopeExit, "seq">> = [];
+
+  const tableRows = (table: string): Map<string, Tracked | null> => {
+    let rows = tracked.get(table);
+    if (!rows) {
+      rows = new Map();
+      tracked.set(table, rows);
+    }
+    return rows;
+  };
+
+  /** The row's state as this request left it so far, loaded from the store on first use. */
+  async function stateOf(table: TableInfo, key: string): Promise<Tracked | undefined> {
+    const rows = tableRows(table.name);
+    const known = rows.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const stored = (await tx.readRowStates(table.name, [key])).get(key);
+    const state = stored ? { ...stored, changed: false } : null;
+    rows.set(key, state);
+    return state ?? undefined;
+  }
+
+  /** The scope of a row whose scope inputs are `valueOf` (a column's value by name). */
+  async function scopeFrom(
+    table: TableInfo,
+    valueOf: (column: string) => SqlValue | undefined,
+  ): Promise<string> {
+    const { scope } = table;
+    if (scope.kind === "global") return "";
+    const value = valueOf(scope.column.name);
+    if (scope.kind === "column") return scopeValue(value) ?? "";
+    const parent = model.byName.get(scope.parent);
+    const parentKey = scopeValue(value);
+    if (!parent || parentKey === undefined) return "";
+    return (await stateOf(parent, parentKey))?.scope ?? "";
+  }
+
+  /** Moves a row to `scope`, leaving an exit, and the rows that inherit from it along. */
+  async function move(table: TableInfo, key: string, state: Tracked, scope: string) {
+    if (state.scope === scope) return;
+    if (!state.deleted) exits.push({ table: table.name, key, scope: state.scope });
+    state.scope = scope;
+    state.changed = true;
+    for (const child of model.ordered) {
+      const rule = child.scope;
+      if (rule.kind !== "parent" || rule.parent !== table.name) continue;
+      const parentKey = table.keyKind === "autonumber" ? Number(key) : key;
+      for (const childKey of await tx.childKeys(child, rule.column, parentKey)) {
+        const childState = await stateOf(child, childKey);
+        if (childState) await move(child, childKey, childState, scope);
+      }
+    }
+  }
+
+  /** Records an applied write that leaves the row at `state` (version raised by one). */
+  function wrote(index: number, table: TableInfo, key: string, state: Omit<Tracked, "changed">) {
+    tableRows(table.name).set(key, { ...state, changed: true });
+    versions.set(index, state.version);
+  }
+
+  return {
+    versions,
+
+    async preload(keys) {
+      for (const [table, list] of keys) {
+        const rows = tableRows(table.name);
+        const wanted = list.filter((key) => !rows.has(key));
+        if (wanted.length === 0) continue;
+        const states = await tx.readRowStates(table.name, wanted);
+        for (const key of wanted) {
+          const state = states.get(key);
+          rows.set(key, state ? { ...state, changed: false } : null);
+        }
+      }
+    },
+
+    async inserted(index, table, row) {
+      const key = String(row[0]);
+      const previous = table.keyKind === "client" ? await stateOf(table, key) : undefined;
+      const scope = await scopeFrom(
+        table,
+        (name) => row[table.columns.findIndex((c) => c.name === name)],
+      );
+      wrote(index, table, key, { version: (previous?.version ?? 0) + 1, scope, deleted: false });
+    },
+
+    async updated(index, table, key, changes) {
+      const text = String(key);
+      const state = await stateOf(table, text);
+      const rule = table.scope;
+      let scope: string;
+      if (rule.kind !== "global" && changes.some(([column]) => column === rule.column.name)) {
+        scope = await scopeFrom(table, (name) => changes.find(([column]) => column === name)?.[1]);
+      } else if (state || rule.kind === "global") {
+        scope = state?.scope ?? "";
+      } else {
+        // A row the bookkeeping never saw (written by other means): its scope from its column.
+        const value = await tx.readColumn(table, rule.column, key);
+        scope = await scopeFrom(table, () => value);
+      }
+      if (state) await move(table, text, state, scope);
+      wrote(index, table, text, { version: (state?.version ?? 0) + 1, scope, deleted: false });
+    },
+
+    async deleted(index, table, key) {
+      const text = String(key);
+      const state = await stateOf(table, text);
+      wrote(index, table, text, {
+        version: (state?.version ?? 0) + 1,
+        scope: state?.scope ?? "",
+        deleted: true,
+      });
+    },
+
+    async save(now) {
+      const changed: Array<Omit<RowStateEntry, "seq">> = [];
+      for (const [table, rows] of tracked) {
+        for (const [key, state] of rows) {
+          if (!state?.changed) continue;
+          changed.push({
+            table,
+            key,
+            version: state.version,
+            scope: state.scope,
+            deleted: state.deleted,
+          });
+        }
+      }
+      const count = changed.length + exits.length;
+      if (count === 0) return;
+      const first = await tx.reserveSeqs(count);
+      await tx.saveRowStates(
+        changed.map((entry, i) => ({ ...entry, seq: first + i })),
+        now,
+      );
+      if (exits.length > 0) {
+        await tx.saveScopeExits(
+          exits.map((exit, i) => ({ ...exit, seq: first + changed.length + i })),
+          now,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { createHash } from "node:crypto";
+
+/** What a request asks scopes for: the device and its HTTP request (headers, e.g. a token). */
+export interface ScopeRequest {
+  readonly clientId: string;
+  readonly request: Request;
+}
+
+/**
+ * The scopes a request may read and write: lists of scope texts (the values a model's scope
+ * columns hold), or `"all"`. Global tables are read by everyone.
+ */
+export interface ScopeGrant {
+  readonly read: readonly string[] | "all";
+  readonly write: readonly string[] | "all";
+}
+
+/** Maps a request to its scopes; the server option `scopes`. */
+export type ScopesOf = (request: ScopeRequest) => ScopeGrant | Promise<ScopeGrant>;
+
+/** The default: every request reads and writes every scope. */
+export const everyScope: ScopesOf = () => ({ read: "all", write: "all" });
+
+/** The read scopes of a grant as a set (undefined: every scope), refusing a malformed grant. */
+export function readScopes(grant: ScopeGrant): ReadonlySet<string> | undefined {
+  const read: unknown = grant?.read;
+  if (read === "all") return undefined;
+  if (!Array.isArray(read) || read.some((scope) => typeof scope !== "string")) {
+    throw new TypeError('the scopes option must answer { read: string[] | "all", write: … }');
+  }
+  return new Set(read as string[]);
+}
+
+/** A digest of read scopes, carried by cursors: another set of scopes is a SCOPE_CHANGED reset. */
+export function scopesDigest(scopes: ReadonlySet<string> | undefined): string {
+  if (scopes === undefined) return "all";
+  const sorted = [...scopes].sort();
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("base64url").slice(0, 22);
+}

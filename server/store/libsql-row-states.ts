@@ -1,0 +1,86 @@
+import { multiRowStatements, quoteIdentifier, type WriteTransaction } from "../../writer/index.ts";
+import type { RowState, SyncStoreTransaction } from "./sync-store.ts";
+
+/** Keys per `IN (…)` look-up: far below SQLite's parameter cap, and a statement text reused. */
+const keysPerLookup = 500;
+
+/**
+ * The methods of a libSQL store transaction that keep the sync state of rows (`sync_row`,
+ * `sync_scope_exit`, the change sequence in `sync_meta`).
+ */
+export function libsqlRowStates(
+  tx: WriteTransaction,
+): Pick<
+  SyncStoreTransaction,
+  "readRowStates" | "childKeys" | "readColumn" | "reserveSeqs" | "saveRowStates" | "saveScopeExits"
+> {
+  return {
+    async readRowStates(table, keys) {
+      const states = new Map<string, RowState>();
+      for (let start = 0; start < keys.length; start += keysPerLookup) {
+        const chunk = keys.slice(start, start + keysPerLookup);
+        const { rows } = await tx.execute({
+          sql: `SELECT row_key, version, scope, deleted FROM sync_row WHERE table_name = ? AND row_key IN (${chunk.map(() => "?").join(", ")})`,
+          args: [table, ...chunk],
+        });
+        for (const row of rows) {
+          states.set(String(row.row_key), {
+            version: Number(row.version),
+            scope: String(row.scope),
+            deleted: Number(row.deleted) === 1,
+          });
+        }
+      }
+      return states;
+    },
+
+    async childKeys(table, column, parentKey) {
+      const { rows } = await tx.execute({
+        sql: `SELECT ${quoteIdentifier(table.key.name)} AS k FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(column.name)} = ?`,
+        args: [parentKey],
+      });
+      return rows.map((row) => String(row.k));
+    },
+
+    async readColumn(table, column, key) {
+      const { rows } = await tx.execute({
+        sql: `SELECT ${quoteIdentifier(column.name)} AS v FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(table.key.name)} = ?`,
+        args: [key],
+      });
+      const value = rows[0]?.v;
+      return value === undefined ? undefined : (value as string | number | null);
+    },
+
+    async reserveSeqs(count) {
+      const { rows } = await tx.execute({
+        sql: "UPDATE sync_meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'seq' RETURNING CAST(value AS INTEGER) AS last",
+        args: [count],
+      });
+      const last = Number(rows[0]?.last);
+      if (!Number.isSafeInteger(last)) throw new Error("sync_meta holds no change sequence");
+      return last - count + 1;
+    },
+
+    async saveRowStates(entries, changedAt) {
+      const rows = entries.map((entry) => [
+        entry.table,
+        entry.key,
+        entry.version,
+        entry.seq,
+        entry.scope,
+        entry.deleted ? 1 : 0,
+        changedAt,
+      ]);
+      const head =
+        "INSERT OR REPLACE INTO sync_row (table_name, row_key, version, seq, scope, deleted, changed_at)";
+      for (const statement of multiRowStatements(head, 7, rows)) await tx.execute(statement);
+    },
+
+    async saveScopeExits(exits, changedAt) {
+      const rows = exits.map((exit) => [exit.table, exit.key, exit.scope, exit.seq, changedAt]);
+      const head =
+        "INSERT OR REPLACE INTO sync_scope_exit (table_name, row_key, scope, seq, changed_at)";
+      for (const statement of multiRowStatements(head, 5, rows)) await tx.execute(statement);
+    },
+  };
+}

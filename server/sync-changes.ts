@@ -1,0 +1,106 @@
+import { createGraphQLError } from "graphql-yoga";
+import type { SyncModel } from "../schema/index.ts";
+import { type CursorState, type ResetReason, readCursor, signCursor } from "./change-cursor.ts";
+import { checkId } from "./check-batch-input.ts";
+import type { SyncChangesInput, SyncChangesResult } from "./generated/resolvers-types.ts";
+import type { SyncLimits } from "./limits.ts";
+import { readScopes, type ScopesOf, scopesDigest } from "./scope-grant.ts";
+import type { StoreFacts, SyncStore } from "./store/sync-store.ts";
+
+/** What answering `syncChanges` needs. */
+export interface SyncChangesOptions {
+  readonly model: SyncModel;
+  readonly store: SyncStore;
+  readonly limits: SyncLimits;
+  readonly scopesOf: ScopesOf;
+}
+
+/** Where a page starts: after which change, leaving out which tombstones, and why (a reset). */
+interface PageStart {
+  readonly after: number;
+  readonly snapshot: NonNullable<CursorState["snapshot"]> | null;
+}
+
+/** The page size asked for, clamped to the limit; BAD_USER_INPUT below one. */
+function pageLimit(limit: number | null | undefined, max: number): number {
+  if (limit === null || limit === undefined) return max;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw createGraphQLError(`input.limit must be 1 or more, got ${limit}`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
+  }
+  return Math.min(limit, max);
+}
+
+/** Why this cursor cannot go on from where it is, if it cannot (SYNC.md, "Receive" 4). */
+function resetReason(cursor: CursorState, facts: StoreFacts, scopes: string): ResetReason | null {
+  // A restored store has handed out fewer changes than the cursor passed.
+  if (cursor.epoch !== facts.epoch || cursor.seq > facts.lastSeq) return "STORE_CHANGED";
+  if (cursor.scopes !== scopes) return "SCOPE_CHANGED";
+  // A tombstone above the cursor (and above a running snapshot's floor) is gone.
+  if (facts.prunedSeq > cursor.seq && facts.prunedSeq > (cursor.snapshot?.floor ?? 0))
+    return "CURSOR_EXPIRED";
+  return null;
+}
+
+/** Where the page of a request starts, from its cursor (none: a first snapshot). */
+function pageStart(input: SyncChangesInput, facts: StoreFacts, scopes: string): PageStart {
+  if (input.cursor === null || input.cursor === undefined) {
+    return { after: 0, snapshot: { floor: facts.lastSeq, reason: null } };
+  }
+  const cursor = readCursor(facts.cursorSecret, input.cursor, input.clientId);
+  if (!cursor) {
+    throw createGraphQLError(
+      `input.cursor is not a cursor this server gave client ${input.clientId}; receive from the start (cursor null)`,
+      { extensions: { code: "INVALID_CURSOR" } },
+    );
+  }
+  const reason = resetReason(cursor, facts, scopes);
+  if (reason) return { after: 0, snapshot: { floor: facts.lastSeq, reason } };
+  return { after: cursor.seq, snapshot: cursor.snapshot };
+}
+
+/**
+ * Answers `syncChanges`: the changes of the rows in the device's read scopes after its cursor, in
+ * change-sequence order, each row once at its latest change, and the signed cursor of the page.
+ */
+export async function syncChanges(
+  { model, store, limits, scopesOf }: SyncChangesOptions,
+  input: SyncChangesInput,
+  request: Request,
+): Promise<SyncChangesResult> {
+  checkId("input.clientId", input.clientId);
+  const limit = pageLimit(input.limit, limits.maxChangesPerPage);
+  const scopes = readScopes(await scopesOf({ clientId: input.clientId, request }));
+  const digest = scopesDigest(scopes);
+  const facts = await store.facts();
+  const start = pageStart(input, facts, digest);
+  const page = await store.readChanges({
+    model,
+    after: start.after,
+    floor: start.snapshot?.floor ?? 0,
+    scopes,
+    limit,
+  });
+  const last = page.changes[page.changes.length - 1]?.seq ?? start.after;
+  const cursor: CursorState = {
+    clientId: input.clientId,
+    // A finished run has seen every change up to the store's newest, in its scopes or not.
+    seq: page.hasMore ? last : Math.max(last, page.facts.lastSeq),
+    epoch: page.facts.epoch,
+    scopes: digest,
+    snapshot: page.hasMore ? start.snapshot : null,
+  };
+  return {
+    changes: page.changes.map((change) => ({
+      table: change.table,
+      key: change.key,
+      kind: change.data === null ? "DELETE" : "UPSERT",
+      version: change.version,
+      data: change.data,
+    })),
+    cursor: signCursor(page.facts.cursorSecret, cursor),
+    hasMore: page.hasMore,
+    reset: start.snapshot?.reason ?? null,
+  };
+}
