@@ -113,10 +113,12 @@ export async function createApplyContext(
       await tempKeys.save();
       await deviceRows.save();
       await rowVersions.save(Date.now());
-      for (const [index, version] of rowVersions.versions) {
+      rowVersions.versions.forEach((version, index) => {
         const verdict = verdicts[index];
-        if (verdict?.status === "APPLIED") verdicts[index] = { ...verdict, version };
-      }
+        if (verdict?.status === "APPLIED" && version !== undefined) {
+          verdicts[index] = { ...verdict, version };
+        }
+      });
       return {
         results: verdicts,
         keyMappings: mappings.filter((mapping): mapping is KeyMapping => mapping !== undefined),

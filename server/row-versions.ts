@@ -1,4 +1,5 @@
 import { type SyncModel, scopeValue, type TableInfo } from "../schema/index.ts";
+import { createInsertedRuns, runsApply } from "./inserted-runs.ts";
 import type {
   Row,
   RowStateEntry,
@@ -36,7 +37,7 @@ export interface RowVersions {
   /** A DELETE was written. */
   deleted(index: number, table: TableInfo, key: SqlValue): Promise<void>;
   /** The version each applied write left its row at, by operation index. */
-  readonly versions: ReadonlyMap<number, number>;
+  readonly versions: ReadonlyArray<number | undefined>;
   /** Loads the states of rows the request names by a server or device-made key, in one read per table. */
   preload(keys: ReadonlyMap<TableInfo, readonly string[]>): Promise<void>;
   /** Writes the states of the rows this request changed, with new change sequence numbers. */
@@ -47,7 +48,8 @@ export interface RowVersions {
 export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): RowVersions {
   /** By table, then key: the row's state, or null when the store has none (a new row). */
   const tracked = new Map<string, Map<string, Tracked | null>>();
-  const versions = new Map<number, number>();
+  const versions: Array<number | undefined> = [];
+  const runs = createInsertedRuns();
   const exits: Array<Omit<ScopeExit, "seq">> = [];
 
   const tableRows = (table: string): Map<string, Tracked | null> => {
@@ -64,20 +66,25 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
     const rows = tableRows(table.name);
     const known = rows.get(key);
     if (known !== undefined) return known ?? undefined;
-    const stored = (await tx.readRowStates(table.name, [key])).get(key);
+    if (runsApply(table) && runs.has(table, Number(key))) {
+      const inserted = { version: 1, scope: "", deleted: false, changed: false };
+      rows.set(key, inserted);
+      return inserted;
+    }
+    const stored = (await tx.readRowStates(table, [key])).get(key);
     const state = stored ? { ...stored, changed: false } : null;
     rows.set(key, state);
     return state ?? undefined;
   }
 
-  /** The scope of a row whose scope inputs are `valueOf` (a column's value by name). */
+  /** The scope of a row whose scope inputs are `columnValue` (a column's value by name). */
   async function scopeFrom(
     table: TableInfo,
-    valueOf: (column: string) => SqlValue | undefined,
+    columnValue: (column: string) => SqlValue | undefined,
   ): Promise<string> {
     const { scope } = table;
     if (scope.kind === "global") return "";
-    const value = valueOf(scope.column.name);
+    const value = columnValue(scope.column.name);
     if (scope.kind === "column") return scopeValue(value) ?? "";
     const parent = model.byName.get(scope.parent);
     const parentKey = scopeValue(value);
@@ -105,7 +112,7 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
   /** Records an applied write that leaves the row at `state` (version raised by one). */
   function wrote(index: number, table: TableInfo, key: string, state: Omit<Tracked, "changed">) {
     tableRows(table.name).set(key, { ...state, changed: true });
-    versions.set(index, state.version);
+    versions[index] = state.version;
   }
 
   return {
@@ -116,7 +123,7 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
         const rows = tableRows(table.name);
         const wanted = list.filter((key) => !rows.has(key));
         if (wanted.length === 0) continue;
-        const states = await tx.readRowStates(table.name, wanted);
+        const states = await tx.readRowStates(table, wanted);
         for (const key of wanted) {
           const state = states.get(key);
           rows.set(key, state ? { ...state, changed: false } : null);
@@ -125,6 +132,11 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
     },
 
     async inserted(index, table, row) {
+      if (runsApply(table)) {
+        runs.add(table, row[0] as number);
+        versions[index] = 1;
+        return;
+      }
       const key = String(row[0]);
       const previous = table.keyKind === "client" ? await stateOf(table, key) : undefined;
       const scope = await scopeFrom(
@@ -163,29 +175,35 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
     },
 
     async save(now) {
-      const changed: Array<Omit<RowStateEntry, "seq">> = [];
-      for (const [table, rows] of tracked) {
+      const changed: RowStateEntry[] = [];
+      for (const [name, rows] of tracked) {
+        const numeric = model.byName.get(name)?.keyKind === "autonumber";
         for (const [key, state] of rows) {
           if (!state?.changed) continue;
-          changed.push({
-            table,
-            key,
-            version: state.version,
-            scope: state.scope,
-            deleted: state.deleted,
-          });
+          const { version, scope, deleted } = state;
+          const stored = numeric ? Number(key) : key;
+          changed.push({ table: name, key: stored, version, scope, deleted, seq: 0 });
         }
       }
-      const count = changed.length + exits.length;
+      const count = runs.count + changed.length + exits.length;
       if (count === 0) return;
-      const first = await tx.reserveSeqs(count);
-      await tx.saveRowStates(
-        changed.map((entry, i) => ({ ...entry, seq: first + i })),
-        now,
-      );
+      let seq = await tx.reserveSeqs(count);
+      if (runs.count > 0) await tx.saveInsertedRuns(runs.numbered(seq), now);
+      seq += runs.count;
+      if (changed.length > 0) {
+        await tx.saveRowStates(
+          changed.map((entry) => ({ ...entry, seq: seq++ })),
+          now,
+        );
+      }
       if (exits.length > 0) {
+        const numeric = (table: string) => model.byName.get(table)?.keyKind === "autonumber";
         await tx.saveScopeExits(
-          exits.map((exit, i) => ({ ...exit, seq: first + changed.length + i })),
+          exits.map((exit) => ({
+            ...exit,
+            key: numeric(exit.table) ? Number(exit.key) : exit.key,
+            seq: seq++,
+          })),
           now,
         );
       }

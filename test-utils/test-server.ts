@@ -17,7 +17,7 @@ export const syncBatchDocument = /* GraphQL */ `
     syncBatch(input: $input) {
       batchId
       replayed
-      results { eventId status error { code message } }
+      results { eventId status error { code message } version }
       keyMappings { table clientKey serverKey }
     }
   }

@@ -33,7 +33,7 @@ function scopeSql(table: TableInfo): string {
   const { scope } = table;
   if (scope.kind === "global") return "''";
   if (scope.kind === "column") return `CAST(t.${quoteIdentifier(scope.column.name)} AS TEXT)`;
-  return `coalesce((SELECT p.scope FROM sync_row p WHERE p.table_name = ${sqlText(scope.parent)} AND p.row_key = CAST(t.${quoteIdentifier(scope.column.name)} AS TEXT)), '')`;
+  return `coalesce((SELECT p.scope FROM sync_row p WHERE p.table_name = ${sqlText(scope.parent)} AND p.row_key = t.${quoteIdentifier(scope.column.name)}), '')`;
 }
 
 /** A table name as an SQL text literal (names come from the model, never from a request). */
@@ -43,7 +43,7 @@ const sqlText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 export async function adoptRows(execute: Execute, model: SyncModel, now: number): Promise<number> {
   let adopted = 0;
   for (const table of model.ordered) {
-    const key = `CAST(t.${quoteIdentifier(table.key.name)} AS TEXT)`;
+    const key = `t.${quoteIdentifier(table.key.name)}`;
     const missing = `FROM ${quoteIdentifier(table.name)} t WHERE NOT EXISTS (SELECT 1 FROM sync_row r WHERE r.table_name = ${sqlText(table.name)} AND r.row_key = ${key})`;
     const { rows } = await execute(`SELECT count(*) AS n ${missing}`);
     const count = Number(rows[0]?.n ?? 0);
@@ -63,9 +63,15 @@ export async function adoptRows(execute: Execute, model: SyncModel, now: number)
   return adopted;
 }
 
-/** `(?, ?, …)` and its arguments for a set of scopes. */
+/** Above this many scopes, a list is one JSON argument: SQLite allows 32,766 arguments a statement. */
+const maxListedScopes = 100;
+
+/** `(?, ?, …)` and its arguments for a set of scopes (one JSON array argument for a long set). */
 function scopeList(scopes: ReadonlySet<string>): { sql: string; args: string[] } {
   const args = [...scopes];
+  if (args.length > maxListedScopes) {
+    return { sql: "(SELECT value FROM json_each(?))", args: [JSON.stringify(args)] };
+  }
   return { sql: `(${args.map(() => "?").join(", ") || "NULL"})`, args };
 }
 
@@ -81,8 +87,11 @@ async function readEntries(execute: Execute, query: ChangeQuery) {
     sql += ` UNION ALL SELECT e.table_name, e.row_key, coalesce(r.version, 0), e.seq, 1 FROM sync_scope_exit e
              LEFT JOIN sync_row r ON r.table_name = e.table_name AND r.row_key = e.row_key
              WHERE e.seq > ? AND e.seq > ? AND e.scope IN ${list.sql}
-               AND NOT coalesce(r.scope = '' OR r.scope IN ${list.sql}, 0)`;
-    args.push(...list.args, after, floor, ...list.args, ...list.args);
+               AND NOT coalesce(r.scope = '' OR r.scope IN ${list.sql}, 0)
+               AND NOT EXISTS (SELECT 1 FROM sync_scope_exit n WHERE n.table_name = e.table_name
+                 AND n.row_key = e.row_key AND n.scope IN ${list.sql} AND n.seq > e.seq)`;
+    // A row that left several of the reader's scopes comes once, at its latest exit.
+    args.push(...list.args, after, floor, ...list.args, ...list.args, ...list.args);
   }
   sql += " ORDER BY seq LIMIT ?";
   args.push(limit + 1);

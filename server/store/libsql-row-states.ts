@@ -12,7 +12,13 @@ export function libsqlRowStates(
   tx: WriteTransaction,
 ): Pick<
   SyncStoreTransaction,
-  "readRowStates" | "childKeys" | "readColumn" | "reserveSeqs" | "saveRowStates" | "saveScopeExits"
+  | "readRowStates"
+  | "childKeys"
+  | "readColumn"
+  | "reserveSeqs"
+  | "saveInsertedRuns"
+  | "saveRowStates"
+  | "saveScopeExits"
 > {
   return {
     async readRowStates(table, keys) {
@@ -21,7 +27,7 @@ export function libsqlRowStates(
         const chunk = keys.slice(start, start + keysPerLookup);
         const { rows } = await tx.execute({
           sql: `SELECT row_key, version, scope, deleted FROM sync_row WHERE table_name = ? AND row_key IN (${chunk.map(() => "?").join(", ")})`,
-          args: [table, ...chunk],
+          args: [table.name, ...(table.keyKind === "autonumber" ? chunk.map(Number) : chunk)],
         });
         for (const row of rows) {
           states.set(String(row.row_key), {
@@ -59,6 +65,18 @@ export function libsqlRowStates(
       const last = Number(rows[0]?.last);
       if (!Number.isSafeInteger(last)) throw new Error("sync_meta holds no change sequence");
       return last - count + 1;
+    },
+
+    async saveInsertedRuns(runs, changedAt) {
+      for (const { table, firstKey, lastKey, firstSeq } of runs) {
+        const key = quoteIdentifier(table.key.name);
+        await tx.execute({
+          sql: `INSERT INTO sync_row (seq, table_name, row_key, version, scope, deleted, changed_at)
+                SELECT ? + (${key} - ?), ?, ${key}, 1, '', 0, ? FROM ${quoteIdentifier(table.name)}
+                WHERE ${key} BETWEEN ? AND ?`,
+          args: [firstSeq, firstKey, table.name, changedAt, firstKey, lastKey],
+        });
+      }
     },
 
     async saveRowStates(entries, changedAt) {

@@ -50,14 +50,27 @@ export interface RowState {
 /** A row's sync state after a request, with the change sequence of its latest change. */
 export interface RowStateEntry extends RowState {
   readonly table: string;
-  readonly key: string;
+  /** As the table holds it: a number for an autonumbered table, else a text. */
+  readonly key: string | number;
   readonly seq: number;
+}
+
+/**
+ * Rows a request inserted into an autonumbered global table with the consecutive keys
+ * `firstKey`..`lastKey`: each at version 1, its change sequence `firstSeq + (key - firstKey)`.
+ */
+export interface InsertedRun {
+  readonly table: TableInfo;
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly firstSeq: number;
 }
 
 /** A row left `scope` at change sequence `seq`: readers of that scope receive it as a DELETE. */
 export interface ScopeExit {
   readonly table: string;
-  readonly key: string;
+  /** As the table holds it. */
+  readonly key: string | number;
   readonly scope: string;
   readonly seq: number;
 }
@@ -162,8 +175,8 @@ export interface SyncStoreTransaction {
    * only after a write failed on one (the database does not say which).
    */
   hasRow(table: TableInfo, column: ColumnInfo, value: SqlValue): Promise<boolean>;
-  /** The sync states of these rows of `table` (keys as text) that have one. */
-  readRowStates(table: string, keys: readonly string[]): Promise<ReadonlyMap<string, RowState>>;
+  /** The sync states of these rows of `table` that have one, by key as text. */
+  readRowStates(table: TableInfo, keys: readonly string[]): Promise<ReadonlyMap<string, RowState>>;
   /** The keys (as text) of the rows of `table` whose `column` holds `parentKey`. */
   childKeys(table: TableInfo, column: ColumnInfo, parentKey: SqlValue): Promise<string[]>;
   /** One column of one row; undefined when no row has the key. */
@@ -173,6 +186,11 @@ export interface SyncStoreTransaction {
    * commit order: the counter is written inside the transaction, and transactions are serial.
    */
   reserveSeqs(count: number): Promise<number>;
+  /**
+   * Writes the sync states of runs of inserted rows, from the rows themselves (a row of a run
+   * deleted since has none). Written before `saveRowStates`, which may replace some of them.
+   */
+  saveInsertedRuns(runs: readonly InsertedRun[], changedAt: number): Promise<void>;
   /** Writes rows' sync states (replacing the previous ones); `changedAt` in Unix milliseconds. */
   saveRowStates(entries: readonly RowStateEntry[], changedAt: number): Promise<void>;
   /** Records rows leaving scopes (replacing an earlier exit of the same row from the same scope). */

@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** The stored answer of every request, by `(clientId, batchId)`: what a replay returns. */
 export const syncBatch = sqliteTable(
@@ -68,24 +68,25 @@ export const syncRejectedRow = sqliteTable(
  * one more per applied write), the change sequence of its latest change (commit order: it comes
  * from `sync_meta`'s counter inside the writing transaction), its scope (`''` for a global
  * table), and whether it was deleted (a tombstone, pruned after the retention period). The key is
- * stored as text, as it travels.
+ * stored as the table holds it.
  */
 export const syncRow = sqliteTable(
   "sync_row",
   {
+    // The change sequence is the rowid: a change appends at the end of the table, and a page
+    // reads it in order without another index.
+    seq: integer("seq").primaryKey(),
     tableName: text("table_name").notNull(),
-    rowKey: text("row_key").notNull(),
+    // No type affinity: a key is stored as the table holds it (an integer, or a text UUID), so
+    // the keys of a run of inserts are consecutive integers in the index.
+    rowKey: blob("row_key").notNull(),
     version: integer("version").notNull(),
-    seq: integer("seq").notNull(),
     scope: text("scope").notNull(),
     deleted: integer("deleted").notNull(),
     /** Unix milliseconds of the latest change: when a tombstone may be pruned. */
     changedAt: integer("changed_at").notNull(),
   },
-  (table) => [
-    primaryKey({ columns: [table.tableName, table.rowKey] }),
-    uniqueIndex("sync_row_seq").on(table.seq),
-  ],
+  (table) => [uniqueIndex("sync_row_key").on(table.tableName, table.rowKey)],
 );
 
 /**
@@ -97,7 +98,7 @@ export const syncScopeExit = sqliteTable(
   "sync_scope_exit",
   {
     tableName: text("table_name").notNull(),
-    rowKey: text("row_key").notNull(),
+    rowKey: blob("row_key").notNull(),
     scope: text("scope").notNull(),
     seq: integer("seq").notNull(),
     changedAt: integer("changed_at").notNull(),

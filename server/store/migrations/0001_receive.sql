@@ -4,20 +4,19 @@ CREATE TABLE `sync_meta` (
 );
 --> statement-breakpoint
 CREATE TABLE `sync_row` (
+	`seq` integer PRIMARY KEY NOT NULL,
 	`table_name` text NOT NULL,
-	`row_key` text NOT NULL,
+	`row_key` blob NOT NULL,
 	`version` integer NOT NULL,
-	`seq` integer NOT NULL,
 	`scope` text NOT NULL,
 	`deleted` integer NOT NULL,
-	`changed_at` integer NOT NULL,
-	PRIMARY KEY(`table_name`, `row_key`)
+	`changed_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `sync_row_seq` ON `sync_row` (`seq`);--> statement-breakpoint
+CREATE UNIQUE INDEX `sync_row_key` ON `sync_row` (`table_name`,`row_key`);--> statement-breakpoint
 CREATE TABLE `sync_scope_exit` (
 	`table_name` text NOT NULL,
-	`row_key` text NOT NULL,
+	`row_key` blob NOT NULL,
 	`scope` text NOT NULL,
 	`seq` integer NOT NULL,
 	`changed_at` integer NOT NULL,
