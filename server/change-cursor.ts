@@ -10,6 +10,8 @@ export interface CursorState {
   readonly seq: number;
   /** The store's epoch when the cursor was made. */
   readonly epoch: string;
+  /** The id of the store's newest commit mark at or below `seq` (see `SyncStore.commitMark`). */
+  readonly mark: string;
   /** A digest of the read scopes the cursor was made for. */
   readonly scopes: string;
   /**
@@ -29,12 +31,13 @@ function mac(secret: string, payload: string): Buffer {
 
 /** The cursor's text: its state as base64url JSON, a dot, and the state's HMAC-SHA256. */
 export function signCursor(secret: string, state: CursorState): string {
-  const { clientId, seq, epoch, scopes, snapshot } = state;
+  const { clientId, seq, epoch, mark, scopes, snapshot } = state;
   const payload = Buffer.from(
     JSON.stringify([
       clientId,
       seq,
       epoch,
+      mark,
       scopes,
       snapshot?.floor ?? null,
       snapshot?.reason ?? null,
@@ -64,8 +67,9 @@ export function readCursor(
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields) || fields.length !== 6) return undefined;
-  const [owner, seq, epoch, scopes, floor, reason] = fields as unknown[];
+  if (!Array.isArray(fields) || fields.length !== 7) return undefined;
+  const [owner, seq, epoch, mark, scopes, floor, reason] = fields as unknown[];
+  if (typeof mark !== "string") return undefined;
   if (owner !== clientId || typeof epoch !== "string" || typeof scopes !== "string")
     return undefined;
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) return undefined;
@@ -75,6 +79,7 @@ export function readCursor(
     clientId,
     seq: seq as number,
     epoch,
+    mark,
     scopes,
     snapshot:
       floor === null ? null : { floor: floor as number, reason: reason as ResetReason | null },

@@ -383,10 +383,8 @@ describe("resets", () => {
     expect(next.pages.map((p) => p.reset)).toEqual([null]);
   });
 
-  // KNOWN GAP (reported): a restored store that has written past a newer cursor's change sequence
-  // is not recognized (same epoch, seq within range), so the device silently keeps rows the store
-  // lost and misses rows the copy holds. Flip to `it` once the store detects a restore.
-  it.fails("STORE_CHANGED: also once the restored store has written past the cursor", async () => {
+  // The cursor's commit mark tells a restored store that wrote past it from the one it was made on.
+  it("STORE_CHANGED: also once the restored store has written past the cursor", async () => {
     const server = await start();
     const backups = tempDir();
     cleanups.push(backups.remove);
@@ -421,7 +419,8 @@ describe("resets", () => {
     const recent = await receiveRun(server, "dev", old.cursor);
     expect(recent.changes).toEqual([deleted("customer", 2, 2)]);
 
-    expect(await server.sync.store.pruneTombstones(Date.now() + 10_000, 1_000)).toBe(1);
+    // The tombstone of customer 2, and the commit mark of b1 (b2's, the newest, stays).
+    expect(await server.sync.store.pruneTombstones(Date.now() + 10_000, 1_000)).toBe(2);
     // A cursor that passed the pruned tombstone needs nothing more.
     expect(await fetchPage(server, "dev", recent.cursor)).toMatchObject({
       changes: [],

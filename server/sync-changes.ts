@@ -33,9 +33,17 @@ function pageLimit(limit: number | null | undefined, max: number): number {
 }
 
 /** Why this cursor cannot go on from where it is, if it cannot (SYNC.md, "Receive" 4). */
-function resetReason(cursor: CursorState, facts: StoreFacts, scopes: string): ResetReason | null {
-  // A restored store has handed out fewer changes than the cursor passed.
+function resetReason(
+  cursor: CursorState,
+  facts: StoreFacts,
+  scopes: string,
+  mark: string,
+): ResetReason | null {
+  // A restored store has handed out fewer changes than the cursor passed, or other ones since.
   if (cursor.epoch !== facts.epoch || cursor.seq > facts.lastSeq) return "STORE_CHANGED";
+  // Its mark pruned (a cursor older than the retention): the changes since cannot be trusted.
+  if (mark === "" && cursor.mark !== "") return "CURSOR_EXPIRED";
+  if (mark !== cursor.mark) return "STORE_CHANGED";
   if (cursor.scopes !== scopes) return "SCOPE_CHANGED";
   // A tombstone above the cursor (and above a running snapshot's floor) is gone.
   if (facts.prunedSeq > cursor.seq && facts.prunedSeq > (cursor.snapshot?.floor ?? 0))
@@ -44,7 +52,12 @@ function resetReason(cursor: CursorState, facts: StoreFacts, scopes: string): Re
 }
 
 /** Where the page of a request starts, from its cursor (none: a first snapshot). */
-function pageStart(input: SyncChangesInput, facts: StoreFacts, scopes: string): PageStart {
+async function pageStart(
+  store: SyncStore,
+  input: SyncChangesInput,
+  facts: StoreFacts,
+  scopes: string,
+): Promise<PageStart> {
   if (input.cursor === null || input.cursor === undefined) {
     return { after: 0, snapshot: { floor: facts.lastSeq, reason: null } };
   }
@@ -55,7 +68,7 @@ function pageStart(input: SyncChangesInput, facts: StoreFacts, scopes: string): 
       { extensions: { code: "INVALID_CURSOR" } },
     );
   }
-  const reason = resetReason(cursor, facts, scopes);
+  const reason = resetReason(cursor, facts, scopes, await store.commitMark(cursor.seq));
   if (reason) return { after: 0, snapshot: { floor: facts.lastSeq, reason } };
   return { after: cursor.seq, snapshot: cursor.snapshot };
 }
@@ -74,7 +87,7 @@ export async function syncChanges(
   const scopes = readScopes(await scopesOf({ clientId: input.clientId, request }));
   const digest = scopesDigest(scopes);
   const facts = await store.facts();
-  const start = pageStart(input, facts, digest);
+  const start = await pageStart(store, input, facts, digest);
   const page = await store.readChanges({
     model,
     after: start.after,
@@ -83,11 +96,13 @@ export async function syncChanges(
     limit,
   });
   const last = page.changes[page.changes.length - 1]?.seq ?? start.after;
+  // A finished run has seen every change up to the store's newest, in its scopes or not.
+  const seq = page.hasMore ? last : Math.max(last, page.facts.lastSeq);
   const cursor: CursorState = {
     clientId: input.clientId,
-    // A finished run has seen every change up to the store's newest, in its scopes or not.
-    seq: page.hasMore ? last : Math.max(last, page.facts.lastSeq),
+    seq,
     epoch: page.facts.epoch,
+    mark: await store.commitMark(seq),
     scopes: digest,
     snapshot: page.hasMore ? start.snapshot : null,
   };

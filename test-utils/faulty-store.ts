@@ -24,6 +24,7 @@ export function faultyStore(
     tableColumns: (table) => store.tableColumns(table),
     adoptRows: (model) => store.adoptRows(model),
     facts: () => store.facts(),
+    commitMark: (seq) => store.commitMark(seq),
     readChanges: (query) => store.readChanges(query),
     pruneTombstones: (before, max) => store.pruneTombstones(before, max),
     writeTransaction(work) {

@@ -16,14 +16,15 @@ export const storeMigrations: readonly MigrationMeta[] = [
   },
   {
     "sql": [
-      "CREATE TABLE `sync_meta` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`value` text NOT NULL\n);\n",
+      "CREATE TABLE `sync_commit` (\n\t`seq` integer PRIMARY KEY NOT NULL,\n\t`id` text NOT NULL,\n\t`committed_at` integer NOT NULL\n);\n",
+      "\nCREATE TABLE `sync_meta` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`value` text NOT NULL\n);\n",
       "\nCREATE TABLE `sync_row` (\n\t`seq` integer PRIMARY KEY NOT NULL,\n\t`table_name` text NOT NULL,\n\t`row_key` blob NOT NULL,\n\t`version` integer NOT NULL,\n\t`scope` text NOT NULL,\n\t`deleted` integer NOT NULL,\n\t`changed_at` integer NOT NULL\n);\n",
       "\nCREATE UNIQUE INDEX `sync_row_key` ON `sync_row` (`table_name`,`row_key`);",
       "\nCREATE TABLE `sync_scope_exit` (\n\t`table_name` text NOT NULL,\n\t`row_key` blob NOT NULL,\n\t`scope` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`changed_at` integer NOT NULL,\n\tPRIMARY KEY(`table_name`, `row_key`, `scope`)\n);\n",
       "\nCREATE UNIQUE INDEX `sync_scope_exit_seq` ON `sync_scope_exit` (`seq`);"
     ],
-    "folderMillis": 1796317120526,
-    "hash": "f5070036770d70b6b523120e8ba92ee692d28f354f542bcb10c5e23a919ab6d9",
+    "folderMillis": 1796317306278,
+    "hash": "3b47329e627cfd710edbe1276b5088af692cf3541bf4779e73e93935b612d2aa",
     "bps": true
   }
 ];

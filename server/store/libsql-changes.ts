@@ -28,6 +28,33 @@ async function readFacts(execute: Execute): Promise<StoreFacts> {
   };
 }
 
+/**
+ * Hands out `count` consecutive change sequence numbers (see `SyncStoreTransaction.reserveSeqs`)
+ * and marks the transaction in `sync_commit` with a random id at its last number.
+ */
+export async function reserveSeqs(execute: Execute, count: number, now: number): Promise<number> {
+  const { rows } = await execute({
+    sql: "UPDATE sync_meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'seq' RETURNING CAST(value AS INTEGER) AS last",
+    args: [count],
+  });
+  const last = Number(rows[0]?.last);
+  if (!Number.isSafeInteger(last)) throw new Error("sync_meta holds no change sequence");
+  await execute({
+    sql: "INSERT OR REPLACE INTO sync_commit (seq, id, committed_at) VALUES (?, ?, ?)",
+    args: [last, randomBytes(9).toString("base64url"), now],
+  });
+  return last - count + 1;
+}
+
+/** The id of the newest commit mark at or below `seq`; `""` when there is none. */
+export async function commitMark(execute: Execute, seq: number): Promise<string> {
+  const { rows } = await execute({
+    sql: "SELECT id FROM sync_commit WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
+    args: [seq],
+  });
+  return rows[0] === undefined ? "" : String(rows[0].id);
+}
+
 /** SQL that gives a row of `table` (alias `t`) its scope, as `adoptRows` needs it. */
 function scopeSql(table: TableInfo): string {
   const { scope } = table;
@@ -48,11 +75,7 @@ export async function adoptRows(execute: Execute, model: SyncModel, now: number)
     const { rows } = await execute(`SELECT count(*) AS n ${missing}`);
     const count = Number(rows[0]?.n ?? 0);
     if (count === 0) continue;
-    const { rows: seqRows } = await execute({
-      sql: "UPDATE sync_meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'seq' RETURNING CAST(value AS INTEGER) AS last",
-      args: [count],
-    });
-    const first = Number(seqRows[0]?.last) - count;
+    const first = (await reserveSeqs(execute, count, now)) - 1;
     await execute({
       sql: `INSERT INTO sync_row (table_name, row_key, version, seq, scope, deleted, changed_at)
             SELECT ${sqlText(table.name)}, ${key}, 1, ? + row_number() OVER (ORDER BY t.${quoteIdentifier(table.key.name)}), ${scopeSql(table)}, 0, ? ${missing}`,
@@ -182,6 +205,14 @@ export async function pruneTombstones(
     for (const row of rows) newest = Math.max(newest, Number(row.seq));
     pruned += rows.length;
     if (pruned >= max) break;
+  }
+  if (pruned < max) {
+    // Old commit marks go too, the newest kept: a cursor older than them gets a reset.
+    const { rows } = await execute({
+      sql: "DELETE FROM sync_commit WHERE seq IN (SELECT seq FROM sync_commit WHERE committed_at < ? AND seq < (SELECT max(seq) FROM sync_commit) ORDER BY seq LIMIT ?) RETURNING seq",
+      args: [before, max - pruned],
+    });
+    pruned += rows.length;
   }
   if (pruned > 0) {
     await execute({

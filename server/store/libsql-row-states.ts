@@ -1,4 +1,5 @@
 import { multiRowStatements, quoteIdentifier, type WriteTransaction } from "../../writer/index.ts";
+import { reserveSeqs } from "./libsql-changes.ts";
 import type { RowState, SyncStoreTransaction } from "./sync-store.ts";
 
 /** Keys per `IN (…)` look-up: far below SQLite's parameter cap, and a statement text reused. */
@@ -58,13 +59,7 @@ export function libsqlRowStates(
     },
 
     async reserveSeqs(count) {
-      const { rows } = await tx.execute({
-        sql: "UPDATE sync_meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'seq' RETURNING CAST(value AS INTEGER) AS last",
-        args: [count],
-      });
-      const last = Number(rows[0]?.last);
-      if (!Number.isSafeInteger(last)) throw new Error("sync_meta holds no change sequence");
-      return last - count + 1;
+      return reserveSeqs((statement) => tx.execute(statement), count, Date.now());
     },
 
     async saveInsertedRuns(runs, changedAt) {

@@ -7,6 +7,7 @@ import { createFileWriter, createWriter, type FileWriter } from "../../writer/in
 import { storeMigrations } from "../generated/store-migrations.ts";
 import {
   adoptRows,
+  commitMark,
   initStoreFacts,
   pruneTombstones,
   readChanges,
@@ -92,6 +93,10 @@ export async function createLibsqlStore({
     facts() {
       if (closed) return Promise.reject(new Error("the store is closed"));
       return readFacts((statement) => database.execute(statement));
+    },
+    commitMark(seq) {
+      if (closed) return Promise.reject(new Error("the store is closed"));
+      return commitMark((statement) => database.execute(statement), seq);
     },
     readChanges(query) {
       if (closed) return Promise.reject(new Error("the store is closed"));

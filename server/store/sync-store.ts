@@ -216,11 +216,17 @@ export interface SyncStore {
   adoptRows(model: SyncModel): Promise<number>;
   /** The store's facts: its epoch, cursor secret, newest and pruned change sequence. */
   facts(): Promise<StoreFacts>;
+  /**
+   * The id of the newest commit mark at or below change sequence `seq` (`""`: none): a cursor
+   * carries it, and a store restored from a backup has other marks.
+   */
+  commitMark(seq: number): Promise<string>;
   /** A page of changes, with the store's facts, from one consistent read. */
   readChanges(query: ChangeQuery): Promise<ChangePage>;
   /**
-   * Removes at most `max` tombstones and scope exits changed before `before` (Unix milliseconds),
-   * oldest first, and raises the pruned mark; returns how many went.
+   * Removes at most `max` tombstones, scope exits and commit marks (the newest kept) changed
+   * before `before` (Unix milliseconds), oldest first, and raises the pruned mark; returns how
+   * many went.
    */
   pruneTombstones(before: number, max: number): Promise<number>;
   /** The column names of `table` in the database; none when it has no such table. */

@@ -119,3 +119,15 @@ export const syncMeta = sqliteTable("sync_meta", {
   name: text("name").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * One mark per write transaction that handed out change sequence numbers: its last number and a
+ * random id. A cursor carries the id of the newest mark at or below its position: a store restored
+ * from a backup and written since has other marks there, which is how a reset (STORE_CHANGED)
+ * finds it. Pruned with the tombstones.
+ */
+export const syncCommit = sqliteTable("sync_commit", {
+  seq: integer("seq").primaryKey(),
+  id: text("id").notNull(),
+  committedAt: integer("committed_at").notNull(),
+});

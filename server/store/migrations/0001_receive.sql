@@ -1,3 +1,9 @@
+CREATE TABLE `sync_commit` (
+	`seq` integer PRIMARY KEY NOT NULL,
+	`id` text NOT NULL,
+	`committed_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `sync_meta` (
 	`name` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL
