@@ -104,6 +104,13 @@ async function runExample(model: SyncModel, tables: readonly string[]) {
   const answer = (response.data as { syncBatch: SyncBatchAnswer }).syncBatch;
   const explored = await server.post(JSON.stringify({ query: example, operationName: "Explore" }));
   expect(explored.errors).toBeUndefined();
+  // The rows the mutation wrote are what another device receives.
+  const changes = await server.post(JSON.stringify({ query: example, operationName: "Changes" }));
+  expect(changes.errors).toBeUndefined();
+  const received = (changes.data as { syncChanges: { changes: unknown[]; hasMore: boolean } })
+    .syncChanges;
+  expect(received).toMatchObject({ hasMore: false });
+  expect(received.changes).toHaveLength(answer.results.length);
   return { example, answer };
 }
 

@@ -1,11 +1,22 @@
 import { exampleModel, type SyncModel, type TableInfo } from "../schema/index.ts";
 import { type ExampleBatch, exampleBatch } from "./example-batch.ts";
 
-/** The query that closes every example: what the server syncs and its limits. */
+/** The queries that close every example: what a device receives, what the server syncs. */
 const explore = `
+# What another device receives: every row once, at its latest change. Pass the
+# answer's cursor to get the changes since (null: a snapshot of every row).
+query Changes {
+  syncChanges(input: { clientId: "graphiql-reader", cursor: null, limit: 100 }) {
+    changes { table key kind version data }
+    cursor
+    hasMore
+    reset
+  }
+}
+
 # The synced model and the server's limits:
 query Explore {
-  syncLimits { maxOperationsPerRequest maxBodyBytes }
+  syncLimits { maxOperationsPerRequest maxBodyBytes maxChangesPerPage tombstoneRetentionSeconds }
   syncModel { name keyKind keyColumn columns { name type notNull references default } }
 }
 `;
