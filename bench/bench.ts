@@ -8,6 +8,7 @@ import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
 import { type Figure, figure, repeat } from "./measure.ts";
+import { receiveRun } from "./receive-run.ts";
 import { type SendRun, type SendRunOptions, sendRun } from "./send-run.ts";
 import { warmUpTemplates } from "./warm-up-server.ts";
 
@@ -22,6 +23,8 @@ const size = quick
       devices: 5,
       perDevice: 1_000,
       runs: 2,
+      receive: 10_000,
+      receiveMemory: [10_000, 50_000],
       // A smaller warm-up: the quick pass's sends are small too.
       warmUp: { locations: 5_000, customers: 300 },
     }
@@ -34,6 +37,8 @@ const size = quick
       devices: 20,
       perDevice: 5_000,
       runs: 5,
+      receive: 100_000,
+      receiveMemory: [10_000, 1_000_000],
       warmUp: { locations: 20_000, customers: 1_000 },
     };
 
@@ -269,10 +274,41 @@ try {
   record("many.p99", "   request latency p99", figure([percentile(latencies, 99)]), "ms", 1);
   record("many.errors", "   errors", figure([errors]), "");
 
+  // 8. Receive: a new device receives every row, then 1,000 changes among them.
+  const receiving = await repeat(size.runs, (run) => receiveRun(dir.path, size.receive, 1000, run));
+  const receiveFigure = figure(receiving.map((r) => r.rowsPerSecond));
+  record(
+    "receive.rowsPerSecond",
+    `8. receive ${fmt(size.receive)} rows from scratch`,
+    receiveFigure,
+    "rows/s",
+  );
+  record(
+    "receive.incrementalMs",
+    `8. receive 1,000 changes among ${fmt(size.receive)}`,
+    figure(receiving.map((r) => r.incrementalMs)),
+    "ms",
+    1,
+  );
+  const receivePeaks: Record<number, Figure> = {};
+  for (const rowCount of size.receiveMemory) {
+    const runs = await repeat(size.runs, (run) => receiveRun(dir.path, rowCount, 0, run));
+    receivePeaks[rowCount] = figure(runs.map((r) => r.peakMb));
+    record(
+      `receive.peak.${rowCount}`,
+      `8. device peak RSS, receiving ${fmt(rowCount)} rows`,
+      receivePeaks[rowCount],
+      "MB",
+      1,
+    );
+  }
+
   // Targets.
   const single = e2e[1000]?.median ?? 0;
-  const growth = (peaks: Record<number, Figure>) =>
-    (peaks[size.memory.at(-1) ?? 0]?.median ?? 0) - (peaks[size.memory[0] ?? 0]?.median ?? 0);
+  const growth = (peaks: Record<number, Figure>) => {
+    const sizes = Object.keys(peaks).map(Number);
+    return (peaks[Math.max(...sizes)]?.median ?? 0) - (peaks[Math.min(...sizes)]?.median ?? 0);
+  };
   const targets = [
     ["end to end (every 1,000) ≥ 100,000 ops/s", single >= 100_000, `${fmt(single)} ops/s`],
     [
@@ -301,6 +337,16 @@ try {
       `${fmt(growth(memory), 1)} MB with Node's defaults (${fmt(growth(smallMemory), 1)} MB with --optimize-for-size)`,
     ],
     ["many devices: zero errors", errors === 0, `${errors} errors`],
+    [
+      "receive from scratch ≥ 0.25 of the limit",
+      receiveFigure.median >= 0.25 * limit.median,
+      `${fmt(receiveFigure.median / limit.median, 3)} of the limit (${fmt(receiveFigure.median)} rows/s)`,
+    ],
+    [
+      `device RSS growth receiving ${fmt(size.receiveMemory[0] ?? 0)} → ${fmt(size.receiveMemory.at(-1) ?? 0)} rows < 30 MB`,
+      growth(receivePeaks) < 30,
+      `${fmt(growth(receivePeaks), 1)} MB with Node's defaults`,
+    ],
     [
       "many devices ≥ 0.8 of a single device",
       manyFigure.median >= 0.8 * single,

@@ -37,6 +37,7 @@ describe("applyAnswer's log of mapped keys", () => {
           rejected: [],
           mappings: new Map([["location", pairs]]),
           mappingCount: pairs.length,
+          versions: [],
         }),
       );
     const runs = async () =>

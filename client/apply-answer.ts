@@ -10,6 +10,7 @@ import {
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import { batchEvents, isBatchMember, isEventOf } from "./batch-members.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
+import { currentKeySql } from "./current-key-sql.ts";
 import type { DeviceTransaction } from "./device-database.ts";
 import type { Batch } from "./next-batch.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
@@ -118,10 +119,41 @@ async function logMappings(
 }
 
 /**
+ * The rows of the applied events that the answer gives a version, as `[table, key, version]` JSON:
+ * read before the events go. A key is the one the event was sent with (a temporary key, mapped
+ * by this answer or an earlier one, stays temporary here).
+ */
+async function versionedRows(tx: DeviceTransaction, answer: CheckedAnswer): Promise<string> {
+  if (answer.versions.length === 0) return "[]";
+  const { rows } = await tx.execute({
+    sql: `SELECT json_group_array(json_array(o.table_name, o.row_key, j.value ->> 1))
+          FROM json_each(?) AS j JOIN sync_outbox o ON o.seq = j.value ->> 0`,
+    args: [JSON.stringify(answer.versions)],
+  });
+  return String(rows[0]?.[0] ?? "[]");
+}
+
+/**
+ * Records the versions of the rows the device wrote (`sync_row_version`), under their keys as
+ * they are now: once the mappings are applied, a mapped insert's under its server key. A version
+ * never goes back (a replayed answer may be older than a change received since).
+ */
+async function recordVersions(tx: DeviceTransaction, versioned: string): Promise<void> {
+  if (versioned === "[]") return;
+  await tx.execute({
+    sql: `INSERT INTO sync_row_version (table_name, row_key, version)
+          SELECT t, ${currentKeySql("t", "k")}, v
+          FROM (SELECT value ->> 0 AS t, value ->> 1 AS k, value ->> 2 AS v FROM json_each(?)) WHERE true
+          ON CONFLICT (table_name, row_key) DO UPDATE SET version = max(version, excluded.version)`,
+    args: [versioned],
+  });
+}
+
+/**
  * Applies a checked answer inside the caller's write transaction: removes applied events and the
  * consumed checkpoint, marks rejected events with their error (rewriting the keys mapped
- * meanwhile), and applies the key mappings to rows, foreign keys and waiting events. Nothing
- * changes if a step fails and the transaction rolls back.
+ * meanwhile), applies the key mappings to rows, foreign keys and waiting events, and records the
+ * versions of the rows written. Nothing changes if a step fails and the transaction rolls back.
  */
 export async function applyAnswer(
   tx: DeviceTransaction,
@@ -142,6 +174,7 @@ export async function applyAnswer(
       answer.rejected.map(([seq]) => seq),
     );
   }
+  const versioned = await versionedRows(tx, answer);
   // Applied events go, with their references: what is left of the batch once its rejected events
   // were let go. Found as a range of seqs (a batch is one), which reads pages in order.
   const range = [batch.seqs[0] ?? 0, batch.seqs.at(-1) ?? -1];
@@ -162,4 +195,5 @@ export async function applyAnswer(
     const pairs = answer.mappings.get(table.name);
     if (pairs && pairs.length > 0) await applyMappings(tx, model, table, pairs);
   }
+  await recordVersions(tx, versioned);
 }

@@ -11,6 +11,8 @@ export interface CheckedAnswer {
   /** By table: `[temporary key, server key]` pairs. */
   readonly mappings: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>;
   readonly mappingCount: number;
+  /** The row's version after each applied event that has one (`OperationResult.version`). */
+  readonly versions: ReadonlyArray<readonly [seq: number, version: number]>;
 }
 
 const mismatch = (message: string): SyncClientError =>
@@ -146,7 +148,8 @@ function checkDistinct(table: string, pairs: ReadonlyArray<readonly [number, num
 
 /**
  * Checks that an answer belongs to its batch before anything local changes: same batch id, one
- * verdict per event in order, an error on every rejection, and exactly one mapping (from a
+ * verdict per event in order, an error on every rejection, a version (when given) a positive
+ * integer, and exactly one mapping (from a
  * temporary key to a positive safe integer) for each applied insert into an autonumbered table,
  * no server key given to two rows of a table. Trusts no part of the answer's shape. Allocates
  * little beyond what it returns: it runs for every batch.
@@ -169,6 +172,7 @@ export function checkAnswer(
   }
   const applied: number[] = [];
   const rejected: Array<readonly [number, string, string]> = [];
+  const versions: Array<readonly [number, number]> = [];
   const needed: number[] = [];
   for (let index = 0; index < batch.seqs.length; index++) {
     const result: unknown = results[index];
@@ -177,10 +181,18 @@ export function checkAnswer(
       const eventId = isObject(result) ? shown(result.eventId) : shown(result);
       throw mismatch(`verdict ${index + 1} is for event ${eventId}, expected ${seq}`);
     }
-    const { status, error } = result;
+    const { status, error, version } = result;
     if (status === "APPLIED") {
       applied.push(seq);
       if (batch.tempKeys[index] !== null) needed.push(index);
+      if (version !== null && version !== undefined) {
+        if (!Number.isSafeInteger(version) || (version as number) < 1) {
+          throw mismatch(
+            `verdict for event ${seq} has version ${shown(version)}, not a positive integer`,
+          );
+        }
+        versions.push([seq, version as number]);
+      }
     } else if (
       status === "REJECTED" &&
       isObject(error) &&
@@ -197,5 +209,5 @@ export function checkAnswer(
   const mappings = readMappings(model, keyMappings);
   matchMappings(batch, needed, answer);
   for (const [table, pairs] of mappings) checkDistinct(table, pairs);
-  return { applied, rejected, mappings, mappingCount: keyMappings.length };
+  return { applied, rejected, mappings, mappingCount: keyMappings.length, versions };
 }

@@ -2,18 +2,41 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Mutex } from "async-mutex";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { ExampleTables, SyncModel } from "../schema/index.ts";
+import { type AutoSync, type AutoSyncOptions, startAutoSync } from "./auto-sync.ts";
 import { createTransport } from "./create-transport.ts";
 import type { DeviceDatabase } from "./device-database.ts";
 import type { DeviceReads } from "./device-reads.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
 import { type EventQuery, listEvents, removeEvent, type SyncEvent } from "./outbox-events.ts";
+import {
+  type ReceiveContext,
+  type ReceiveOptions,
+  type ReceiveReport,
+  receive,
+} from "./receive.ts";
 import { resolveOptions, type SyncClientOptions } from "./resolve-options.ts";
 import { retryEvent } from "./retry-event.ts";
 import { type SendContext, type SendOptions, type SendReport, send } from "./send.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
-/** The device side of sync: typed writes captured in an outbox, and `send()`. */
+/** Options of `sync()`. */
+export interface SyncOptions {
+  /** Stops the send or the receive under way (see theirs). */
+  readonly signal?: AbortSignal;
+  /** The send's options (its `onProgress`). */
+  readonly send?: Omit<SendOptions, "signal">;
+  /** The receive's options (its `onProgress`, `limit`). */
+  readonly receive?: Omit<ReceiveOptions, "signal" | "fromStart">;
+}
+
+/** What a `sync()` did: its send, then its receive. */
+export interface SyncReport {
+  readonly send: SendReport;
+  readonly receive: ReceiveReport;
+}
+
+/** The device side of sync: typed writes captured in an outbox, `send()`, `receive()`, `sync()`. */
 export interface SyncClient<TTables extends Record<string, SQLiteTable>>
   extends LocalWriter<TTables> {
   /** This device's id, stored in its database. */
@@ -31,6 +54,22 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
    * for it, then send what is left: two sends of one client never overlap.
    */
   send(options?: SendOptions): Promise<SendReport>;
+  /**
+   * Receives the server's changes in the device's read scopes and applies them: pages staged
+   * durably, applied together in one local transaction, pending local writes on top. Calls made
+   * while one runs wait for it; its apply waits for a send under way (and a send for it).
+   */
+  receive(options?: ReceiveOptions): Promise<ReceiveReport>;
+  /**
+   * `send()`, then `receive()`: the device's writes go up (their keys mapped) before the server's
+   * changes come down. Throws the `SendError` or `ReceiveError` that stopped it.
+   */
+  sync(options?: SyncOptions): Promise<SyncReport>;
+  /**
+   * Runs `sync()` on its own: at once, `debounceMs` after local writes, every `intervalMs`, and
+   * when the platform says it is online again; failed rounds back off. Until `stop()` or `close()`.
+   */
+  startAutoSync(options: AutoSyncOptions<SyncReport>): AutoSync;
   /** Outbox events, oldest first. */
   events(query?: EventQuery): Promise<SyncEvent[]>;
   /** Puts a rejected event and its rejected dependents back to pending; returns their ids. */
@@ -45,9 +84,9 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
  * Waits for the mutex, or rejects as ABORTED when `signal` aborts first: a send queued behind
  * another one is cancelled at once, not when its turn comes.
  */
-async function untilFree(mutex: Mutex, signal: AbortSignal): Promise<() => void> {
+async function untilFree(mutex: Mutex, signal: AbortSignal, call = "send()"): Promise<() => void> {
   const aborted = () =>
-    new SyncClientError("ABORTED", "send() was aborted before its turn", { cause: signal.reason });
+    new SyncClientError("ABORTED", `${call} was aborted before its turn`, { cause: signal.reason });
   if (signal.aborted) throw aborted();
   const acquiring = mutex.acquire();
   let onAbort: (() => void) | undefined;
@@ -111,6 +150,30 @@ async function sendInTurn(
   }
 }
 
+/** The signal of a call: the app's, and the client's closing. */
+const callSignal = (closing: AbortSignal, signal: AbortSignal | undefined): AbortSignal =>
+  signal ? AbortSignal.any([signal, closing]) : closing;
+
+/**
+ * Runs `work` holding `mutex` (once the holders before it are done), unless `closing` or `signal`
+ * aborts first.
+ */
+async function inTurn<T>(
+  mutex: Mutex,
+  closing: AbortSignal,
+  signal: AbortSignal | undefined,
+  call: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const release = await untilFree(mutex, callSignal(closing, signal), call);
+  try {
+    if (closing.aborted) throw new SyncClientError("ABORTED", "the client is closed");
+    return await work();
+  } finally {
+    release();
+  }
+}
+
 /**
  * Opens the device database (creating and migrating it), and returns the client.
  * Throws a {@link SyncClientError} `INVALID_OPTION` naming the option when one is missing or invalid.
@@ -120,8 +183,17 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
 ): Promise<SyncClient<TTables>> {
   const resolved = resolveOptions(options);
   const { database, db, clientId } = await openDeviceDatabase(resolved);
+  /** Held by a send, and by a receive while it applies: the two never interleave. */
   const sends = new Mutex();
+  /** Held by a receive from its first page to its apply: receives never overlap. */
+  const receives = new Mutex();
   const closing = new AbortController();
+  const autoSyncs = new Set<AutoSync>();
+  const writeListeners = new Set<() => void>();
+  const wrote = <T>(result: T): T => {
+    for (const listener of writeListeners) listener();
+    return result;
+  };
   const transport = createTransport(resolved);
   const model = resolved.model;
   let closed = false;
@@ -145,13 +217,35 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
       : open(work);
 
   const write = <T>(call: string, work: (writer: LocalWriter<TTables>) => Promise<T>): Promise<T> =>
-    outsideTransactions(call, () => runLocalTransaction(database, model, inTransaction, work));
+    outsideTransactions(call, () =>
+      runLocalTransaction(database, model, inTransaction, work).then(wrote),
+    );
   const context: SendContext = {
     database,
     model,
     clientId,
     transport,
     maxOperationsPerRequest: resolved.maxOperationsPerRequest,
+  };
+  const receiveContext: ReceiveContext = {
+    database,
+    model,
+    clientId,
+    transport,
+    inTurnWithSends: (work, signal) => inTurn(sends, closing.signal, signal, "receive()", work),
+  };
+  const receiveInTurn = (options: ReceiveOptions) =>
+    inTurn(receives, closing.signal, options.signal, "receive()", () =>
+      receive(receiveContext, { ...options, signal: callSignal(closing.signal, options.signal) }),
+    );
+  const sync = async (options: SyncOptions = {}): Promise<SyncReport> => {
+    const { signal } = options;
+    const sent = await sendInTurn(sends, closing.signal, context, {
+      ...options.send,
+      ...(signal ? { signal } : {}),
+    });
+    const received = await receiveInTurn({ ...options.receive, ...(signal ? { signal } : {}) });
+    return { send: sent, receive: received };
   };
 
   return {
@@ -165,17 +259,45 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     transaction: (work) => write("transaction()", work),
     send: (sendOptions = {}) =>
       outsideTransactions("send()", () => sendInTurn(sends, closing.signal, context, sendOptions)),
+    receive: (receiveOptions = {}) =>
+      outsideTransactions("receive()", () => receiveInTurn(receiveOptions)),
+    sync: (syncOptions = {}) => outsideTransactions("sync()", () => sync(syncOptions)),
+    startAutoSync(autoSyncOptions) {
+      if (closed) throw new SyncClientError("ABORTED", "the client is closed");
+      const running = startAutoSync(
+        {
+          sync: () => outsideTransactions("sync()", () => sync()),
+          onLocalWrite(listener) {
+            writeListeners.add(listener);
+            return () => writeListeners.delete(listener);
+          },
+        },
+        autoSyncOptions,
+      );
+      const handle: AutoSync = {
+        async stop() {
+          autoSyncs.delete(handle);
+          await running.stop();
+        },
+      };
+      autoSyncs.add(handle);
+      return handle;
+    },
     events: (query) =>
       closed
         ? Promise.reject(new SyncClientError("ABORTED", "the client is closed"))
         : listEvents(database, query),
-    retryEvent: (id) => outsideTransactions("retryEvent()", () => retryEvent(database, model, id)),
+    retryEvent: (id) =>
+      outsideTransactions("retryEvent()", () => retryEvent(database, model, id).then(wrote)),
     removeEvent: (id) => outsideTransactions("removeEvent()", () => removeEvent(database, id)),
     async close() {
       if (closed) return;
       closed = true;
-      // A send under way stops at once, between batches or in a backoff wait, as ABORTED.
+      // A send or receive under way stops at once, between batches or pages or in a backoff
+      // wait, as ABORTED; an apply under way ends first.
       closing.abort(new SyncClientError("ABORTED", "the client is closed"));
+      await Promise.all([...autoSyncs].map((autoSync) => autoSync.stop()));
+      await receives.waitForUnlock();
       await sends.waitForUnlock();
       // Lets the writes already queued finish.
       await database.close();

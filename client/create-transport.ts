@@ -7,6 +7,7 @@ import { createNodeFetch, type NodeFetch } from "./create-node-fetch.ts";
 import type {
   SyncBatchMutation,
   SyncBatchMutationVariables,
+  SyncChangesQuery,
   SyncOperationInput,
 } from "./generated/graphql.ts";
 import type { Batch } from "./next-batch.ts";
@@ -14,10 +15,22 @@ import { createRawJson, type RawJson } from "./raw-json.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { SyncLimitsQuery } from "./server-limits-query.ts";
 import { SyncBatchMutation as SyncBatchDocument } from "./sync-batch-mutation.ts";
+import { SyncChangesQuery as SyncChangesDocument } from "./sync-changes-query.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** The server's answer to one batch. */
 export type SyncBatchAnswer = SyncBatchMutation["syncBatch"];
+
+/** A page of the server's changes, as it came (`receive()` checks it). */
+export type SyncChangesAnswer = SyncChangesQuery["syncChanges"];
+
+/** Which page of changes to ask for. */
+export interface ChangesRequest {
+  /** The cursor of the last page received; null: from the start. */
+  readonly cursor: string | null;
+  /** At most this many changes; undefined: the server's page size. */
+  readonly limit: number | undefined;
+}
 
 /** What the transport sends of a batch. */
 export type BatchRequest = Pick<Batch, "batchId" | "operationsJson">;
@@ -56,6 +69,15 @@ export interface Transport {
       onCommitted?: () => void;
     },
   ): Promise<SyncBatchAnswer>;
+  /**
+   * Reads one page of changes (`syncChanges`); retries network and server failures, then throws a
+   * {@link SyncClientError}: `INVALID_CURSOR` when the server refuses the cursor.
+   */
+  changes(
+    clientId: string,
+    request: ChangesRequest,
+    hooks: { signal?: AbortSignal | undefined; onRetry?: () => void },
+  ): Promise<SyncChangesAnswer>;
   /**
    * The server's limits, read once and kept (read again when `refresh`); throws a
    * {@link SyncClientError} when the server does not tell them. Once known, a request body over
@@ -123,6 +145,30 @@ async function attemptBatch(
   if (!answer)
     throw new SyncClientError("ANSWER_MISMATCH", "the server's answer has no syncBatch result");
   return answer;
+}
+
+/** One attempt of a page of changes; a {@link SyncClientError} if it fails. */
+async function attemptChanges(
+  urql: Client,
+  clientId: string,
+  { cursor, limit }: ChangesRequest,
+  fetch: typeof globalThis.fetch,
+): Promise<SyncChangesAnswer> {
+  const input = { clientId, cursor, ...(limit === undefined ? {} : { limit }) };
+  const result = await urql.query(SyncChangesDocument, { input }, { fetch }).toPromise();
+  if (result.error) {
+    const failure = classify(result.error);
+    if (failure.serverCode !== "INVALID_CURSOR") throw failure;
+    throw new SyncClientError("INVALID_CURSOR", failure.message, {
+      cause: failure.cause,
+      serverCode: failure.serverCode,
+    });
+  }
+  const page = result.data?.syncChanges;
+  if (!page) {
+    throw new SyncClientError("ANSWER_MISMATCH", "the server's answer has no syncChanges result");
+  }
+  return page;
 }
 
 /** The server's limits, through the `syncLimits` query; a {@link SyncClientError} if it fails. */
@@ -198,6 +244,12 @@ export function createTransport(options: TransportOptions): Transport {
       const commit = onCommitted && { batchId: batch.batchId, onCommitted };
       return pRetry(
         () => attemptBatch(urql, rawJson, clientId, batch, fetchFor({ signal, commit })),
+        retryPolicy(options.retry, signal, onRetry),
+      );
+    },
+    changes(clientId, request, { signal, onRetry }) {
+      return pRetry(
+        () => attemptChanges(urql, clientId, request, fetchFor({ signal })),
         retryPolicy(options.retry, signal, onRetry),
       );
     },

@@ -1,11 +1,24 @@
-export { createSyncClient, type SyncClient } from "./client.ts";
+export type { AutoSync, AutoSyncOptions } from "./auto-sync.ts";
+export {
+  createSyncClient,
+  type SyncClient,
+  type SyncOptions,
+  type SyncReport,
+} from "./client.ts";
 export { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./create-node-fetch.ts";
 export type { DeviceReads } from "./device-reads.ts";
 export type { LocalWriter } from "./local-writer.ts";
 export type { EventQuery, EventStatus, SyncEvent } from "./outbox-events.ts";
+export type {
+  ReceiveOptions,
+  ReceiveProgress,
+  ReceiveReport,
+  ReceiveReset,
+} from "./receive-report.ts";
 export type { RetryOptions, SyncClientOptions } from "./resolve-options.ts";
 export type { SendOptions, SendProgress, SendReport } from "./send.ts";
 export {
+  ReceiveError,
   SendError,
   SyncClientError,
   type SyncClientErrorCode,

@@ -96,6 +96,7 @@ function batches(database: DeviceDatabase) {
             ],
           ]),
           mappingCount: batch?.seqs.length ?? 0,
+          versions: [],
         }),
       ),
     inFlight: async () =>

@@ -100,8 +100,52 @@ export const syncMappedRun = sqliteTable(
   (table) => [primaryKey({ columns: [table.tableName, table.firstClient] })],
 );
 
-/** Small facts of this device database, such as its client id. */
+/**
+ * Small facts of this device database: `client_id`; and of receiving: `receive_cursor` (the cursor
+ * of the last run applied; none: from the start), `receive_staged_cursor` (of the last page staged,
+ * while a run is staged and not yet applied) and `receive_staged_reset` (the reset reason of the run
+ * staged, when the server forced a snapshot).
+ */
 export const syncState = sqliteTable("sync_state", {
   name: text("name").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * The server version of each synced row the device knows (`OperationResult.version` of its own
+ * applied writes, `RowChange.version` of the changes it applied), by table and key (as text, a
+ * server key or a device-made one). A received change whose version is not above the known one
+ * changes nothing: it is the device's own write coming back, or older than a write it made since.
+ * A row's entry goes with the row (a received DELETE, a reset); a reset clears them all.
+ */
+export const syncRowVersion = sqliteTable(
+  "sync_row_version",
+  {
+    tableName: text("table_name").notNull(),
+    rowKey: text("row_key").notNull(),
+    version: integer("version").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.tableName, table.rowKey] })],
+);
+
+/**
+ * Received changes waiting to be applied: the pages of a run are staged here (with the cursor of
+ * the last page, in `sync_state`) and applied together, in one transaction, when a page says
+ * `hasMore: false`. One entry per row (a later change of a row replaces its entry). `held`: a
+ * change the last apply could not make without breaking a reference (a row whose parent the device
+ * lacks, a deleted row that local rows still refer to); it is tried again at every apply.
+ */
+export const syncReceiveStage = sqliteTable(
+  "sync_receive_stage",
+  {
+    tableName: text("table_name").notNull(),
+    rowKey: text("row_key").notNull(),
+    /** upsert | delete */
+    kind: text("kind").notNull(),
+    version: integer("version").notNull(),
+    /** UPSERT: the row's columns but the key, as JSON (SQL column names); DELETE: null. */
+    data: text("data"),
+    held: integer("held").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.tableName, table.rowKey] })],
+);

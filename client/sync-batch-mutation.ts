@@ -1,6 +1,9 @@
 import { graphql } from "./generated/index.ts";
 
-/** The one mutation the client sends: a batch of the outbox, answered with verdicts and mappings. */
+/**
+ * The one mutation the client sends: a batch of the outbox, answered with verdicts (each applied
+ * write with its row's version) and mappings.
+ */
 export const SyncBatchMutation = graphql(`
   mutation SyncBatch($input: SyncBatchInput!) {
     syncBatch(input: $input) {
@@ -13,6 +16,7 @@ export const SyncBatchMutation = graphql(`
           code
           message
         }
+        version
       }
       keyMappings {
         table

@@ -1,3 +1,4 @@
+import type { ReceiveReport } from "./receive-report.ts";
 import type { SendReport } from "./send-report.ts";
 
 /** What went wrong, for code to branch on. */
@@ -22,6 +23,16 @@ export const syncClientErrorCodes = [
   "ABORTED",
   /** The device database failed (disk full, corrupt file, locked past the busy timeout). */
   "LOCAL_DATABASE",
+  /**
+   * The server refused the receive cursor as not its own for this client (garbled, forged, made for
+   * another client or by another server): `receive({ fromStart: true })` starts over.
+   */
+  "INVALID_CURSOR",
+  /**
+   * `receive()` cannot apply its pages while a batch sent earlier has no answer: the server may hold
+   * its inserts under keys this device does not know yet. `send()` first (`sync()` does).
+   */
+  "UNANSWERED_BATCH",
 ] as const;
 export type SyncClientErrorCode = (typeof syncClientErrorCodes)[number];
 
@@ -54,6 +65,24 @@ export class SendError extends SyncClientError {
   readonly report: Readonly<SendReport>;
 
   constructor(failure: SyncClientError, report: SendReport) {
+    super(failure.code, failure.message, {
+      cause: failure.cause,
+      ...(failure.serverCode === undefined ? {} : { serverCode: failure.serverCode }),
+    });
+    this.report = Object.freeze({ ...report });
+  }
+}
+
+/**
+ * What `receive()` throws when it stops: the {@link SyncClientError} that stopped it, and `report`,
+ * what the receive did before (pages staged, retries). The pages staged stay staged: the next
+ * `receive()` goes on from the last one.
+ */
+export class ReceiveError extends SyncClientError {
+  override readonly name: string = "ReceiveError";
+  readonly report: Readonly<ReceiveReport>;
+
+  constructor(failure: SyncClientError, report: ReceiveReport) {
     super(failure.code, failure.message, {
       cause: failure.cause,
       ...(failure.serverCode === undefined ? {} : { serverCode: failure.serverCode }),

@@ -1,8 +1,10 @@
-// The article's two stories on one offline device, then one send(). `npm run demo`.
+// The article's two stories on one offline device and one send(), then a second device that
+// receives them, and a change and a delete. `npm run demo`.
 // SYNC_ENDPOINT=http://host:4000/graphql sends to a running server; without it, one starts here.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import { createSyncClient } from "../client/index.ts";
 import { exampleTables as t } from "../schema/index.ts";
@@ -12,9 +14,12 @@ import { tempDir } from "../test-utils/temp-dir.ts";
 const dir = tempDir("sync-demo-");
 let stopServer = async (): Promise<void> => undefined;
 let endpoint = process.env.SYNC_ENDPOINT;
+/** The server's database file when the server runs here (its rows are compared at the end). */
+let serverFile: string | undefined;
 if (!endpoint) {
+  serverFile = join(dir.path, "server.db");
   const sync = await createSyncServer({
-    database: `file:${join(dir.path, "server.db")}`,
+    database: `file:${serverFile}`,
     graphiql: false,
   });
   const http = createServer(sync.yoga);
@@ -115,6 +120,61 @@ console.log(
   `temporary keys left on the device: ${temporary}; events left: ${(await device.events()).length}`,
 );
 
+// Story 3: a second device receives the first one's rows, then its changes and a delete.
+const laptop = await createSyncClient({
+  database: `file:${join(dir.path, "laptop.db")}`,
+  endpoint,
+});
+const first = await laptop.sync();
+console.log(
+  `\nsecond device ${laptop.clientId}, sync(): ${first.receive.changes} changes received in ${first.receive.pages} pages`,
+);
+const [firstInvoice] = rows;
+if (firstInvoice) {
+  const [line] = await device.db
+    .select({ id: t.invoiceLine.id })
+    .from(t.invoiceLine)
+    .where(sql`${t.invoiceLine.invoiceId} = ${firstInvoice.id}`)
+    .limit(1);
+  if (line) await device.delete(t.invoiceLine, line.id);
+  await device.update(t.customer, firstInvoice.customerId, { email: "ada@analytical.engine" });
+}
+const upAgain = await device.sync();
+const down = await laptop.sync();
+console.log(
+  `first device: an update and a delete, sync(): ${upAgain.send.applied} sent; second device, sync(): ${down.receive.changes} changes received (${down.receive.applied} applied)`,
+);
+
+const tables = ["customer", "invoice", "invoice_line", "location", "note"];
+/** Every synced table's rows on a device, as JSON, to compare devices and the server. */
+const snapshot = async (client: typeof device) =>
+  JSON.stringify(
+    await Promise.all(
+      tables.map((table) => client.db.all(sql.raw(`SELECT * FROM ${table} ORDER BY 1`))),
+    ),
+  );
+const phoneRows = await snapshot(device);
+let same = phoneRows === (await snapshot(laptop));
+let verdict = `both devices hold the same rows: ${same ? "yes" : "NO"}`;
+if (serverFile) {
+  const server = createClient({ url: `file:${serverFile}` });
+  const serverRows = JSON.stringify(
+    await Promise.all(
+      tables.map(async (table) =>
+        (await server.execute(`SELECT * FROM ${table} ORDER BY 1`)).rows.map((row) =>
+          Array.from(row),
+        ),
+      ),
+    ),
+  );
+  server.close();
+  same &&= serverRows === phoneRows;
+  verdict += `; the server's too: ${serverRows === phoneRows ? "yes" : "NO"}`;
+}
+console.log(verdict);
+
+await laptop.close();
 await device.close();
 await stopServer();
 dir.remove();
+if (!same) process.exitCode = 1;

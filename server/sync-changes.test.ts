@@ -266,7 +266,7 @@ describe("snapshots and tombstones", () => {
     await customers(server, "b1", ["a", "b", "c"]);
     await sendBatch(server, "writer", "b2", [remove("customer", 2)]);
     const snapshot = await receiveRun(server, "reader", null);
-    expect(snapshot.pages.map((p) => p.reset)).toEqual([null]);
+    expect(snapshot.pages.map((p) => [p.reset, p.snapshotStart])).toEqual([[null, true]]);
     expect(snapshot.changes).toEqual([customer(1, 1, "a"), customer(3, 1, "c")]);
 
     await sendBatch(server, "writer", "b3", [
@@ -275,7 +275,7 @@ describe("snapshots and tombstones", () => {
     ]);
     const later = await receiveRun(server, "reader", snapshot.cursor);
     expect(byKey(later.changes)).toEqual([deleted("customer", 1, 2), customer(3, 2, "c2")]);
-    expect(later.pages.map((p) => p.reset)).toEqual([null]);
+    expect(later.pages.map((p) => [p.reset, p.snapshotStart])).toEqual([[null, false]]);
     // A device starting now gets neither tombstone.
     expect((await receiveRun(server, "late", null)).changes).toEqual([customer(3, 2, "c2")]);
   });
@@ -429,9 +429,9 @@ describe("resets", () => {
     });
     // The older one missed it: every page of its run is a snapshot of the live rows.
     const reset = await receiveRun(server, "dev", old.cursor, 1);
-    expect(reset.pages.map((p) => [p.reset, p.hasMore])).toEqual([
-      ["CURSOR_EXPIRED", true],
-      ["CURSOR_EXPIRED", false],
+    expect(reset.pages.map((p) => [p.reset, p.hasMore, p.snapshotStart])).toEqual([
+      ["CURSOR_EXPIRED", true, true],
+      ["CURSOR_EXPIRED", false, false],
     ]);
     expect(reset.changes).toEqual([customer(1, 1, "a"), customer(3, 1, "c")]);
     await sendBatch(server, "writer", "b3", [remove("customer", 3)]);

@@ -17,6 +17,8 @@ export interface SyncChangesOptions {
 
 /** Where a page starts: after which change, leaving out which tombstones, and why (a reset). */
 interface PageStart {
+  /** A new snapshot starts here (not one continued from the cursor). */
+  readonly fresh: boolean;
   readonly after: number;
   readonly snapshot: NonNullable<CursorState["snapshot"]> | null;
 }
@@ -59,7 +61,7 @@ async function pageStart(
   scopes: string,
 ): Promise<PageStart> {
   if (input.cursor === null || input.cursor === undefined) {
-    return { after: 0, snapshot: { floor: facts.lastSeq, reason: null } };
+    return { fresh: true, after: 0, snapshot: { floor: facts.lastSeq, reason: null } };
   }
   const cursor = readCursor(facts.cursorSecret, input.cursor, input.clientId);
   if (!cursor) {
@@ -69,8 +71,8 @@ async function pageStart(
     );
   }
   const reason = resetReason(cursor, facts, scopes, await store.commitMark(cursor.seq));
-  if (reason) return { after: 0, snapshot: { floor: facts.lastSeq, reason } };
-  return { after: cursor.seq, snapshot: cursor.snapshot };
+  if (reason) return { fresh: true, after: 0, snapshot: { floor: facts.lastSeq, reason } };
+  return { fresh: false, after: cursor.seq, snapshot: cursor.snapshot };
 }
 
 /**
@@ -116,6 +118,7 @@ export async function syncChanges(
     })),
     cursor: signCursor(page.facts.cursorSecret, cursor),
     hasMore: page.hasMore,
+    snapshotStart: start.fresh,
     reset: start.snapshot?.reason ?? null,
   };
 }

@@ -20,6 +20,7 @@ export const syncChangesDocument = /* GraphQL */ `
       changes { table key kind version data }
       cursor
       hasMore
+      snapshotStart
       reset
     }
   }
@@ -52,6 +53,7 @@ export interface WirePage {
   changes: WireChange[];
   cursor: string;
   hasMore: boolean;
+  snapshotStart: boolean;
   reset: "CURSOR_EXPIRED" | "SCOPE_CHANGED" | "STORE_CHANGED" | null;
 }
 

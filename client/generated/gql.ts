@@ -15,11 +15,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query SyncLimits {\n    syncLimits {\n      maxOperationsPerRequest\n      maxBodyBytes\n    }\n  }\n": typeof types.SyncLimitsDocument,
-    "\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n": typeof types.SyncBatchDocument,
+    "\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n        version\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n": typeof types.SyncBatchDocument,
+    "\n  query SyncChanges($input: SyncChangesInput!) {\n    syncChanges(input: $input) {\n      changes {\n        table\n        key\n        kind\n        version\n        data\n      }\n      cursor\n      hasMore\n      snapshotStart\n      reset\n    }\n  }\n": typeof types.SyncChangesDocument,
 };
 const documents: Documents = {
     "\n  query SyncLimits {\n    syncLimits {\n      maxOperationsPerRequest\n      maxBodyBytes\n    }\n  }\n": types.SyncLimitsDocument,
-    "\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n": types.SyncBatchDocument,
+    "\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n        version\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n": types.SyncBatchDocument,
+    "\n  query SyncChanges($input: SyncChangesInput!) {\n    syncChanges(input: $input) {\n      changes {\n        table\n        key\n        kind\n        version\n        data\n      }\n      cursor\n      hasMore\n      snapshotStart\n      reset\n    }\n  }\n": types.SyncChangesDocument,
 };
 
 /**
@@ -43,7 +45,11 @@ export function graphql(source: "\n  query SyncLimits {\n    syncLimits {\n     
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n        version\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SyncBatch($input: SyncBatchInput!) {\n    syncBatch(input: $input) {\n      batchId\n      replayed\n      results {\n        eventId\n        status\n        error {\n          code\n          message\n        }\n        version\n      }\n      keyMappings {\n        table\n        clientKey\n        serverKey\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SyncChanges($input: SyncChangesInput!) {\n    syncChanges(input: $input) {\n      changes {\n        table\n        key\n        kind\n        version\n        data\n      }\n      cursor\n      hasMore\n      snapshotStart\n      reset\n    }\n  }\n"): (typeof documents)["\n  query SyncChanges($input: SyncChangesInput!) {\n    syncChanges(input: $input) {\n      changes {\n        table\n        key\n        kind\n        version\n        data\n      }\n      cursor\n      hasMore\n      snapshotStart\n      reset\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

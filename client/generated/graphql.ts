@@ -4,6 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** What a change does to the device's row. */
+export type ChangeKind =
+  /** The row is gone: deleted, or it left this device's read scopes. */
+  | 'DELETE'
+  /** The row as it is now: insert it, or replace the device's copy. */
+  | 'UPSERT';
+
 /** What an outbox event does to its row. */
 export type OperationKind =
   | 'DELETE'
@@ -14,6 +21,15 @@ export type OperationStatus =
   | 'APPLIED'
   | 'REJECTED';
 
+/** Why a device's copy is rebuilt from a full snapshot of its read scopes. */
+export type ResetReason =
+  /** The cursor is older than the oldest deletes the server still remembers. */
+  | 'CURSOR_EXPIRED'
+  /** The device's read scopes are not those its cursor was made for. */
+  | 'SCOPE_CHANGED'
+  /** The server's store was replaced or restored since the cursor was made. */
+  | 'STORE_CHANGED';
+
 /** One request of a device: a batch: a segment of its outbox, or a cut of one where it exceeds the request limits. */
 export type SyncBatchInput = {
   /** The idempotency key of this request: the same id with the same operations is a replay. */
@@ -22,6 +38,16 @@ export type SyncBatchInput = {
   clientId: string | number;
   /** Applied in list order. */
   operations: Array<SyncOperationInput>;
+};
+
+/** Which changes a device asks for. */
+export type SyncChangesInput = {
+  /** The device's id (the one it sends batches with). */
+  clientId: string | number;
+  /** The cursor of the last page this device received; null: from the start. */
+  cursor?: string | null | undefined;
+  /** At most this many changes (1 or more; default and upper bound: syncLimits.maxChangesPerPage). */
+  limit?: number | null | undefined;
 };
 
 /** One outbox event of the device, applied by the server in list order. */
@@ -47,8 +73,16 @@ export type SyncBatchMutationVariables = Exact<{
 }>;
 
 
-export type SyncBatchMutation = { syncBatch: { batchId: string, replayed: boolean, results: Array<{ eventId: string, status: OperationStatus, error: { code: string, message: string } | null }>, keyMappings: Array<{ table: string, clientKey: string, serverKey: string }> } };
+export type SyncBatchMutation = { syncBatch: { batchId: string, replayed: boolean, results: Array<{ eventId: string, status: OperationStatus, version: number | null, error: { code: string, message: string } | null }>, keyMappings: Array<{ table: string, clientKey: string, serverKey: string }> } };
+
+export type SyncChangesQueryVariables = Exact<{
+  input: SyncChangesInput;
+}>;
+
+
+export type SyncChangesQuery = { syncChanges: { cursor: string, hasMore: boolean, snapshotStart: boolean, reset: ResetReason | null, changes: Array<{ table: string, key: string, kind: ChangeKind, version: number, data: unknown }> } };
 
 
 export const SyncLimitsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncLimits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncLimits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"maxOperationsPerRequest"}},{"kind":"Field","name":{"kind":"Name","value":"maxBodyBytes"}}]}}]}}]} as unknown as DocumentNode<SyncLimitsQuery, SyncLimitsQueryVariables>;
-export const SyncBatchDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SyncBatch"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SyncBatchInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncBatch"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"batchId"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"results"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"eventId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"keyMappings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"clientKey"}},{"kind":"Field","name":{"kind":"Name","value":"serverKey"}}]}}]}}]}}]} as unknown as DocumentNode<SyncBatchMutation, SyncBatchMutationVariables>;
+export const SyncBatchDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SyncBatch"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SyncBatchInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncBatch"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"batchId"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"results"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"eventId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"keyMappings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"clientKey"}},{"kind":"Field","name":{"kind":"Name","value":"serverKey"}}]}}]}}]}}]} as unknown as DocumentNode<SyncBatchMutation, SyncBatchMutationVariables>;
+export const SyncChangesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncChanges"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SyncChangesInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncChanges"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"changes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"data"}}]}},{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"hasMore"}},{"kind":"Field","name":{"kind":"Name","value":"snapshotStart"}},{"kind":"Field","name":{"kind":"Name","value":"reset"}}]}}]}}]} as unknown as DocumentNode<SyncChangesQuery, SyncChangesQueryVariables>;

@@ -19,5 +19,14 @@ export const outboxMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796308953026,
     "hash": "ca8b813e9b568c2b3cd5bedf773eace159ffa5cfc8e9dffc14d1ca5a46b0ad65",
     "bps": true
+  },
+  {
+    "sql": [
+      "CREATE TABLE `sync_receive_stage` (\n\t`table_name` text NOT NULL,\n\t`row_key` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`version` integer NOT NULL,\n\t`data` text,\n\t`held` integer DEFAULT 0 NOT NULL,\n\tPRIMARY KEY(`table_name`, `row_key`)\n);\n",
+      "\nCREATE TABLE `sync_row_version` (\n\t`table_name` text NOT NULL,\n\t`row_key` text NOT NULL,\n\t`version` integer NOT NULL,\n\tPRIMARY KEY(`table_name`, `row_key`)\n);\n"
+    ],
+    "folderMillis": 1796316540375,
+    "hash": "5655324c92fb230cdb51a97bd90e8c1ed09720be3854961ab0eb1fa92e5b8529",
+    "bps": true
   }
 ];

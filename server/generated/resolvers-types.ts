@@ -176,6 +176,11 @@ export type SyncChangesResult = {
    * not contain (and that it has no unsent writes for).
    */
   reset: Maybe<ResetReason>;
+  /**
+   * True on the first page of a snapshot (a first receive from a null cursor, or a reset): pages the
+   * device staged before it, of an earlier run or of an interrupted snapshot, are superseded.
+   */
+  snapshotStart: Scalars['Boolean']['output'];
 };
 
 /** A column of a synced table. */
@@ -412,6 +417,7 @@ export type SyncChangesResultResolvers<ContextType = SyncContext, ParentType ext
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   reset?: Resolver<Maybe<ResolversTypes['ResetReason']>, ParentType, ContextType>;
+  snapshotStart?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type SyncColumnResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncColumn'] = ResolversParentTypes['SyncColumn']> = {

@@ -1,0 +1,106 @@
+import { multiRowStatements } from "../writer/multi-row-insert.ts";
+import type { CheckedPage } from "./check-page.ts";
+import type { DeviceDatabase, DeviceTransaction, SqlStatement } from "./device-database.ts";
+import type { ReceiveReset } from "./receive-report.ts";
+
+/** Where receiving stands, as `sync_state` keeps it. */
+export interface ReceiveState {
+  /** The cursor of the last run applied; null: from the start. */
+  readonly cursor: string | null;
+  /** The cursor of the last page staged, while a run is staged and not applied. */
+  readonly stagedCursor: string | null;
+  /** Why the staged run is a snapshot that rebuilds the device's copy, if it is one. */
+  readonly stagedReset: ReceiveReset | null;
+}
+
+const names = {
+  cursor: "receive_cursor",
+  stagedCursor: "receive_staged_cursor",
+  stagedReset: "receive_staged_reset",
+} as const;
+
+const stateQuery = `SELECT name, value FROM sync_state WHERE name IN ('${names.cursor}', '${names.stagedCursor}', '${names.stagedReset}')`;
+
+/** Reads where receiving stands, through a transaction or the database's reads. */
+export async function readReceiveState(
+  from: DeviceTransaction | DeviceDatabase,
+): Promise<ReceiveState> {
+  const { rows } = "read" in from ? await from.read(stateQuery) : await from.execute(stateQuery);
+  const values = new Map(rows.map((row) => [String(row[0]), String(row[1])]));
+  return {
+    cursor: values.get(names.cursor) ?? null,
+    stagedCursor: values.get(names.stagedCursor) ?? null,
+    stagedReset: (values.get(names.stagedReset) ?? null) as ReceiveReset | null,
+  };
+}
+
+const setState = (name: string, value: string): SqlStatement => ({
+  sql: "INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+  args: [name, value],
+});
+const dropState = (name: string): SqlStatement => ({
+  sql: "DELETE FROM sync_state WHERE name = ?",
+  args: [name],
+});
+
+/** How many staged changes one statement writes (6 values each). */
+const changesPerStatement = 500;
+
+/**
+ * Stages one page in the caller's transaction, with its cursor: a crash after it loses nothing,
+ * the next receive goes on from that cursor. A page that starts a snapshot the server forced (or
+ * the first page of `fromStart`), even one that restarts a snapshot under way, first discards what was staged before (pages of an earlier run,
+ * held changes) and the versions the device knew, which a snapshot supersedes; a version recorded
+ * from a `syncBatch` answer after this point is newer than the snapshot's and still counts.
+ * A later change of a row replaces its staged entry; an older one (a page seen twice) does not.
+ * Returns the reset of the run now staged, if it is one.
+ */
+export async function stagePage(
+  tx: DeviceTransaction,
+  page: CheckedPage,
+  fromStart: boolean,
+): Promise<ReceiveReset | null> {
+  const state = await readReceiveState(tx);
+  const statements: Array<SqlStatement | string> = [];
+  let reset = state.stagedReset;
+  if (fromStart || (page.snapshotStart && page.reset !== null)) {
+    // A snapshot the server forced, or one restarted while it ran (its reason may be the same).
+    reset = page.reset ?? "FROM_START";
+    statements.push(
+      "DELETE FROM sync_receive_stage",
+      "DELETE FROM sync_row_version",
+      setState(names.stagedReset, reset),
+    );
+    if (fromStart) statements.push(dropState(names.cursor));
+  }
+  const rows = page.changes.map((c) => [c.table, c.key, c.kind, c.version, c.data, 0]);
+  for (const statement of multiRowStatements(
+    "INSERT INTO sync_receive_stage (table_name, row_key, kind, version, data, held)",
+    6,
+    rows,
+    changesPerStatement,
+  )) {
+    statements.push({
+      sql: `${statement.sql} ON CONFLICT (table_name, row_key) DO UPDATE SET kind = excluded.kind,
+            version = excluded.version, data = excluded.data, held = 0
+            WHERE excluded.version >= sync_receive_stage.version`,
+      args: statement.args,
+    });
+  }
+  statements.push(setState(names.stagedCursor, page.cursor));
+  await tx.batch(statements);
+  return reset;
+}
+
+/**
+ * The statements that close an applied run in its transaction: the staged cursor becomes the
+ * cursor, and the run is no longer staged (held changes stay in the stage, for the next apply).
+ */
+export function finishRun(stagedCursor: string): SqlStatement[] {
+  return [
+    "DELETE FROM sync_receive_stage WHERE held = 0",
+    setState(names.cursor, stagedCursor),
+    dropState(names.stagedCursor),
+    dropState(names.stagedReset),
+  ].map((statement) => (typeof statement === "string" ? { sql: statement } : statement));
+}

@@ -1,0 +1,108 @@
+// The receive loop of the spec ("Receive"), top to bottom:
+//
+//   wait for a running send; refuse while a sent batch has no answer (UNANSWERED_BATCH)
+//   cursor := the staged cursor, else the cursor of the last run applied, else null
+//   repeat: read a page after the cursor (retries with backoff)
+//           check it; stage it with its cursor, in one local transaction (a reset discards first)
+//           tell the progress
+//   until a page says hasMore: false
+//   in turn with sends: apply the whole staged run in one local transaction
+//
+// A failure, an abort or onProgress throwing stops it with a ReceiveError: what was staged stays
+// staged, and the next receive() goes on from the last page staged.
+
+import type { SyncModel } from "../schema/index.ts";
+import { applyStaged, refuseUnansweredBatches } from "./apply-staged.ts";
+import { checkPage } from "./check-page.ts";
+import type { Transport } from "./create-transport.ts";
+import type { DeviceDatabase } from "./device-database.ts";
+import {
+  emptyReceiveReport,
+  type ReceiveOptions,
+  type ReceiveReport,
+  tellProgress,
+} from "./receive-report.ts";
+import { readReceiveState, stagePage } from "./receive-stage.ts";
+import { failureOf } from "./send-failure.ts";
+import { ReceiveError, SyncClientError } from "./sync-client-error.ts";
+
+export type {
+  ReceiveOptions,
+  ReceiveProgress,
+  ReceiveReport,
+  ReceiveReset,
+} from "./receive-report.ts";
+
+/** What the receive loop works with. */
+export interface ReceiveContext {
+  readonly database: DeviceDatabase;
+  readonly model: SyncModel;
+  readonly clientId: string;
+  readonly transport: Transport;
+  /**
+   * Runs `work` when no send runs, and keeps sends out until it ends: a send's answer maps keys
+   * and records versions, which the apply must see whole (or not at all).
+   */
+  inTurnWithSends<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T>;
+}
+
+/** The page size an app asked for: a positive integer, or the server's. */
+function pageLimit(limit: unknown): number | undefined {
+  if (limit === undefined) return undefined;
+  if (!Number.isSafeInteger(limit) || (limit as number) < 1) {
+    throw new SyncClientError(
+      "INVALID_OPTION",
+      `receive(): limit must be a positive integer, got ${JSON.stringify(limit) ?? typeof limit}`,
+    );
+  }
+  return limit as number;
+}
+
+/**
+ * Receives the server's changes since the device's cursor and applies them (see the steps above);
+ * returns what it did. Throws a {@link ReceiveError} carrying that report when it stops.
+ */
+export async function receive(
+  context: ReceiveContext,
+  options: ReceiveOptions = {},
+): Promise<ReceiveReport> {
+  const { database, model, clientId, transport } = context;
+  const { signal } = options;
+  const report = emptyReceiveReport();
+  const onRetry = () => {
+    report.retries += 1;
+  };
+  try {
+    const limit = pageLimit(options.limit);
+    await context.inTurnWithSends(() => refuseUnansweredBatches(database), signal);
+    let fromStart = options.fromStart === true;
+    const state = await readReceiveState(database);
+    let cursor = fromStart ? null : (state.stagedCursor ?? state.cursor);
+    for (;;) {
+      if (signal?.aborted) throw new SyncClientError("ABORTED", "receive() was aborted");
+      const answer = await transport.changes(clientId, { cursor, limit }, { signal, onRetry });
+      const page = checkPage(model, answer);
+      const reset = await database.transaction((tx) => stagePage(tx, page, fromStart));
+      fromStart = false;
+      report.pages += 1;
+      report.changes += page.changes.length + page.unknownTables;
+      report.skipped += page.unknownTables;
+      const { pages, changes } = report;
+      tellProgress(options.onProgress, { pages, changes, hasMore: page.hasMore, reset });
+      if (!page.hasMore) break;
+      cursor = page.cursor;
+    }
+    const run = await context.inTurnWithSends(
+      () => database.transaction((tx) => applyStaged(tx, model)),
+      signal,
+    );
+    report.applied += run.applied;
+    report.skipped += run.skipped;
+    report.held += run.held;
+    report.removed += run.removed;
+    report.reset = run.reset;
+    return { ...report };
+  } catch (error) {
+    throw new ReceiveError(failureOf(error, signal, "receive()"), report);
+  }
+}
