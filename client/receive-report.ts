@@ -29,7 +29,8 @@ export interface ReceiveOptions {
   readonly limit?: number;
   /**
    * Drops the cursor and whatever is staged and receives a full snapshot, applied as a reset (rows
-   * the snapshot lacks go, but for those with pending events): the way out of `INVALID_CURSOR`.
+   * the snapshot lacks go, but for those with pending events). A receive does this by itself, once,
+   * when the server refuses the device's cursor (`INVALID_CURSOR`).
    */
   readonly fromStart?: boolean;
 }

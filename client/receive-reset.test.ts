@@ -178,6 +178,23 @@ describe("receive() of a reset", () => {
     expect((await customers(device)).map((row) => row.name)).toEqual(["three"]);
   });
 
+  it("starts over from a snapshot once when its cursor is refused, and fails when that is refused too", async () => {
+    const { device, server } = await setup({
+      "": { changes: [customerUpsert(1, "one")], cursor: "c1", hasMore: false },
+    });
+    await device.client.receive();
+    // c1 is unknown now (a replaced store): INVALID_CURSOR, then the run from the start.
+    // A reset forgets the versions it knew: the row is written again, unchanged.
+    expect(await device.client.receive()).toMatchObject({ reset: "FROM_START", applied: 1 });
+    expect(server.requests.map((request) => request.cursor)).toEqual([null, "c1", null]);
+
+    const refusing = await setup({});
+    await expect(refusing.device.client.receive()).rejects.toMatchObject({
+      code: "INVALID_CURSOR",
+    });
+    expect(refusing.server.requests).toHaveLength(1);
+  });
+
   it("applies a change whose version is below the device's after a store was restored", async () => {
     const { device } = await setup({
       "": { changes: [customerUpsert(1, "before", 7)], cursor: "c1", hasMore: false },

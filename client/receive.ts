@@ -2,7 +2,7 @@
 //
 //   wait for a running send; refuse while a sent batch has no answer (UNANSWERED_BATCH)
 //   cursor := the staged cursor, else the cursor of the last run applied, else null
-//   repeat: read a page after the cursor (retries with backoff)
+//   repeat: read a page after the cursor (retries with backoff; a refused cursor: once from the start)
 //           check it; stage it with its cursor, in one local transaction (a reset discards first)
 //           tell the progress
 //   until a page says hasMore: false
@@ -46,6 +46,9 @@ export interface ReceiveContext {
   inTurnWithSends<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T>;
 }
 
+const isInvalidCursor = (error: unknown): boolean =>
+  error instanceof SyncClientError && error.code === "INVALID_CURSOR";
+
 /** The page size an app asked for: a positive integer, or the server's. */
 function pageLimit(limit: unknown): number | undefined {
   if (limit === undefined) return undefined;
@@ -78,9 +81,21 @@ export async function receive(
     let fromStart = options.fromStart === true;
     const state = await readReceiveState(database);
     let cursor = fromStart ? null : (state.stagedCursor ?? state.cursor);
+    let restarted = false;
     for (;;) {
       if (signal?.aborted) throw new SyncClientError("ABORTED", "receive() was aborted");
-      const answer = await transport.changes(clientId, { cursor, limit }, { signal, onRetry });
+      let answer: Awaited<ReturnType<Transport["changes"]>>;
+      try {
+        answer = await transport.changes(clientId, { cursor, limit }, { signal, onRetry });
+      } catch (error) {
+        // A cursor the server no longer takes (its store was replaced, its secret changed): start
+        // over once from a full snapshot, applied as a reset, rather than fail every receive.
+        if (cursor === null || restarted || !isInvalidCursor(error)) throw error;
+        restarted = true;
+        fromStart = true;
+        cursor = null;
+        continue;
+      }
       const page = checkPage(model, answer);
       const reset = await database.transaction((tx) => stagePage(tx, page, fromStart));
       fromStart = false;
