@@ -28,7 +28,7 @@ function answerDuplicate(
 ): boolean {
   const serverKey = context.tempKeys.mapped(table, tempKey);
   if (serverKey === undefined) return false;
-  context.applied(index, { table, clientKey: String(tempKey), serverKey: String(serverKey) });
+  context.applied(index, null, { table, clientKey: String(tempKey), serverKey: String(serverKey) });
   return true;
 }
 

@@ -25,8 +25,11 @@ export interface ApplyContext {
   readonly deviceRows: DeviceRowMarks;
   /** The rows' versions and change sequence (an UPDATE or DELETE reports its write there). */
   readonly rowVersions: RowVersions;
-  /** Answers an operation APPLIED, with the key mapping of an INSERT by temporary key. */
-  applied(index: number, mapping?: KeyMapping): void;
+  /**
+   * Answers an operation APPLIED, with the row's version after it (null: nothing was written, a
+   * repeat of an INSERT applied before) and the key mapping of an INSERT by temporary key.
+   */
+  applied(index: number, version: number | null, mapping?: KeyMapping): void;
   /**
    * Answers an INSERT APPLIED once its row was written (`row`, key first): records its key mapping
    * (a temporary key, mapped to `serverKey`) or its row (a device-made key, `serverKey` undefined)
@@ -37,7 +40,7 @@ export interface ApplyContext {
     insert: PreparedInsert,
     serverKey: number | undefined,
     row: Row,
-  ): Promise<void>;
+  ): Promise<void> | undefined;
   /**
    * Answers an operation REJECTED. A rejected INSERT (`insert`) is remembered, so that what refers
    * to its row, now or in a later request, is DEPENDENCY_REJECTED.
@@ -77,9 +80,24 @@ export async function createApplyContext(
   const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
   const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
 
-  const applied = (index: number, mapping?: KeyMapping): void => {
-    verdicts[index] = { eventId: eventIdOf(index), status: "APPLIED", error: null, version: null };
+  const applied = (index: number, version: number | null, mapping?: KeyMapping): void => {
+    verdicts[index] = { eventId: eventIdOf(index), status: "APPLIED", error: null, version };
     if (mapping) mappings[index] = mapping;
+  };
+  const answerInsert = (
+    index: number,
+    { table, key }: PreparedInsert,
+    serverKey: number | undefined,
+    version: number,
+  ): void => {
+    if (typeof key === "number" && serverKey !== undefined) {
+      tempKeys.map(table.name, key, serverKey);
+      const mapping = { table: table.name, clientKey: String(key), serverKey: String(serverKey) };
+      applied(index, version, mapping);
+    } else {
+      if (typeof key === "string") deviceRows.inserted({ table: table.name, key });
+      applied(index, version);
+    }
   };
   return {
     model,
@@ -89,15 +107,14 @@ export async function createApplyContext(
     deviceRows,
     rowVersions,
     applied,
-    async inserted(index, { table, key }, serverKey, row) {
-      await rowVersions.inserted(index, table, row);
-      if (typeof key === "number" && serverKey !== undefined) {
-        tempKeys.map(table.name, key, serverKey);
-        applied(index, { table: table.name, clientKey: String(key), serverKey: String(serverKey) });
-      } else {
-        if (typeof key === "string") deviceRows.inserted({ table: table.name, key });
-        applied(index);
+    inserted(index, insert, serverKey, row) {
+      // Most inserts know their version at once (a new row of a global table): no promise.
+      const version = rowVersions.inserted(insert.table, row);
+      if (typeof version === "number") {
+        answerInsert(index, insert, serverKey, version);
+        return undefined;
       }
+      return version.then((known) => answerInsert(index, insert, serverKey, known));
     },
     rejected(index, rejection, insert) {
       verdicts[index] = {
@@ -113,12 +130,6 @@ export async function createApplyContext(
       await tempKeys.save();
       await deviceRows.save();
       await rowVersions.save(Date.now());
-      rowVersions.versions.forEach((version, index) => {
-        const verdict = verdicts[index];
-        if (verdict?.status === "APPLIED" && version !== undefined) {
-          verdicts[index] = { ...verdict, version };
-        }
-      });
       return {
         results: verdicts,
         keyMappings: mappings.filter((mapping): mapping is KeyMapping => mapping !== undefined),

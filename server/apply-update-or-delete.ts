@@ -32,10 +32,12 @@ export async function applyUpdateOrDelete(
         ? await context.tx.updateRow(table, key, changes)
         : await context.tx.deleteRow(table, key);
     if (found) {
-      if (operation.kind === "UPDATE")
-        await context.rowVersions.updated(index, table, key, changes);
-      else await context.rowVersions.deleted(index, table, key);
-      return context.applied(index);
+      const { rowVersions } = context;
+      const version =
+        operation.kind === "UPDATE"
+          ? await rowVersions.updated(table, key, changes)
+          : await rowVersions.deleted(table, key);
+      return context.applied(index, version);
     }
     // The device named the row by a temporary key: say which, as well as the server's key.
     const named = key === item.key ? "" : ` (the server key of temporary key ${item.key})`;

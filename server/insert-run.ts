@@ -102,7 +102,8 @@ async function insertOneByOne(
     }
     try {
       await tx.insertRows([{ table, rows: [row] }]);
-      await context.inserted(index, insert, serverKey, row);
+      const pending = context.inserted(index, insert, serverKey, row);
+      if (pending) await pending;
     } catch (error) {
       if (!(error instanceof ConstraintViolation)) throw error;
       // A column left to its SQL default was not written by the device: nothing to blame on it.
@@ -187,7 +188,8 @@ export function createInsertRun(context: ApplyContext, keys: ServerKeyBlocks): I
         return;
       }
       for (const { index, insert, serverKey, row } of written) {
-        await context.inserted(index, insert, serverKey, row);
+        const pending = context.inserted(index, insert, serverKey, row);
+        if (pending) await pending;
       }
     },
   };

@@ -25,19 +25,19 @@ interface Tracked {
  * leaves a scope exit behind and takes the rows that inherit from it along.
  */
 export interface RowVersions {
-  /** An INSERT was written: `row` holds its values as written, key first. */
-  inserted(index: number, table: TableInfo, row: Row): Promise<void>;
+  /**
+   * An INSERT was written: `row` holds its values as written, key first. Returns the row's
+   * version: at once for a new row of an autonumbered global table, else once looked up.
+   */
+  inserted(table: TableInfo, row: Row): number | Promise<number>;
   /** An UPDATE was written with these changes (server keys in place of temporary ones). */
   updated(
-    index: number,
     table: TableInfo,
     key: SqlValue,
     changes: ReadonlyArray<readonly [string, SqlValue]>,
-  ): Promise<void>;
-  /** A DELETE was written. */
-  deleted(index: number, table: TableInfo, key: SqlValue): Promise<void>;
-  /** The version each applied write left its row at, by operation index. */
-  readonly versions: ReadonlyArray<number | undefined>;
+  ): Promise<number>;
+  /** A DELETE was written; returns the row's version after it. */
+  deleted(table: TableInfo, key: SqlValue): Promise<number>;
   /** Loads the states of rows the request names by a server or device-made key, in one read per table. */
   preload(keys: ReadonlyMap<TableInfo, readonly string[]>): Promise<void>;
   /** Writes the states of the rows this request changed, with new change sequence numbers. */
@@ -48,7 +48,6 @@ export interface RowVersions {
 export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): RowVersions {
   /** By table, then key: the row's state, or null when the store has none (a new row). */
   const tracked = new Map<string, Map<string, Tracked | null>>();
-  const versions: Array<number | undefined> = [];
   const runs = createInsertedRuns();
   const exits: Array<Omit<ScopeExit, "seq">> = [];
 
@@ -109,15 +108,24 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
     }
   }
 
-  /** Records an applied write that leaves the row at `state` (version raised by one). */
-  function wrote(index: number, table: TableInfo, key: string, state: Omit<Tracked, "changed">) {
+  /** Records an applied write that leaves the row at `state`; returns its version. */
+  function wrote(table: TableInfo, key: string, state: Omit<Tracked, "changed">): number {
     tableRows(table.name).set(key, { ...state, changed: true });
-    versions[index] = state.version;
+    return state.version;
+  }
+
+  /** An insert that needs look-ups: a device-made key (a tombstone?) or a scope to work out. */
+  async function insertedRow(table: TableInfo, row: Row): Promise<number> {
+    const key = String(row[0]);
+    const previous = table.keyKind === "client" ? await stateOf(table, key) : undefined;
+    const scope = await scopeFrom(
+      table,
+      (name) => row[table.columns.findIndex((c) => c.name === name)],
+    );
+    return wrote(table, key, { version: (previous?.version ?? 0) + 1, scope, deleted: false });
   }
 
   return {
-    versions,
-
     async preload(keys) {
       for (const [table, list] of keys) {
         const rows = tableRows(table.name);
@@ -131,22 +139,13 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
       }
     },
 
-    async inserted(index, table, row) {
-      if (runsApply(table)) {
-        runs.add(table, row[0] as number);
-        versions[index] = 1;
-        return;
-      }
-      const key = String(row[0]);
-      const previous = table.keyKind === "client" ? await stateOf(table, key) : undefined;
-      const scope = await scopeFrom(
-        table,
-        (name) => row[table.columns.findIndex((c) => c.name === name)],
-      );
-      wrote(index, table, key, { version: (previous?.version ?? 0) + 1, scope, deleted: false });
+    inserted(table, row) {
+      if (!runsApply(table)) return insertedRow(table, row);
+      runs.add(table, row[0] as number);
+      return 1;
     },
 
-    async updated(index, table, key, changes) {
+    async updated(table, key, changes) {
       const text = String(key);
       const state = await stateOf(table, text);
       const rule = table.scope;
@@ -161,13 +160,13 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
         scope = await scopeFrom(table, () => value);
       }
       if (state) await move(table, text, state, scope);
-      wrote(index, table, text, { version: (state?.version ?? 0) + 1, scope, deleted: false });
+      return wrote(table, text, { version: (state?.version ?? 0) + 1, scope, deleted: false });
     },
 
-    async deleted(index, table, key) {
+    async deleted(table, key) {
       const text = String(key);
       const state = await stateOf(table, text);
-      wrote(index, table, text, {
+      return wrote(table, text, {
         version: (state?.version ?? 0) + 1,
         scope: state?.scope ?? "",
         deleted: true,
