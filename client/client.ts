@@ -6,6 +6,7 @@ import { type AutoSync, type AutoSyncOptions, startAutoSync } from "./auto-sync.
 import { createTransport } from "./create-transport.ts";
 import type { DeviceDatabase } from "./device-database.ts";
 import type { DeviceReads } from "./device-reads.ts";
+import { callSignal, inTurn } from "./in-turn.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
 import { type EventQuery, listEvents, removeEvent, type SyncEvent } from "./outbox-events.ts";
@@ -81,33 +82,6 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
 }
 
 /**
- * Waits for the mutex, or rejects as ABORTED when `signal` aborts first: a send queued behind
- * another one is cancelled at once, not when its turn comes.
- */
-async function untilFree(mutex: Mutex, signal: AbortSignal, call = "send()"): Promise<() => void> {
-  const aborted = () =>
-    new SyncClientError("ABORTED", `${call} was aborted before its turn`, { cause: signal.reason });
-  if (signal.aborted) throw aborted();
-  const acquiring = mutex.acquire();
-  let onAbort: (() => void) | undefined;
-  try {
-    return await Promise.race([
-      acquiring,
-      new Promise<never>((_, reject) => {
-        onAbort = () => reject(aborted());
-        signal.addEventListener("abort", onAbort, { once: true });
-      }),
-    ]);
-  } catch (error) {
-    // The turn still comes; it is handed on at once.
-    void acquiring.then((release) => release());
-    throw error;
-  } finally {
-    if (onAbort) signal.removeEventListener("abort", onAbort);
-  }
-}
-
-/**
  * Runs `work` with the writer of one local transaction, and writes the outbox events it recorded
  * before the commit. `inTransaction` marks the callback's context, where the client's own writes
  * are refused (they would wait for this transaction, which waits for them).
@@ -128,50 +102,6 @@ function runLocalTransaction<TTables extends Record<string, SQLiteTable>, T>(
       writer.end();
     }
   });
-}
-
-/**
- * Runs one `send()` once the sends before it have ended (two sends of one client never overlap),
- * stopped by `closing` too.
- */
-async function sendInTurn(
-  sends: Mutex,
-  closing: AbortSignal,
-  context: SendContext,
-  options: SendOptions,
-): Promise<SendReport> {
-  const signal = options.signal ? AbortSignal.any([options.signal, closing]) : closing;
-  const release = await untilFree(sends, signal);
-  try {
-    if (closing.aborted) throw new SyncClientError("ABORTED", "the client is closed");
-    return await send(context, { ...options, signal });
-  } finally {
-    release();
-  }
-}
-
-/** The signal of a call: the app's, and the client's closing. */
-const callSignal = (closing: AbortSignal, signal: AbortSignal | undefined): AbortSignal =>
-  signal ? AbortSignal.any([signal, closing]) : closing;
-
-/**
- * Runs `work` holding `mutex` (once the holders before it are done), unless `closing` or `signal`
- * aborts first.
- */
-async function inTurn<T>(
-  mutex: Mutex,
-  closing: AbortSignal,
-  signal: AbortSignal | undefined,
-  call: string,
-  work: () => Promise<T>,
-): Promise<T> {
-  const release = await untilFree(mutex, callSignal(closing, signal), call);
-  try {
-    if (closing.aborted) throw new SyncClientError("ABORTED", "the client is closed");
-    return await work();
-  } finally {
-    release();
-  }
 }
 
 /**
@@ -234,16 +164,18 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     transport,
     inTurnWithSends: (work, signal) => inTurn(sends, closing.signal, signal, "receive()", work),
   };
+  /** Two sends of one client never overlap; a send queued behind another is cancellable. */
+  const sendInTurn = (options: SendOptions) =>
+    inTurn(sends, closing.signal, options.signal, "send()", () =>
+      send(context, { ...options, signal: callSignal(closing.signal, options.signal) }),
+    );
   const receiveInTurn = (options: ReceiveOptions) =>
     inTurn(receives, closing.signal, options.signal, "receive()", () =>
       receive(receiveContext, { ...options, signal: callSignal(closing.signal, options.signal) }),
     );
   const sync = async (options: SyncOptions = {}): Promise<SyncReport> => {
     const { signal } = options;
-    const sent = await sendInTurn(sends, closing.signal, context, {
-      ...options.send,
-      ...(signal ? { signal } : {}),
-    });
+    const sent = await sendInTurn({ ...options.send, ...(signal ? { signal } : {}) });
     const received = await receiveInTurn({ ...options.receive, ...(signal ? { signal } : {}) });
     return { send: sent, receive: received };
   };
@@ -257,8 +189,7 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     delete: (table, key) => write("delete()", (writer) => writer.delete(table, key)),
     setSendCheckpoint: () => write("setSendCheckpoint()", (writer) => writer.setSendCheckpoint()),
     transaction: (work) => write("transaction()", work),
-    send: (sendOptions = {}) =>
-      outsideTransactions("send()", () => sendInTurn(sends, closing.signal, context, sendOptions)),
+    send: (sendOptions = {}) => outsideTransactions("send()", () => sendInTurn(sendOptions)),
     receive: (receiveOptions = {}) =>
       outsideTransactions("receive()", () => receiveInTurn(receiveOptions)),
     sync: (syncOptions = {}) => outsideTransactions("sync()", () => sync(syncOptions)),
