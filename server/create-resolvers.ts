@@ -17,6 +17,7 @@ export interface ResolverOptions {
   readonly store: SyncStore;
   readonly limits: SyncLimits;
   readonly scopesOf: ScopesOf;
+  readonly cursorSecret?: string | undefined;
 }
 
 /** The resolvers of `schema/sync.graphql`. */

@@ -28,6 +28,7 @@ const sync = await createSyncServer({
   database,
   corsOrigins,
   debug: process.env.SYNC_DEBUG === "1",
+  ...(process.env.SYNC_CURSOR_SECRET ? { cursorSecret: process.env.SYNC_CURSOR_SECRET } : {}),
   limits: {
     ...(maxOperationsPerRequest === undefined ? {} : { maxOperationsPerRequest }),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),

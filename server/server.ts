@@ -51,6 +51,12 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    * request. Default: every scope. A device whose read scopes change gets a reset.
    */
   readonly scopes?: ScopesOf;
+  /**
+   * Signs the cursors of `syncChanges` (at least 32 characters). Default: a secret the store makes
+   * once. Give one to keep cursors valid across a replaced store: its devices then get a
+   * STORE_CHANGED reset rather than INVALID_CURSOR.
+   */
+  readonly cursorSecret?: string;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -75,7 +81,16 @@ export async function createSyncServer({
   logging = true,
   corsOrigins = [],
   scopes = everyScope,
+  cursorSecret,
 }: SyncServerOptions = {}): Promise<SyncServer> {
+  if (
+    cursorSecret !== undefined &&
+    (typeof cursorSecret !== "string" || cursorSecret.length < 32)
+  ) {
+    throw new Error(
+      'createSyncServer: option "cursorSecret" must be a text of at least 32 characters',
+    );
+  }
   const limits = resolveLimits(partialLimits);
   const cors = corsPolicy(corsOrigins);
   const migrationList = modelMigrations(
@@ -105,7 +120,7 @@ export async function createSyncServer({
   const yoga = createYoga<Record<string, unknown>, SyncContext>({
     schema: createSchema<Record<string, unknown> & SyncContext>({
       typeDefs,
-      resolvers: createResolvers({ model, store, limits, scopesOf: scopes }),
+      resolvers: createResolvers({ model, store, limits, scopesOf: scopes, cursorSecret }),
     }),
     maskedErrors: { isDev: debug },
     graphiql: graphiql

@@ -61,6 +61,21 @@ describe("INVALID_CURSOR", () => {
 });
 
 describe("resets", () => {
+  it("STORE_CHANGED: a replaced store signs with the same cursorSecret, so its devices get a reset", async () => {
+    const cursorSecret = "a cursor secret of at least thirty-two characters";
+    const before = await start({ cursorSecret });
+    await customers(before, "b1", ["a"]);
+    const old = await receiveRun(before, "dev", null);
+    const replaced = await start({ cursorSecret });
+    await customers(replaced, "b1", ["x", "y"]);
+    const run = await receiveRun(replaced, "dev", old.cursor);
+    expect(run.pages.map((p) => [p.reset, p.snapshotStart])).toEqual([["STORE_CHANGED", true]]);
+    expect(run.changes).toEqual([customer(1, 1, "x"), customer(2, 1, "y")]);
+    await expect(start({ cursorSecret: "short" })).rejects.toThrow(
+      'option "cursorSecret" must be a text of at least 32 characters',
+    );
+  });
+
   it("STORE_CHANGED: a store restored from an older copy snapshots a newer cursor", async () => {
     const server = await start();
     const backups = tempDir();

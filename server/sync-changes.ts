@@ -13,6 +13,8 @@ export interface SyncChangesOptions {
   readonly store: SyncStore;
   readonly limits: SyncLimits;
   readonly scopesOf: ScopesOf;
+  /** Signs cursors instead of the store's own secret (kept when the store is replaced). */
+  readonly cursorSecret?: string | undefined;
 }
 
 /** Where a page starts: after which change, leaving out which tombstones, and why (a reset). */
@@ -59,11 +61,12 @@ async function pageStart(
   input: SyncChangesInput,
   facts: StoreFacts,
   scopes: string,
+  secret: string,
 ): Promise<PageStart> {
   if (input.cursor === null || input.cursor === undefined) {
     return { fresh: true, after: 0, snapshot: { floor: facts.lastSeq, reason: null } };
   }
-  const cursor = readCursor(facts.cursorSecret, input.cursor, input.clientId);
+  const cursor = readCursor(secret, input.cursor, input.clientId);
   if (!cursor) {
     throw createGraphQLError(
       `input.cursor is not a cursor this server gave client ${input.clientId}; receive from the start (cursor null)`,
@@ -80,16 +83,18 @@ async function pageStart(
  * change-sequence order, each row once at its latest change, and the signed cursor of the page.
  */
 export async function syncChanges(
-  { model, store, limits, scopesOf }: SyncChangesOptions,
+  options: SyncChangesOptions,
   input: SyncChangesInput,
   request: Request,
 ): Promise<SyncChangesResult> {
+  const { model, store, limits, scopesOf } = options;
   checkId("input.clientId", input.clientId);
   const limit = pageLimit(input.limit, limits.maxChangesPerPage);
   const scopes = readScopes(await scopesOf({ clientId: input.clientId, request }));
   const digest = scopesDigest(scopes);
   const facts = await store.facts();
-  const start = await pageStart(store, input, facts, digest);
+  const secret = options.cursorSecret ?? facts.cursorSecret;
+  const start = await pageStart(store, input, facts, digest, secret);
   const page = await store.readChanges({
     model,
     after: start.after,
@@ -116,7 +121,7 @@ export async function syncChanges(
       version: change.version,
       data: change.data,
     })),
-    cursor: signCursor(page.facts.cursorSecret, cursor),
+    cursor: signCursor(secret, cursor),
     hasMore: page.hasMore,
     snapshotStart: start.fresh,
     reset: start.snapshot?.reason ?? null,
