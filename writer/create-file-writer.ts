@@ -1,9 +1,9 @@
 import type { InArgs, InStatement, InValue, ResultSet, Value } from "@libsql/client";
 import { LibsqlError } from "@libsql/core/api";
 import { ResultSetImpl } from "@libsql/core/util";
-import Database from "libsql";
 import type { Writer, WriteTransaction } from "./create-writer.ts";
 import { openFileConnection, type RawExecute, type RawResult } from "./file-connection.ts";
+import { toLibsqlError } from "./libsql-error.ts";
 
 /** Options of {@link createFileWriter}. */
 export interface FileWriterOptions {
@@ -95,15 +95,6 @@ function toResultSet(raw: RawResult): ResultSet {
   const rows = raw.rows.map((values) => toRow(values, raw.columns));
   const lastInsertRowid = raw.columns.length > 0 ? undefined : raw.lastInsertRowid;
   return new ResultSetImpl([...raw.columns], [...raw.types], rows, raw.changes, lastInsertRowid);
-}
-
-/** SQLite's errors as @libsql/client reports them, so callers see one kind of error. */
-function toLibsqlError(error: unknown): unknown {
-  if (!(error instanceof Database.SqliteError)) return error;
-  const raw = (error as { rawCode?: number }).rawCode;
-  const extended = (error as { code: string }).code;
-  const base = extended.replace(/^(SQLITE_[A-Z]+)_[A-Z_]+$/, "$1");
-  return new LibsqlError(error.message, base, extended, raw, error);
 }
 
 /** Runs one statement given as @libsql/client takes it (the connection reports its errors so). */

@@ -3,17 +3,19 @@ import { dirname } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { expandConfig } from "@libsql/core/config";
 import type { MigrationMeta } from "drizzle-orm/migrator";
+import { type FileReader, openFileReader } from "../../writer/file-reader.ts";
 import { createFileWriter, createWriter, type FileWriter } from "../../writer/index.ts";
 import { storeMigrations } from "../generated/store-migrations.ts";
+import { changePagePlan } from "./libsql-change-page.ts";
 import {
   adoptRows,
-  commitMark,
+  commitMarkPlan,
+  factsPlan,
   initStoreFacts,
   pruneTombstones,
-  readChanges,
-  readFacts,
 } from "./libsql-changes.ts";
 import { migrateLibsql } from "./libsql-migrate.ts";
+import { type ReadPlan, runPlan, runPlanAsync } from "./libsql-reads.ts";
 import { libsqlTransaction } from "./libsql-transaction.ts";
 import type { SyncStore } from "./sync-store.ts";
 
@@ -67,19 +69,43 @@ export async function createLibsqlStore({
     ...(authToken === undefined ? {} : { authToken }),
     timeout: busyTimeoutMs,
   });
-  // An embedded file is written through a connection that keeps its prepared statements.
+  // An embedded file is written, and read, through connections that keep their prepared
+  // statements; other URLs go through @libsql/client.
   let fileWriter: FileWriter | undefined;
+  let fileReader: FileReader | undefined;
   try {
     await migrateDatabase(database, modelMigrations);
     if (database.protocol === "file") {
       fileWriter = createFileWriter(config.path, { busyTimeoutMs });
+      fileReader = openFileReader(config.path, { busyTimeoutMs });
     }
   } catch (error) {
     database.close();
+    await fileWriter?.close();
     throw error;
   }
   const writer = fileWriter ?? createWriter(database);
   let closed = false;
+
+  /** Runs a read in one read transaction (a consistent snapshot). */
+  const read = async <T>(plan: () => ReadPlan<T>): Promise<T> => {
+    if (closed) throw new Error("the store is closed");
+    // Synchronous from BEGIN to COMMIT: nothing else of this process runs in between.
+    if (fileReader) return fileReader.read((execute) => runPlan(plan(), execute));
+    const tx = await database.transaction("read");
+    try {
+      return await runPlanAsync(plan(), tx);
+    } finally {
+      tx.close();
+    }
+  };
+  /** Runs a read of one statement (consistent by itself). */
+  const readOne = async <T>(plan: () => ReadPlan<T>): Promise<T> => {
+    if (closed) throw new Error("the store is closed");
+    return fileReader
+      ? fileReader.read((execute) => runPlan(plan(), execute))
+      : runPlanAsync(plan(), database);
+  };
 
   return {
     writeTransaction(work) {
@@ -90,18 +116,9 @@ export async function createLibsqlStore({
       if (closed) return Promise.reject(new Error("the store is closed"));
       return writer.run((tx) => adoptRows((statement) => tx.execute(statement), model, Date.now()));
     },
-    facts() {
-      if (closed) return Promise.reject(new Error("the store is closed"));
-      return readFacts((statement) => database.execute(statement));
-    },
-    commitMark(seq) {
-      if (closed) return Promise.reject(new Error("the store is closed"));
-      return commitMark((statement) => database.execute(statement), seq);
-    },
-    readChanges(query) {
-      if (closed) return Promise.reject(new Error("the store is closed"));
-      return readChanges(database, query);
-    },
+    facts: () => readOne(factsPlan),
+    commitMark: (seq) => readOne(() => commitMarkPlan(seq)),
+    readChanges: (query) => read(() => changePagePlan(query)),
     pruneTombstones(before, max) {
       if (closed) return Promise.reject(new Error("the store is closed"));
       return writer.run((tx) => pruneTombstones((statement) => tx.execute(statement), before, max));
@@ -118,6 +135,7 @@ export async function createLibsqlStore({
       closed = true;
       await writer.drain();
       await fileWriter?.close();
+      await fileReader?.close();
       // Fold the write-ahead log into the database file, so a stopped server leaves one file.
       if (database.protocol === "file") {
         await database.execute("PRAGMA wal_checkpoint(TRUNCATE)").catch(() => undefined);
