@@ -135,15 +135,23 @@ async function versionedRows(tx: DeviceTransaction, answer: CheckedAnswer): Prom
 
 /**
  * Records the versions of the rows the device wrote (`sync_row_version`), under their keys as
- * they are now: once the mappings are applied, a mapped insert's under its server key. A version
- * never goes back (a replayed answer may be older than a change received since).
+ * they are now: once the mappings are applied, a mapped insert's under its server key. A row's
+ * newest version in the answer is recorded only when its first one follows the version the device
+ * knows (none: an insert, version 1): only then does the device's row hold every write up to it.
+ * Another writer's write in between (a version the device never received) would otherwise be
+ * skipped when its own write comes back. A version never goes back (a replayed answer may be
+ * older than a change received since).
  */
 async function recordVersions(tx: DeviceTransaction, versioned: string): Promise<void> {
   if (versioned === "[]") return;
   await tx.execute({
     sql: `INSERT INTO sync_row_version (table_name, row_key, version)
-          SELECT t, ${currentKeySql("t", "k")}, v
-          FROM (SELECT value ->> 0 AS t, value ->> 1 AS k, value ->> 2 AS v FROM json_each(?)) WHERE true
+          SELECT t, k, max(v) FROM (
+            SELECT value ->> 0 AS t, ${currentKeySql("value ->> 0", "value ->> 1")} AS k, value ->> 2 AS v
+            FROM json_each(?))
+          GROUP BY t, k
+          HAVING min(v) - 1 = coalesce((SELECT known.version FROM sync_row_version known
+                                        WHERE known.table_name = t AND known.row_key = k), 0)
           ON CONFLICT (table_name, row_key) DO UPDATE SET version = max(version, excluded.version)`,
     args: [versioned],
   });
