@@ -7,30 +7,25 @@ import { createNodeFetch, type NodeFetch } from "./create-node-fetch.ts";
 import type {
   SyncBatchMutation,
   SyncBatchMutationVariables,
-  SyncChangesQuery,
   SyncOperationInput,
 } from "./generated/graphql.ts";
 import type { Batch } from "./next-batch.ts";
 import { createRawJson, type RawJson } from "./raw-json.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
-import { SyncLimitsQuery } from "./server-limits-query.ts";
+import { readLimits, type ServerLimits } from "./server-limits-query.ts";
 import { SyncBatchMutation as SyncBatchDocument } from "./sync-batch-mutation.ts";
-import { SyncChangesQuery as SyncChangesDocument } from "./sync-changes-query.ts";
+import {
+  attemptChanges,
+  type ChangesRequest,
+  type SyncChangesAnswer,
+} from "./sync-changes-query.ts";
 import { SyncClientError } from "./sync-client-error.ts";
+
+export type { ServerLimits } from "./server-limits-query.ts";
+export type { ChangesRequest, SyncChangesAnswer } from "./sync-changes-query.ts";
 
 /** The server's answer to one batch. */
 export type SyncBatchAnswer = SyncBatchMutation["syncBatch"];
-
-/** A page of the server's changes, as it came (`receive()` checks it). */
-export type SyncChangesAnswer = SyncChangesQuery["syncChanges"];
-
-/** Which page of changes to ask for. */
-export interface ChangesRequest {
-  /** The cursor of the last page received; null: from the start. */
-  readonly cursor: string | null;
-  /** At most this many changes; undefined: the server's page size. */
-  readonly limit: number | undefined;
-}
 
 /** What the transport sends of a batch. */
 export type BatchRequest = Pick<Batch, "batchId" | "operationsJson">;
@@ -40,13 +35,6 @@ export type TransportOptions = Pick<
   ResolvedOptions,
   "endpoint" | "headers" | "fetch" | "requestTimeoutMs" | "maxAnswerBytes" | "retry"
 >;
-
-/** The server's limits, read through the `syncLimits` query. */
-export interface ServerLimits {
-  readonly maxOperations: number;
-  /** The longest request body the server reads, in bytes. */
-  readonly maxBodyBytes: number;
-}
 
 /**
  * Posts batches as `syncBatch` mutations through urql, retrying with backoff. Every request's
@@ -107,9 +95,6 @@ function phash(text: string): number {
   return hash >>> 0;
 }
 
-const positive = (value: unknown): value is number =>
-  Number.isSafeInteger(value) && (value as number) > 0;
-
 const noVariables: SyncBatchMutationVariables = {
   input: { clientId: "", batchId: "", operations: [] },
 };
@@ -145,41 +130,6 @@ async function attemptBatch(
   if (!answer)
     throw new SyncClientError("ANSWER_MISMATCH", "the server's answer has no syncBatch result");
   return answer;
-}
-
-/** One attempt of a page of changes; a {@link SyncClientError} if it fails. */
-async function attemptChanges(
-  urql: Client,
-  clientId: string,
-  { cursor, limit }: ChangesRequest,
-  fetch: typeof globalThis.fetch,
-): Promise<SyncChangesAnswer> {
-  const input = { clientId, cursor, ...(limit === undefined ? {} : { limit }) };
-  const result = await urql.query(SyncChangesDocument, { input }, { fetch }).toPromise();
-  if (result.error) {
-    const failure = classify(result.error);
-    if (failure.serverCode !== "INVALID_CURSOR") throw failure;
-    throw new SyncClientError("INVALID_CURSOR", failure.message, {
-      cause: failure.cause,
-      serverCode: failure.serverCode,
-    });
-  }
-  const page = result.data?.syncChanges;
-  if (!page) {
-    throw new SyncClientError("ANSWER_MISMATCH", "the server's answer has no syncChanges result");
-  }
-  return page;
-}
-
-/** The server's limits, through the `syncLimits` query; a {@link SyncClientError} if it fails. */
-async function readLimits(urql: Client, fetch: typeof globalThis.fetch): Promise<ServerLimits> {
-  const result = await urql.query(SyncLimitsQuery, {}, { fetch }).toPromise();
-  if (result.error) throw classify(result.error);
-  const limits = result.data?.syncLimits;
-  if (!positive(limits?.maxOperationsPerRequest) || !positive(limits?.maxBodyBytes)) {
-    throw new SyncClientError("ANSWER_MISMATCH", "the server's limits are missing from its answer");
-  }
-  return { maxOperations: limits.maxOperationsPerRequest, maxBodyBytes: limits.maxBodyBytes };
 }
 
 /**

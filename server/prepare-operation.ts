@@ -7,6 +7,7 @@ import {
   type TableInfo,
 } from "../schema/index.ts";
 import type { PreparedOperation, Rejection, SyncOperation, TempKeyRef } from "./operation.ts";
+import { parseKey, refOf } from "./operation-key.ts";
 import type { SqlValue } from "./store/sync-store.ts";
 
 /** An operation that passed the checks against the model. */
@@ -42,41 +43,11 @@ export interface Refused {
   readonly insert: InsertKey | undefined;
 }
 
-const integerKey = /^-?[1-9][0-9]*$/;
-
 const reject = (code: Rejection["code"], message: string, insert?: InsertKey): Refused => ({
   ok: false,
   rejection: { code, message },
   insert,
 });
-
-function parseKey(table: TableInfo, key: string): number | string | Rejection {
-  if (table.keyKind === "client") {
-    if (key.length === 0 || key.length > maxClientKeyLength || !key.isWellFormed()) {
-      return {
-        code: "INVALID_VALUE",
-        message: `key of ${table.name} must be a non-empty, well-formed text of at most ${maxClientKeyLength} characters`,
-      };
-    }
-    return key;
-  }
-  const number = Number(key);
-  if (!integerKey.test(key) || !Number.isSafeInteger(number)) {
-    return {
-      code: "INVALID_VALUE",
-      message: `key ${describeValue(key)} of ${table.name} must be a non-zero integer (negative for a temporary key)`,
-    };
-  }
-  return number;
-}
-
-/** A temporary-key reference when `value` in `column` is a temporary key of an autonumbered table. */
-function refOf(model: SyncModel, column: ColumnInfo, value: SqlValue): TempKeyRef | undefined {
-  if (column.references === undefined || typeof value !== "number" || value >= 0) return undefined;
-  const target = model.byName.get(column.references);
-  if (target?.keyKind !== "autonumber") return undefined;
-  return { table: target.name, tempKey: value, column: column.name };
-}
 
 const positionCache = new WeakMap<TableInfo, ReadonlyMap<ColumnInfo, number>>();
 
