@@ -1,17 +1,10 @@
 import type { SyncOperation } from "../server/index.ts";
-import type { GraphQLResponse, TestServer } from "./test-server.ts";
-
-/** `syncBatch` asking for every field of the answer, the versions of applied writes included. */
-export const syncBatchWithVersionsDocument = /* GraphQL */ `
-  mutation SyncBatchWithVersions($input: SyncBatchInput!) {
-    syncBatch(input: $input) {
-      batchId
-      replayed
-      results { eventId status error { code message } version }
-      keyMappings { table clientKey serverKey }
-    }
-  }
-`;
+import {
+  type GraphQLResponse,
+  type SyncBatchAnswer,
+  syncBatchDocument,
+  type TestServer,
+} from "./test-server.ts";
 
 /** `syncChanges` with every field of the answer. */
 export const syncChangesDocument = /* GraphQL */ `
@@ -25,19 +18,6 @@ export const syncChangesDocument = /* GraphQL */ `
     }
   }
 `;
-
-/** The answer of `syncBatch` with versions. */
-export interface VersionedBatchAnswer {
-  batchId: string;
-  replayed: boolean;
-  results: Array<{
-    eventId: string;
-    status: string;
-    error: { code: string; message: string } | null;
-    version: number | null;
-  }>;
-  keyMappings: Array<{ table: string; clientKey: string; serverKey: string }>;
-}
 
 /** One change of a page, as JSON. */
 export interface WireChange {
@@ -63,11 +43,10 @@ export async function sendBatch(
   clientId: string,
   batchId: string,
   operations: readonly SyncOperation[],
-): Promise<VersionedBatchAnswer> {
-  const response = await server.gql<{ syncBatch: VersionedBatchAnswer }>(
-    syncBatchWithVersionsDocument,
-    { input: { clientId, batchId, operations } },
-  );
+): Promise<SyncBatchAnswer> {
+  const response = await server.gql<{ syncBatch: SyncBatchAnswer }>(syncBatchDocument, {
+    input: { clientId, batchId, operations },
+  });
   if (response.errors || !response.data) {
     throw new Error(`syncBatch ${batchId} failed: ${response.text}`);
   }

@@ -31,6 +31,8 @@ export interface SyncBatchAnswer {
     eventId: string;
     status: string;
     error: { code: string; message: string } | null;
+    /** The row's version after an applied write; null when rejected. */
+    version: number | null;
   }>;
   keyMappings: Array<{ table: string; clientKey: string; serverKey: string }>;
 }

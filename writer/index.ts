@@ -28,6 +28,7 @@ export {
 } from "./key-runs.ts";
 export { type MigrationStatement, migrationJournal } from "./migration-journal.ts";
 export {
+  type MultiRowInsertOptions,
   maxParametersPerStatement,
   multiRowInsertSql,
   multiRowInserts,

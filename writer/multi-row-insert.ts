@@ -68,6 +68,30 @@ interface Shape {
   readonly head: string;
   /** Positions in `TableInfo.columns` of the columns given, in order. */
   readonly given: readonly number[];
+  /** For an upsert: the `ON CONFLICT` clause that gives an existing row the columns given. */
+  readonly onConflict: string;
+}
+
+/** How {@link multiRowInserts} writes. */
+export interface MultiRowInsertOptions {
+  /**
+   * An existing row with the key gets the columns a row gives (an update in place: never a
+   * delete and an insert, so no foreign-key action fires). Default: a plain INSERT.
+   */
+  readonly upsert?: boolean;
+  /** At most this many rows per statement (below the parameter cap). */
+  readonly maxRows?: number;
+}
+
+/** `ON CONFLICT (key) DO UPDATE SET …` for the columns given (`DO NOTHING` when only the key is). */
+function onConflictOf(table: TableInfo, columns: readonly string[]): string {
+  const keyName = quoteIdentifier(table.key.name);
+  const set = columns
+    .filter((name) => name !== keyName)
+    .map((name) => `${name} = excluded.${name}`);
+  return set.length === 0
+    ? ` ON CONFLICT (${keyName}) DO NOTHING`
+    : ` ON CONFLICT (${keyName}) DO UPDATE SET ${set.join(", ")}`;
 }
 
 /** By table, then by {@link shapeKey}: the shapes seen. A table has few (usually one). */
@@ -92,7 +116,11 @@ function shapeOf(table: TableInfo, key: string): Shape {
     const left = new Set(key.split(",").filter(Boolean).map(Number));
     const given = table.columns.flatMap((_, j) => (left.has(j) ? [] : [j]));
     const columns = given.map((j) => quoteIdentifier(table.columns[j]?.name ?? ""));
-    shape = { head: `INSERT INTO ${quoteIdentifier(table.name)} (${columns.join(", ")})`, given };
+    shape = {
+      head: `INSERT INTO ${quoteIdentifier(table.name)} (${columns.join(", ")})`,
+      given,
+      onConflict: onConflictOf(table, columns),
+    };
     // A bound on the shapes kept: a client can make many by leaving out different columns.
     if (byKey.size >= 64) byKey.clear();
     byKey.set(key, shape);
@@ -109,6 +137,7 @@ function shapeOf(table: TableInfo, key: string): Shape {
 export function multiRowInserts<V>(
   table: TableInfo,
   rows: ReadonlyArray<ReadonlyArray<V | undefined>>,
+  { upsert = false, maxRows }: MultiRowInsertOptions = {},
 ): Array<{ sql: string; args: Array<V | null> }> {
   const statements: Array<{ sql: string; args: Array<V | null> }> = [];
   let start = 0;
@@ -117,10 +146,12 @@ export function multiRowInserts<V>(
     let end = start + 1;
     while (end < rows.length && shapeKey(rows[end] as ReadonlyArray<V | undefined>) === key) end++;
     const run = start === 0 && end === rows.length ? rows : rows.slice(start, end);
-    const { head, given } = shapeOf(table, key);
+    const { head, given, onConflict } = shapeOf(table, key);
     const values = key === "" ? run : run.map((row) => given.map((j): V | undefined => row[j]));
-    for (const statement of multiRowStatements(head, given.length, values)) {
-      statements.push(statement);
+    for (const statement of multiRowStatements(head, given.length, values, maxRows)) {
+      statements.push(
+        upsert ? { sql: statement.sql + onConflict, args: statement.args } : statement,
+      );
     }
     start = end;
   }
