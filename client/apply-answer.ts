@@ -204,4 +204,20 @@ export async function applyAnswer(
     if (pairs && pairs.length > 0) await applyMappings(tx, model, table, pairs);
   }
   await recordVersions(tx, versioned);
+  if (answer.rejected.length > 0) await forgetRejectedRows(tx, answer);
+}
+
+/**
+ * Forgets the versions of the rows of rejected UPDATEs and DELETEs (their keys as they are now,
+ * the mappings applied). The server sends such a row again at the version it has; the device,
+ * knowing no version of it, takes it at its next receive and so undoes its own write. The event
+ * stays, rejected, with the values it tried.
+ */
+async function forgetRejectedRows(tx: DeviceTransaction, answer: CheckedAnswer): Promise<void> {
+  await tx.execute({
+    sql: `DELETE FROM sync_row_version WHERE (table_name, row_key) IN
+            (SELECT o.table_name, o.row_key FROM json_each(?) AS j JOIN sync_outbox o
+             ON o.seq = j.value ->> 0 WHERE o.kind IN ('update', 'delete'))`,
+    args: [JSON.stringify(answer.rejected)],
+  });
 }

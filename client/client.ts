@@ -9,13 +9,14 @@ import type { DeviceReads } from "./device-reads.ts";
 import { callSignal, inTurn } from "./in-turn.ts";
 import { createLocalWriter, type LocalWriter } from "./local-writer.ts";
 import { openDeviceDatabase } from "./open-device-database.ts";
-import { type EventQuery, listEvents, removeEvent, type SyncEvent } from "./outbox-events.ts";
+import { type EventQuery, listEvents, type SyncEvent } from "./outbox-events.ts";
 import {
   type ReceiveContext,
   type ReceiveOptions,
   type ReceiveReport,
   receive,
 } from "./receive.ts";
+import { removeEvent } from "./remove-event.ts";
 import { resolveOptions, type SyncClientOptions } from "./resolve-options.ts";
 import { retryEvent } from "./retry-event.ts";
 import { type SendContext, type SendOptions, type SendReport, send } from "./send.ts";
@@ -75,7 +76,10 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
   events(query?: EventQuery): Promise<SyncEvent[]>;
   /** Puts a rejected event and its rejected dependents back to pending; returns their ids. */
   retryEvent(id: number): Promise<number[]>;
-  /** Drops an event from the outbox. */
+  /**
+   * Drops an event from the outbox. Removing a rejected INSERT also removes the row it made (once
+   * no row refers to it), which the server never had.
+   */
   removeEvent(id: number): Promise<void>;
   /** Waits for running work, then closes the database. */
   close(): Promise<void>;
@@ -220,7 +224,8 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
         : listEvents(database, query),
     retryEvent: (id) =>
       outsideTransactions("retryEvent()", () => retryEvent(database, model, id).then(wrote)),
-    removeEvent: (id) => outsideTransactions("removeEvent()", () => removeEvent(database, id)),
+    removeEvent: (id) =>
+      outsideTransactions("removeEvent()", () => removeEvent(database, model, id)),
     async close() {
       if (closed) return;
       closed = true;

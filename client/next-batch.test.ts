@@ -7,7 +7,8 @@ import { applyAnswer } from "./apply-answer.ts";
 import type { DeviceDatabase, DeviceTransaction, SqlStatement } from "./device-database.ts";
 import { type Batch, nextBatch } from "./next-batch.ts";
 import { openNodeDeviceDatabase } from "./node-device-database.ts";
-import { listEvents, removeEvent } from "./outbox-events.ts";
+import { listEvents } from "./outbox-events.ts";
+import { removeEvent } from "./remove-event.ts";
 import { retryEvent } from "./retry-event.ts";
 
 let device: TestDevice | undefined;
@@ -150,7 +151,9 @@ describe("nextBatch", () => {
       // The app puts event 3 back while both batches are open: it joins neither.
       expect(await retryEvent(database, exampleModel, 3)).toEqual([3]);
       expect(await inFlight()).toEqual([1, 2, 4, 5, 6]);
-      await expect(removeEvent(database, 4)).rejects.toMatchObject({ code: "INVALID_EVENT" });
+      await expect(removeEvent(database, exampleModel, 4)).rejects.toMatchObject({
+        code: "INVALID_EVENT",
+      });
       // A resend of an open batch is the same batch.
       expect((await form(second?.batchId))?.seqs).toEqual([1, 2]);
 

@@ -94,27 +94,3 @@ export async function listEvents(
     createdAt: String(createdAt),
   }));
 }
-
-/** Drops one event from the outbox; an event in a batch being sent cannot be removed. */
-export async function removeEvent(database: DeviceDatabase, givenId: number): Promise<void> {
-  const id = eventId(`removeEvent(${JSON.stringify(givenId)})`, givenId);
-  return database.transaction(async (tx) => {
-    const { rows } = await tx.execute({
-      sql: `SELECT EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")})
-            FROM sync_outbox o WHERE seq = ?`,
-      args: [id],
-    });
-    const [row] = rows;
-    if (!row) throw new SyncClientError("INVALID_EVENT", `removeEvent(${id}): no such event`);
-    if (Number(row[0]) === 1) {
-      throw new SyncClientError(
-        "INVALID_EVENT",
-        `removeEvent(${id}): the event was sent and its answer has not arrived; send() again first`,
-      );
-    }
-    await tx.batch([
-      { sql: "DELETE FROM sync_outbox_ref WHERE seq = ?", args: [id] },
-      { sql: "DELETE FROM sync_outbox WHERE seq = ?", args: [id] },
-    ]);
-  });
-}

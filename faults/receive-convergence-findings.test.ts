@@ -48,27 +48,43 @@ async function twoDevices(readA: readonly string[] | "all" = "all") {
   };
 }
 
-// The property's findings, each reduced to its smallest history. An open one asserts the
-// difference as it is today, so that it fails once the finding is fixed: then assert equality
-// instead, and drop its part of `knownFindings`.
+// What the convergence property found, each reduced to its smallest history and kept as a
+// regression test.
 describe("receive convergence: findings", () => {
-  it("finding 1 (open): a row a device inserts outside its read scopes stays on it for good", async () => {
+  it("finding 1: a row a device inserts outside its read scopes reaches it as a DELETE", async () => {
     const s = await twoDevices(["t1"]);
     try {
-      await s.a.client.insert(project, { teamId: "t2", name: "another team's" });
-      expect((await s.a.client.sync()).send.applied).toBe(1);
-      await s.a.client.sync();
-      // The server holds the project in t2, which `a` does not read; no DELETE comes, so `a`
-      // keeps it. Converged, `device` would equal `server` (empty).
-      const { device, server } = await s.compare(s.a, "project");
-      expect(server).toEqual([]);
-      expect(device).toEqual([{ id: 1, team_id: "t2", name: "another team's" }]);
+      const projectId = await s.a.client.insert(project, { teamId: "t2", name: "another team's" });
+      await s.a.client.insert(task, { projectId, title: "inherits t2" });
+      await s.a.client.insert(project, { teamId: "t1", name: "its own" });
+      const report = await s.a.client.sync();
+      expect(report.send.applied).toBe(3);
+      // The server holds the t2 project and its task, which `a` does not read: both come back
+      // as DELETEs in the same sync; its own project stays, skipped as its own write.
+      expect(report.receive).toMatchObject({ applied: 2, skipped: 1 });
+      for (const table of ["project", "task"] as const) {
+        const { device, server } = await s.compare(s.a, table);
+        expect(device).toEqual(server);
+      }
+      expect((await s.compare(s.a, "project")).device).toEqual([
+        { id: 2, team_id: "t1", name: "its own" },
+      ]);
+      // `b` reads every scope and has them all.
+      await s.b.client.sync();
+      expect(await s.b.rows(allRows.project)).toHaveLength(2);
+      // Moved into t1 by `b`, the project and its task reach `a` again.
+      await s.b.client.update(project, 1, { teamId: "t1" });
+      await s.b.client.sync();
+      expect((await s.a.client.sync()).receive).toMatchObject({ applied: 2 });
+      expect(await s.a.rows(allRows.task)).toEqual([
+        { id: 1, project_id: 1, tag_id: null, title: "inherits t2" },
+      ]);
     } finally {
       await s.close();
     }
   });
 
-  it("finding 2 (open): a delete the server rejects leaves the row missing on the device for good", async () => {
+  it("finding 2: a delete the server rejects is undone on the device at its next receive", async () => {
     const s = await twoDevices();
     try {
       const tagId = await s.a.client.insert(tag, { label: "urgent" });
@@ -79,31 +95,67 @@ describe("receive convergence: findings", () => {
       await s.b.client.sync();
       // `a` has not received the task yet: the tag looks free there.
       await s.a.client.delete(tag, tagId);
-      expect((await s.a.client.sync()).send.rejected).toBe(1);
+      // The send is rejected; the receive of the same sync brings the tag back with the task.
+      const report = await s.a.client.sync();
+      expect(report.send.rejected).toBe(1);
+      expect(report.receive).toMatchObject({ held: 0 });
       const [rejected] = await s.a.client.events({ status: "rejected" });
       expect(rejected?.error?.code).toBe("CONSTRAINT_VIOLATION");
-      expect((await s.a.client.sync()).receive.held).toBe(1);
-      // The tag never comes back (its version did not change) and the task waits for it, held.
-      // Converged, `a` would hold both, as the server does.
-      const tags = await s.compare(s.a, "tag");
-      const tasks = await s.compare(s.a, "task");
-      expect(tags.server).toEqual([{ id: 1, label: "urgent" }]);
-      expect(tags.device).toEqual([]);
-      expect(tasks.server).toHaveLength(1);
-      expect(tasks.device).toEqual([]);
-      // Removing the rejected event changes nothing; only a receive from the start repairs it.
+      for (const table of ["tag", "task"] as const) {
+        const { device, server } = await s.compare(s.a, table);
+        expect(server).toHaveLength(1);
+        expect(device).toEqual(server);
+      }
+      // `b`, which knows the tag's version, skips it.
+      expect((await s.b.client.sync()).receive).toMatchObject({ applied: 0 });
+      // Removing the rejected event changes nothing more.
       await s.a.client.removeEvent(rejected?.id ?? 0);
       await s.a.client.sync();
-      expect((await s.compare(s.a, "tag")).device).toEqual([]);
-      await s.a.client.receive({ fromStart: true });
-      expect((await s.compare(s.a, "tag")).device).toEqual(tags.server);
-      expect((await s.compare(s.a, "task")).device).toEqual(tasks.server);
+      expect((await s.compare(s.a, "tag")).device).toEqual([{ id: 1, label: "urgent" }]);
     } finally {
       await s.close();
     }
   });
 
-  it("finding 4 (open): a row a reset kept for its pending events stays after they are sent", async () => {
+  it("an update the server rejects is undone on the device; a rejected insert stays until the app removes it", async () => {
+    const s = await twoDevices();
+    try {
+      const projectId = await s.a.client.insert(project, { teamId: "t1", name: "p" });
+      await s.a.client.insert(task, { projectId, title: "k" });
+      await s.a.client.sync();
+      await s.b.client.sync();
+      await s.b.client.delete(task, 1);
+      await s.b.client.delete(project, 1);
+      await s.b.client.sync();
+      // Offline, `a` renames the deleted task and adds a task to the deleted project.
+      await s.a.client.update(task, 1, { title: "renamed" });
+      const added = await s.a.client.insert(task, { projectId: 1, title: "added" });
+      const report = await s.a.client.sync();
+      expect(report.send.rejected).toBe(2);
+      const rejected = await s.a.client.events({ status: "rejected" });
+      expect(rejected.map((event) => [event.kind, event.error?.code])).toEqual([
+        ["update", "NOT_FOUND"],
+        ["insert", "CONSTRAINT_VIOLATION"],
+      ]);
+      // The renamed task went with the server's delete; the added one (and so its project) stays
+      // for the app to fix or remove.
+      expect((await s.compare(s.a, "task")).device).toEqual([
+        { id: added, project_id: 1, tag_id: null, title: "added" },
+      ]);
+      expect((await s.compare(s.a, "project")).device).toHaveLength(1);
+      for (const event of rejected.toReversed()) await s.a.client.removeEvent(event.id);
+      await s.a.client.sync();
+      for (const table of ["project", "task"] as const) {
+        const { device, server } = await s.compare(s.a, table);
+        expect(server).toEqual([]);
+        expect(device).toEqual([]);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("finding 4: a row a reset kept for its pending events goes once they are sent", async () => {
     const s = await twoDevices(["t2"]);
     try {
       const projectId = await s.a.client.insert(project, { teamId: "t2", name: "p" });
@@ -117,23 +169,26 @@ describe("receive convergence: findings", () => {
       await s.a.client.update(task, taskId, { title: "renamed offline" });
       // A receive (or the apply of a sync, when the app writes after its send) while the update
       // is pending: the snapshot lacks the task, which stays for its pending event, and so does
-      // its project (its DELETE held for the task).
-      expect(await s.a.client.receive()).toMatchObject({ reset: "CURSOR_EXPIRED", held: 1 });
+      // its project, which the task refers to. Both DELETEs are held.
+      expect(await s.a.client.receive()).toMatchObject({ reset: "CURSOR_EXPIRED", held: 2 });
       expect((await s.a.client.sync()).send.applied).toBe(1);
+      // Once the update is answered, the next apply lets both go, though the answer gave the
+      // task a version the snapshot never saw.
       await s.a.client.sync();
-      // Nothing removes them once the update is answered. Converged, `a` would hold neither.
-      const tasks = await s.compare(s.a, "task");
-      expect(tasks.server).toEqual([]);
-      expect(tasks.device).toEqual([
+      for (const table of ["task", "project"] as const) {
+        const { device, server } = await s.compare(s.a, table);
+        expect(server).toEqual([]);
+        expect(device).toEqual([]);
+      }
+      expect((await s.compare(s.b, "task")).server).toEqual([
         { id: 1, project_id: 1, tag_id: null, title: "renamed offline" },
       ]);
-      expect((await s.compare(s.a, "project")).device).toHaveLength(1);
     } finally {
       await s.close();
     }
   });
 
-  it("finding 3 (fixed): a device's own write coming back is applied when another write came between", async () => {
+  it("finding 3: a device's own write coming back is applied when another write came between", async () => {
     const s = await twoDevices();
     try {
       const projectId = await s.a.client.insert(project, { teamId: "t1", name: "p" });

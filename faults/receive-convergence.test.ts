@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { currentKeySql } from "../client/current-key-sql.ts";
 import type { SyncReport } from "../client/index.ts";
 import type { ScopeGrant } from "../server/scope-grant.ts";
 import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
@@ -69,23 +68,6 @@ const seed = Number(process.env.CONVERGENCE_SEED ?? 20261204);
 /** Prints each history's log, failing or not. */
 const verbose = process.env.CONVERGENCE_VERBOSE === "1";
 
-/**
- * Three findings make some rows differ at the end (see "finding 1", "finding 2" and "finding 4"
- * in receive-convergence-findings.test.ts). While they stand, the property counts the rows each
- * explains apart instead of failing on them (every other difference fails); CONVERGENCE_STRICT=1
- * fails on them too.
- * - `stranded`: a row a device inserts where it cannot read it (another team's project, or a child
- *   of a project another device moved away) stays on that device for good (also once the server
- *   deletes it), and so do the rows it refers to (their scope-exit DELETEs held for it).
- * - `rejected`: a write the server rejects stays made on the device: a rejected delete leaves the
- *   row missing there for good (and the rows that refer to it held), a rejected update keeps the
- *   device's values, a rejected insert keeps its row under its temporary key (and its parent's
- *   DELETE held).
- * - `kept`: a row a reset's snapshot lacked (it left the device's scopes while its cursor expired)
- *   but kept for its pending events stays on the device for good once they are sent.
- */
-const knownFindings = process.env.CONVERGENCE_STRICT !== "1";
-type Finding = "stranded" | "rejected" | "kept";
 const step = fc.record({
   device: fc.integer({ min: 0, max: clientIds.length - 1 }),
   kind: fc.oneof(
@@ -113,8 +95,6 @@ const totals = {
   rejected: {} as Record<string, number>,
   resets: {} as Record<string, number>,
   held: 0,
-  /** Rows that differ at the end, explained by a known finding, by finding. */
-  explained: {} as Record<string, number>,
 };
 const count = (into: Record<string, number>, name: string, by = 1) => {
   into[name] = (into[name] ?? 0) + by;
@@ -166,12 +146,6 @@ class History {
   /** `table:key` of every row the server deleted (or held and no longer holds). */
   readonly deletedOnServer = new Set<string>();
   private onServer = new Set<string>();
-  /** Each row's scope on the server, as last seen (tags have none: everyone reads them). */
-  private scopeNow = new Map<string, string>();
-  /** Per device: `table:key` of rows a reset kept for their pending events, out of its scopes. */
-  readonly keptByReset: Array<Set<string>> = clientIds.map(() => new Set());
-  /** Per device: `table:key` of the rows seen in its read scopes on the server. */
-  readonly everInScope: Array<Set<string>> = clientIds.map(() => new Set());
   /** Per device: `table:key` of server-deleted rows the device no longer holds. */
   readonly goneOn: Array<Set<string>> = clientIds.map(() => new Set());
   readonly cursors: number[] = clientIds.map(() => -1);
@@ -265,22 +239,6 @@ class History {
       }
     }
     for (const key of this.onServer) if (!now.has(key)) this.deletedOnServer.add(key);
-    // Each row's scope, as the server's model gives it, and the devices that read it.
-    const scopeOf = new Map<string, string>();
-    for (const row of tables.project) scopeOf.set(`project:${row.id}`, String(row.team_id));
-    for (const row of tables.task) {
-      scopeOf.set(`task:${row.id}`, scopeOf.get(`project:${row.project_id}`) ?? "");
-    }
-    for (const row of tables.comment) {
-      scopeOf.set(`comment:${row.id}`, scopeOf.get(`task:${row.task_id}`) ?? "");
-    }
-    this.scopeNow = scopeOf;
-    for (const [device, clientId] of clientIds.entries()) {
-      const seen = this.everInScope[device] as Set<string>;
-      for (const [key, scope] of scopeOf) {
-        if (readScopes[clientId]?.includes(scope)) seen.add(key);
-      }
-    }
     const tombstones = await this.server.rows(
       "SELECT table_name, row_key FROM sync_row WHERE deleted = 1",
     );
@@ -305,21 +263,6 @@ class History {
     for (const key of this.deletedOnServer) {
       if (!held.has(key)) gone.add(key);
       else if (gone.has(key)) this.problem(`${dev.clientId} ${when}: deleted row ${key} came back`);
-    }
-    if (report?.reset) {
-      // Rows the snapshot lacked that the reset kept for their pending events (finding 4).
-      const pending = await dev.rows(
-        `SELECT o.table_name, ${currentKeySql("o.table_name", "o.row_key")} AS row_key
-         FROM sync_outbox o WHERE o.status = 'pending' AND o.kind != 'checkpoint'`,
-      );
-      for (const row of pending) {
-        const key = `${String(row.table_name)}:${String(row.row_key)}`;
-        const scope = this.scopeNow.get(key);
-        const readable = scope !== undefined && readScopes[dev.clientId]?.includes(scope);
-        if (held.has(key) && row.table_name !== "tag" && !readable) {
-          this.keptByReset[device]?.add(key);
-        }
-      }
     }
     const [state] = await dev.rows("SELECT value FROM sync_state WHERE name = 'receive_cursor'");
     const seq = cursorSeq(state?.value);
@@ -645,11 +588,38 @@ class History {
     }
   }
 
-  /** Syncs every device, round after round, until a round moves nothing (at least two). */
+  /**
+   * The app's part once writing stops: it removes the events the server rejected, newest first (a
+   * rejected INSERT's row goes with its event, and rows that refer to it come later). Returns how
+   * many it removed.
+   */
+  async removeRejected(device: number): Promise<number> {
+    const dev = this.devices[device] as TeamDevice;
+    const events = await dev.client.events({ status: "rejected", limit: 1000 });
+    for (const event of events.toReversed()) {
+      count(totals.rejected, `${event.kind} ${event.table} ${event.error?.code}`);
+      const data = event.data as Row | null;
+      if (event.kind === "insert" && data) {
+        this.deletedByApp.add(markerOf(data, event.table as TableName));
+      }
+      try {
+        await dev.client.removeEvent(event.id);
+      } catch (error) {
+        this.problem(`${dev.clientId}: removeEvent(${event.id}) failed: ${String(error)}`);
+      }
+    }
+    return events.length;
+  }
+
+  /**
+   * Syncs every device, round after round, each removing its rejected events first, until a round
+   * moves nothing (at least two).
+   */
   async finalRounds(): Promise<void> {
     for (let round = 0; round < 5; round++) {
       let moved = 0;
       for (const [device] of this.devices.entries()) {
+        moved += await this.removeRejected(device);
         const report = await this.sync(device, `final round ${round} dev${device}`);
         if (report) {
           moved +=
@@ -664,65 +634,35 @@ class History {
     this.problem("the final rounds never settled");
   }
 
-  /**
-   * The end state: every device equal to the server in its scopes, nothing lost, nothing doubled.
-   * Each difference is a divergence unless a known finding explains it (see `knownFindings`): it
-   * is then counted apart, by finding, and fails only under CONVERGENCE_STRICT=1.
-   */
-  async checkEnd(): Promise<Record<"diverged" | Finding, string[]>> {
-    const found: Record<"diverged" | Finding, string[]> = {
-      diverged: [],
-      stranded: [],
-      rejected: [],
-      kept: [],
-    };
+  /** The end state: every device equal to the server in its scopes, nothing lost, nothing doubled. */
+  async checkEnd(): Promise<void> {
     for (const [device, dev] of this.devices.entries()) {
       await this.checkStorage(device, "at the end");
       const pending = await dev.client.events({ status: "pending", limit: 10 });
       if (pending.length > 0) this.problem(`${dev.clientId}: ${pending.length} events pending`);
-      for (const event of await dev.client.events({ status: "rejected", limit: 1000 })) {
-        count(totals.rejected, `${event.kind} ${event.table} ${event.error?.code}`);
-        const data = event.data as Row | null;
-        if (event.kind === "insert" && data) {
-          this.deletedByApp.add(markerOf(data, event.table as TableName));
-        }
-      }
+      const rejected = await dev.client.events({ status: "rejected", limit: 10 });
+      if (rejected.length > 0) this.problem(`${dev.clientId}: ${rejected.length} events rejected`);
       const held = await this.deviceTables(device);
       const expected = await this.serverTables(readScopes[dev.clientId] ?? null);
-      const differences: Difference[] = [];
+      const differences: string[] = [];
       for (const table of tableNames) {
         const server = new Map(expected[table].map((row) => [String(row.id), row]));
         const have = new Map(held[table].map((row) => [String(row.id), row]));
         for (const [key, row] of have) {
           const theirs = server.get(key);
           if (!theirs) {
-            differences.push({
-              table,
-              key,
-              row,
-              extra: true,
-              text: `${dev.clientId} holds ${table}:${key} ${JSON.stringify(row)}, not in its scopes on the server`,
-            });
+            differences.push(
+              `${dev.clientId} holds ${table}:${key} ${JSON.stringify(row)}, not in its scopes on the server`,
+            );
           } else if (JSON.stringify(theirs) !== JSON.stringify(row)) {
-            differences.push({
-              table,
-              key,
-              row: theirs,
-              extra: false,
-              text: `${dev.clientId} ${table}:${key} is ${JSON.stringify(row)}, on the server ${JSON.stringify(theirs)}`,
-            });
+            differences.push(
+              `${dev.clientId} ${table}:${key} is ${JSON.stringify(row)}, on the server ${JSON.stringify(theirs)}`,
+            );
           }
         }
         for (const [key, row] of server) {
-          if (!have.has(key)) {
-            differences.push({
-              table,
-              key,
-              row,
-              extra: false,
-              text: `${dev.clientId} lacks ${table}:${key} ${JSON.stringify(row)}`,
-            });
-          }
+          if (!have.has(key))
+            differences.push(`${dev.clientId} lacks ${table}:${key} ${JSON.stringify(row)}`);
         }
         const markers = held[table].map((row) => markerOf(row, table));
         if (new Set(markers).size !== markers.length) {
@@ -730,62 +670,16 @@ class History {
         }
       }
       if (differences.length === 0) continue;
-      const heldChanges = new Set(
-        (await dev.rows("SELECT table_name, row_key FROM sync_receive_stage WHERE held = 1")).map(
-          (row) => `${String(row.table_name)}:${String(row.row_key)}`,
-        ),
-      );
-      const rejectedRows = new Set(
-        (
-          await dev.rows(
-            `SELECT o.table_name, ${currentKeySql("o.table_name", "o.row_key")} AS row_key
-             FROM sync_outbox o WHERE o.status = 'rejected' AND o.kind != 'checkpoint'`,
-          )
-        ).map((row) => `${String(row.table_name)}:${String(row.row_key)}`),
-      );
-      // Finding 1's seeds: rows this device inserted that were never in its scopes on the server.
-      const seen = this.everInScope[device] as Set<string>;
-      const strandedRows = new Set(
-        differences
-          .filter(
-            (d) =>
-              d.extra &&
-              markerOf(d.row, d.table).slice(1).startsWith(`${device}.`) &&
-              !seen.has(`${d.table}:${d.key}`),
-          )
-          .map((d) => `${d.table}:${d.key}`),
-      );
-      // Finding 4's seeds: rows a reset kept for their pending events, outside its scopes.
-      const keptRows = new Set(
-        differences
-          .filter((d) => d.extra && this.keptByReset[device]?.has(`${d.table}:${d.key}`))
-          .map((d) => `${d.table}:${d.key}`),
-      );
-      const byRejected = explain(differences, rejectedRows, heldChanges);
-      const byStranded = explain(differences, strandedRows, heldChanges);
-      const byKept = explain(differences, keptRows, heldChanges);
-      for (const d of differences) {
-        const key = `${d.table}:${d.key}`;
-        const finding = byRejected.has(key)
-          ? "rejected"
-          : byStranded.has(key)
-            ? "stranded"
-            : byKept.has(key)
-              ? "kept"
-              : "diverged";
-        found[finding].push(d.text);
-      }
-      if (found.diverged.some((text) => text.startsWith(`${dev.clientId} `))) {
-        // What the device knows of the rows that differ, for the reader of a failure.
-        for (const sql of [
-          "SELECT table_name, row_key, kind, version, held FROM sync_receive_stage",
-          "SELECT table_name, row_key, version FROM sync_row_version",
-          "SELECT seq, kind, table_name, row_key, status, error_code FROM sync_outbox",
-        ]) {
-          this.log.push(
-            `${dev.clientId} ${sql.split(" FROM ")[1]}: ${JSON.stringify(await dev.rows(sql))}`,
-          );
-        }
+      for (const d of differences) this.problem(d);
+      // What the device knows of the rows that differ, for the reader of a failure.
+      for (const sql of [
+        "SELECT table_name, row_key, kind, version, held FROM sync_receive_stage",
+        "SELECT table_name, row_key, version FROM sync_row_version",
+        "SELECT seq, kind, table_name, row_key, status, error_code FROM sync_outbox",
+      ]) {
+        this.log.push(
+          `${dev.clientId} ${sql.split(" FROM ")[1]}: ${JSON.stringify(await dev.rows(sql))}`,
+        );
       }
     }
     const integrity = await this.server.rows("PRAGMA integrity_check");
@@ -798,64 +692,7 @@ class History {
         this.problem(`lost: ${table} ${marker} inserted by dev${device} never reached the server`);
       }
     }
-    return found;
   }
-}
-
-/** A row where a device and the server differ at the end. */
-interface Difference {
-  readonly table: TableName;
-  readonly key: string;
-  /** The device's row when it is an extra one, else the server's (one it lacks, or that differs). */
-  readonly row: Row;
-  /** The device holds it, the server has no such row in the device's scopes. */
-  readonly extra: boolean;
-  readonly text: string;
-}
-
-/** The rows a row refers to, as `table:key`. */
-function parentsOf(table: TableName, row: Row): string[] {
-  if (table === "task") {
-    return [
-      `project:${String(row.project_id)}`,
-      ...(row.tag_id === null ? [] : [`tag:${String(row.tag_id)}`]),
-    ];
-  }
-  return table === "comment" ? [`task:${String(row.task_id)}`] : [];
-}
-
-/**
- * The differences that `seeds` explain: the seeds' own rows, then, over and over, a row whose
- * change the device holds back (`held`) because of an explained one: one it lacks or holds at an
- * older version while it lacks the parent of the server's version (an UPSERT held), or an extra
- * one an explained row still refers to (a DELETE held).
- */
-function explain(
-  differences: readonly Difference[],
-  seeds: ReadonlySet<string>,
-  held: ReadonlySet<string>,
-): Set<string> {
-  const explained = new Set(seeds);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const d of differences) {
-      const key = `${d.table}:${d.key}`;
-      if (explained.has(key) || !held.has(key)) continue;
-      const lacksParent = !d.extra && parentsOf(d.table, d.row).some((p) => explained.has(p));
-      const keptForChild =
-        d.extra &&
-        differences.some(
-          (child) =>
-            explained.has(`${child.table}:${child.key}`) &&
-            parentsOf(child.table, child.row).includes(key),
-        );
-      if (lacksParent || keptForChild) {
-        explained.add(key);
-        grew = true;
-      }
-    }
-  }
-  return explained;
 }
 
 describe("receive convergence", () => {
@@ -874,15 +711,7 @@ describe("receive convergence", () => {
             await h.run(kind, device, seededRandom(seed + index * 7_919));
           }
           await h.finalRounds();
-          const found = await h.checkEnd();
-          for (const text of found.diverged) h.problem(text);
-          for (const finding of ["stranded", "rejected", "kept"] as const) {
-            count(totals.explained, finding, found[finding].length);
-            for (const text of found[finding]) {
-              if (knownFindings) h.log.push(`${finding}: ${text}`);
-              else h.problem(`${finding}: ${text}`);
-            }
-          }
+          await h.checkEnd();
           expect(h.problems, h.log.join("\n")).toEqual([]);
         } finally {
           if (verbose) console.info(h.log.join("\n"));
@@ -893,7 +722,7 @@ describe("receive convergence", () => {
     );
     const faults = Object.values(totals.faults).reduce((sum, n) => sum + n, 0);
     console.log(
-      `receive convergence: ${totals.histories} histories, ${clientIds.length} devices, ${totals.steps} steps, ${totals.events} events, ${totals.syncs} syncs, ${faults} faults ${JSON.stringify(totals.faults)}, rejected ${JSON.stringify(totals.rejected)}, resets ${JSON.stringify(totals.resets)}, held ${totals.held}, rows explained by findings ${JSON.stringify(totals.explained)}, app writes refused ${totals.appWritesRefused}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `receive convergence: ${totals.histories} histories, ${clientIds.length} devices, ${totals.steps} steps, ${totals.events} events, ${totals.syncs} syncs, ${faults} faults ${JSON.stringify(totals.faults)}, rejected ${JSON.stringify(totals.rejected)}, resets ${JSON.stringify(totals.resets)}, held ${totals.held}, app writes refused ${totals.appWritesRefused}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   });
 });

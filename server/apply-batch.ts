@@ -3,6 +3,7 @@ import { type ApplyContext, createApplyContext } from "./apply-context.ts";
 import { applyUpdateOrDelete } from "./apply-update-or-delete.ts";
 import { createInsertRun } from "./insert-run.ts";
 import type { BatchOutcome, SyncOperation } from "./operation.ts";
+import { parseKey } from "./operation-key.ts";
 import { isInsert, type Prepared, prepareOperation, type Refused } from "./prepare-operation.ts";
 import { createServerKeyBlocks } from "./server-key-blocks.ts";
 import type { SyncStoreTransaction } from "./store/sync-store.ts";
@@ -13,6 +14,11 @@ export interface ApplyBatchOptions {
   readonly tx: SyncStoreTransaction;
   readonly clientId: string;
   readonly operations: readonly SyncOperation[];
+  /**
+   * The scopes the client reads (undefined, the default: every scope). The rows it leaves in
+   * other scopes reach it as DELETEs.
+   */
+  readonly reads?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -32,12 +38,29 @@ function answerDuplicate(
   return true;
 }
 
-/** Answers an operation that failed the checks against the model. */
-function answerRefused(context: ApplyContext, index: number, item: Refused): void {
+/**
+ * Answers an operation that failed the checks against the model. A refused UPDATE or DELETE of a
+ * row the server has gives the device that row back (see `RowVersions.rejected`).
+ */
+async function answerRefused(
+  context: ApplyContext,
+  index: number,
+  item: Refused,
+  operation: SyncOperation,
+): Promise<void> {
   const { insert } = item;
   // Applied before (the model changed since?): the mapping stands, whatever the data says now.
   if (typeof insert?.key === "number" && answerDuplicate(context, index, insert.table, insert.key))
     return;
+  const table = context.model.byName.get(operation.table);
+  if (operation.kind !== "INSERT" && table) {
+    const key = parseKey(table, operation.key);
+    const serverKey =
+      typeof key === "number" && key < 0 ? context.tempKeys.mapped(table.name, key) : key;
+    if (typeof serverKey === "number" || typeof serverKey === "string") {
+      await context.rowVersions.rejected(table, serverKey);
+    }
+  }
   context.rejected(index, item.rejection, insert);
 }
 
@@ -57,16 +80,17 @@ export async function applyBatch({
   tx,
   clientId,
   operations,
+  reads,
 }: ApplyBatchOptions): Promise<BatchOutcome> {
   const prepared = operations.map((operation) => prepareOperation(model, operation));
-  const context = await createApplyContext(model, tx, clientId, operations, prepared);
+  const context = await createApplyContext(model, tx, clientId, operations, prepared, reads);
   const keys = createServerKeyBlocks(tx, prepared);
   const run = createInsertRun(context, keys);
   for (let index = 0; index < prepared.length; index++) {
     const item = prepared[index] as Prepared | Refused;
     if (!item.ok) {
       await run.flush();
-      answerRefused(context, index, item);
+      await answerRefused(context, index, item, operations[index] as SyncOperation);
       continue;
     }
     if (!isInsert(item)) {

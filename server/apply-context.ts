@@ -71,10 +71,11 @@ export async function createApplyContext(
   clientId: string,
   operations: readonly SyncOperation[],
   prepared: ReadonlyArray<Prepared | Refused>,
+  reads: ReadonlySet<string> | undefined,
 ): Promise<ApplyContext> {
   const tempKeys = await loadTempKeys(tx, clientId, prepared);
   const deviceRows = createDeviceRowMarks(tx, clientId);
-  const rowVersions = createRowVersions(model, tx);
+  const rowVersions = createRowVersions(model, tx, { clientId, reads });
   await rowVersions.preload(namedRows(prepared));
   const verdicts: OperationVerdict[] = new Array(operations.length);
   const mappings: Array<KeyMapping | undefined> = new Array(operations.length);

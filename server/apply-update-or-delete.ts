@@ -20,12 +20,20 @@ export async function applyUpdateOrDelete(
     operation.kind === "UPDATE"
       ? operation.changes.map(([c, v]): [string, SqlValue] => [c, v])
       : [];
+  let refused: Rejection | undefined;
   for (const ref of operation.refs) {
     const serverKey = context.tempKeys.resolve(ref);
-    if (typeof serverKey !== "number") return context.rejected(index, serverKey);
-    if (ref.column === undefined) key = serverKey;
+    if (typeof serverKey !== "number") refused ??= serverKey;
+    else if (ref.column === undefined) key = serverKey;
     else for (const change of changes) if (change[0] === ref.column) change[1] = serverKey;
   }
+  const rejected = async (rejection: Rejection): Promise<void> => {
+    // The device made its write already: it gets the server's row back (a row named by a
+    // temporary key that did not resolve has none).
+    if (typeof key !== "number" || key > 0) await context.rowVersions.rejected(table, key);
+    context.rejected(index, rejection);
+  };
+  if (refused) return rejected(refused);
   try {
     const found =
       operation.kind === "UPDATE"
@@ -45,9 +53,9 @@ export async function applyUpdateOrDelete(
       code: "NOT_FOUND",
       message: `${table.name} has no row with key ${String(key)}${named}`,
     };
-    context.rejected(index, await explainRejection(context, item, notFound));
+    await rejected(await explainRejection(context, item, notFound));
   } catch (error) {
     if (!(error instanceof ConstraintViolation)) throw error;
-    context.rejected(index, await explainConstraintViolation(context, item, key, changes, error));
+    await rejected(await explainConstraintViolation(context, item, key, changes, error));
   }
 }

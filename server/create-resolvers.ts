@@ -6,7 +6,7 @@ import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
 import { jsonScalar } from "./json-scalar.ts";
 import type { SyncLimits } from "./limits.ts";
-import type { ScopesOf } from "./scope-grant.ts";
+import { readScopes, type ScopesOf } from "./scope-grant.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import { packAnswer, unpackAnswer } from "./stored-answer.ts";
 import { syncChanges } from "./sync-changes.ts";
@@ -47,6 +47,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
       async syncBatch(_parent, { input }, context) {
         const { clientId, batchId, operations } = input;
         checkBatchInput(model, input);
+        const reads = readScopes(await options.scopesOf({ clientId, request: context.request }));
         const requestHash = hashOperations(operations);
         const answer = await store.writeTransaction(async (tx) => {
           const stored = await tx.findBatch(clientId, batchId);
@@ -67,7 +68,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
               { extensions: { code: "BATCH_TOO_LARGE", limit: limits.maxOperationsPerRequest } },
             );
           }
-          const outcome = await applyBatch({ model, tx, clientId, operations });
+          const outcome = await applyBatch({ model, tx, clientId, operations, reads });
           await tx.saveBatch(clientId, batchId, { requestHash, answer: packAnswer(outcome) });
           return { batchId, replayed: false, ...outcome };
         });

@@ -38,14 +38,33 @@ export interface RowVersions {
   ): Promise<number>;
   /** A DELETE was written; returns the row's version after it. */
   deleted(table: TableInfo, key: SqlValue): Promise<number>;
+  /**
+   * An UPDATE or DELETE of the row was rejected: the row (or its tombstone) gets a new change
+   * sequence at the version it has, so the device that wrote it receives the server's row again
+   * and undoes its own write. Readers that know that version skip it.
+   */
+  rejected(table: TableInfo, key: SqlValue): Promise<void>;
   /** Loads the states of rows the request names by a server or device-made key, in one read per table. */
   preload(keys: ReadonlyMap<TableInfo, readonly string[]>): Promise<void>;
   /** Writes the states of the rows this request changed, with new change sequence numbers. */
   save(now: number): Promise<void>;
 }
 
-/** The bookkeeping of one request, in its transaction. */
-export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): RowVersions {
+/** Who writes: the client, and the scopes it reads (undefined: every scope). */
+export interface RowWriter {
+  readonly clientId: string;
+  readonly reads: ReadonlySet<string> | undefined;
+}
+
+/**
+ * The bookkeeping of one request, in its transaction. A row the writer leaves in a scope it does
+ * not read gets a writer exit, so that the writer's device, which holds the row, receives a DELETE.
+ */
+export function createRowVersions(
+  model: SyncModel,
+  tx: SyncStoreTransaction,
+  writer: RowWriter,
+): RowVersions {
   /** By table, then key: the row's state, or null when the store has none (a new row). */
   const tracked = new Map<string, Map<string, Tracked | null>>();
   const runs = createInsertedRuns();
@@ -173,6 +192,11 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
       });
     },
 
+    async rejected(table, key) {
+      const state = await stateOf(table, String(key));
+      if (state) state.changed = true;
+    },
+
     async save(now) {
       const changed: RowStateEntry[] = [];
       for (const [name, rows] of tracked) {
@@ -184,7 +208,11 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
           changed.push({ table: name, key: stored, version, scope, deleted, seq: 0 });
         }
       }
-      const count = runs.count + changed.length + exits.length;
+      const { reads } = writer;
+      const unreadable = reads
+        ? changed.filter(({ scope, deleted }) => !deleted && scope !== "" && !reads.has(scope))
+        : [];
+      const count = runs.count + changed.length + exits.length + unreadable.length;
       if (count === 0) return;
       let seq = await tx.reserveSeqs(count);
       if (runs.count > 0) await tx.saveInsertedRuns(runs.numbered(seq), now);
@@ -192,6 +220,13 @@ export function createRowVersions(model: SyncModel, tx: SyncStoreTransaction): R
       if (changed.length > 0) {
         await tx.saveRowStates(
           changed.map((entry) => ({ ...entry, seq: seq++ })),
+          now,
+        );
+      }
+      if (unreadable.length > 0) {
+        await tx.saveWriterExits(
+          writer.clientId,
+          unreadable.map(({ table, key }) => ({ table, key, seq: seq++ })),
           now,
         );
       }

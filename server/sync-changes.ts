@@ -100,6 +100,7 @@ export async function syncChanges(
     after: start.after,
     floor: start.snapshot?.floor ?? 0,
     scopes,
+    clientId: input.clientId,
     limit,
   });
   const last = page.changes[page.changes.length - 1]?.seq ?? start.after;

@@ -26,5 +26,14 @@ export const storeMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796317306278,
     "hash": "3b47329e627cfd710edbe1276b5088af692cf3541bf4779e73e93935b612d2aa",
     "bps": true
+  },
+  {
+    "sql": [
+      "CREATE TABLE `sync_writer_exit` (\n\t`client_id` text NOT NULL,\n\t`table_name` text NOT NULL,\n\t`row_key` blob NOT NULL,\n\t`seq` integer NOT NULL,\n\t`changed_at` integer NOT NULL,\n\tPRIMARY KEY(`client_id`, `table_name`, `row_key`)\n);\n",
+      "\nCREATE UNIQUE INDEX `sync_writer_exit_seq` ON `sync_writer_exit` (`seq`);"
+    ],
+    "folderMillis": 1796324622806,
+    "hash": "03465aa7ed748e03e97a4f3a1fda5198edc9916313e19e5649c491ce1a566a1e",
+    "bps": true
   }
 ];

@@ -24,10 +24,11 @@ type Args = Array<string | number>;
 /**
  * The entries a reader gets, in two parts: `rows`, the sync states (alias `r`) of the rows in its
  * scopes at their latest change, and `exits`, a SELECT of `table_name, row_key, version, seq` of
- * the rows that left its scopes (each once, at its latest exit). Both above `after`, tombstones
+ * the rows that left its scopes (each once, at its latest exit) and of those it wrote into scopes it
+ * does not read. Both above `after`, tombstones
  * and exits above `floor` only, and with `seq <= ?` appended when `upTo` is given.
  */
-function entryParts({ after, floor, scopes }: ChangeQuery, upTo?: number) {
+function entryParts({ after, floor, scopes, clientId }: ChangeQuery, upTo?: number) {
   const rowArgs: Args = [after];
   let rows = "r.seq > ?";
   if (upTo !== undefined) {
@@ -52,6 +53,14 @@ function entryParts({ after, floor, scopes }: ChangeQuery, upTo?: number) {
         AND NOT EXISTS (SELECT 1 FROM sync_scope_exit n WHERE n.table_name = e.table_name
           AND n.row_key = e.row_key AND n.scope IN ${list.sql} AND n.seq > e.seq)`;
   exitArgs.push(...list.args, ...list.args, ...list.args);
+  // The rows the reader itself left in scopes it does not read (and still does not), snapshots
+  // included: the device holds them, and a snapshot that is not a reset removes nothing.
+  exits += ` UNION ALL SELECT w.table_name, w.row_key, coalesce(r.version, 0), w.seq
+      FROM sync_writer_exit w
+      LEFT JOIN sync_row r ON r.table_name = w.table_name AND r.row_key = w.row_key
+      WHERE w.client_id = ? AND w.seq > ?${upTo === undefined ? "" : " AND w.seq <= ?"}
+        AND NOT coalesce(r.scope = '' OR r.scope IN ${list.sql}, 0)`;
+  exitArgs.push(clientId, after, ...(upTo === undefined ? [] : [upTo]), ...list.args);
   return { rows, rowArgs, exits, exitArgs };
 }
 

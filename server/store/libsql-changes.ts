@@ -94,7 +94,10 @@ export async function adoptRows(execute: Execute, model: SyncModel, now: number)
   return adopted;
 }
 
-/** Prunes old tombstones and scope exits in one bounded step (see `SyncStore.pruneTombstones`). */
+/**
+ * Prunes old tombstones, scope exits and writer exits in one bounded step (see
+ * `SyncStore.pruneTombstones`).
+ */
 export async function pruneTombstones(
   execute: Execute,
   before: number,
@@ -102,7 +105,7 @@ export async function pruneTombstones(
 ): Promise<number> {
   let pruned = 0;
   let newest = 0;
-  for (const table of ["sync_row", "sync_scope_exit"]) {
+  for (const table of ["sync_row", "sync_scope_exit", "sync_writer_exit"]) {
     const where = table === "sync_row" ? "deleted = 1 AND changed_at < ?" : "changed_at < ?";
     const { rows } = await execute({
       sql: `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} ORDER BY seq LIMIT ?) RETURNING seq`,

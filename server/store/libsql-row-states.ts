@@ -7,7 +7,7 @@ const keysPerLookup = 500;
 
 /**
  * The methods of a libSQL store transaction that keep the sync state of rows (`sync_row`,
- * `sync_scope_exit`, the change sequence in `sync_meta`).
+ * `sync_scope_exit`, `sync_writer_exit`, the change sequence in `sync_meta`).
  */
 export function libsqlRowStates(
   tx: WriteTransaction,
@@ -20,6 +20,7 @@ export function libsqlRowStates(
   | "saveInsertedRuns"
   | "saveRowStates"
   | "saveScopeExits"
+  | "saveWriterExits"
 > {
   return {
     async readRowStates(table, keys) {
@@ -93,6 +94,13 @@ export function libsqlRowStates(
       const rows = exits.map((exit) => [exit.table, exit.key, exit.scope, exit.seq, changedAt]);
       const head =
         "INSERT OR REPLACE INTO sync_scope_exit (table_name, row_key, scope, seq, changed_at)";
+      for (const statement of multiRowStatements(head, 5, rows)) await tx.execute(statement);
+    },
+
+    async saveWriterExits(clientId, exits, changedAt) {
+      const rows = exits.map((exit) => [clientId, exit.table, exit.key, exit.seq, changedAt]);
+      const head =
+        "INSERT OR REPLACE INTO sync_writer_exit (client_id, table_name, row_key, seq, changed_at)";
       for (const statement of multiRowStatements(head, 5, rows)) await tx.execute(statement);
     },
   };

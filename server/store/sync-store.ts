@@ -75,6 +75,14 @@ export interface ScopeExit {
   readonly seq: number;
 }
 
+/** A row its writer may not read, and the change sequence of its DELETE to that writer. */
+export interface WriterExit {
+  readonly table: string;
+  /** As the table holds it. */
+  readonly key: string | number;
+  readonly seq: number;
+}
+
 /** What a page of changes asks the store for. */
 export interface ChangeQuery {
   readonly model: SyncModel;
@@ -84,6 +92,8 @@ export interface ChangeQuery {
   readonly floor: number;
   /** The read scopes (`''`, the global scope, is always read); undefined: every scope. */
   readonly scopes: ReadonlySet<string> | undefined;
+  /** The reader: the rows it wrote outside its read scopes come to it as DELETEs. */
+  readonly clientId: string;
   readonly limit: number;
 }
 
@@ -195,6 +205,11 @@ export interface SyncStoreTransaction {
   saveRowStates(entries: readonly RowStateEntry[], changedAt: number): Promise<void>;
   /** Records rows leaving scopes (replacing an earlier exit of the same row from the same scope). */
   saveScopeExits(exits: readonly ScopeExit[], changedAt: number): Promise<void>;
+  /**
+   * Records rows that `clientId` wrote into scopes it may not read (replacing an earlier entry of
+   * the same row): they reach that client as DELETEs.
+   */
+  saveWriterExits(clientId: string, exits: readonly WriterExit[], changedAt: number): Promise<void>;
 }
 
 /**

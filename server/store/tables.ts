@@ -110,6 +110,26 @@ export const syncScopeExit = sqliteTable(
 );
 
 /**
+ * The rows a client wrote into scopes it may not read, by client: the row reaches that client as a
+ * DELETE (`seq` orders it among the changes), so a device never keeps a row it cannot receive.
+ * Pruned with the tombstones; an entry whose row is readable again by then is left out of pages.
+ */
+export const syncWriterExit = sqliteTable(
+  "sync_writer_exit",
+  {
+    clientId: text("client_id").notNull(),
+    tableName: text("table_name").notNull(),
+    rowKey: blob("row_key").notNull(),
+    seq: integer("seq").notNull(),
+    changedAt: integer("changed_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.clientId, table.tableName, table.rowKey] }),
+    uniqueIndex("sync_writer_exit_seq").on(table.seq),
+  ],
+);
+
+/**
  * The store's own facts, by name: `epoch` (made once per store: a replaced store has another),
  * `cursor_secret` (signs cursors, shared by every server process), `seq` (the last change
  * sequence number handed out), `pruned_seq` (the newest change sequence of a pruned tombstone or
