@@ -20,8 +20,8 @@ export interface ReceiveRun {
   readonly peakMb: number;
 }
 
-/** A server database holding `rows` location rows, written straight in (adopted at start). */
-async function serverDatabase(path: string, rows: number): Promise<void> {
+/** A server database at `path` holding `rows` location rows, written straight in (the server adopts them at start). */
+export async function serverDatabase(path: string, rows: number): Promise<void> {
   const database = createClient({ url: `file:${path}` });
   await database.execute("PRAGMA journal_mode = WAL");
   await migrateLibsql(database, exampleMigrations, "__drizzle_migrations");

@@ -38,6 +38,7 @@ describe("applyAnswer's log of mapped keys", () => {
           mappings: new Map([["location", pairs]]),
           mappingCount: pairs.length,
           versions: [],
+          conflicts: [],
         }),
       );
     const runs = async () =>

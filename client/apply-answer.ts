@@ -10,9 +10,9 @@ import {
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import { batchEvents, isBatchMember, isEventOf } from "./batch-members.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
-import { currentKeySql } from "./current-key-sql.ts";
 import type { DeviceTransaction } from "./device-database.ts";
 import type { Batch } from "./next-batch.ts";
+import { recordVersions, versionedRows } from "./record-versions.ts";
 import { rewriteEvents, rewriteWithKnownMappings } from "./rewrite-events.ts";
 
 /** Up to this many runs, one UPDATE per run (a range of the index, no join) beats one joined UPDATE. */
@@ -53,14 +53,15 @@ async function rekey(
  * and the events waiting in the outbox. Events of a batch in flight keep their body, since a
  * resend of the batch must be identical; they are rewritten if their batch comes back rejected.
  * The batch being applied is no longer open here, so its rejected events are rewritten too.
- * The mappings are logged last, once every write they drive has succeeded.
+ * The mappings are logged last, once every write they drive has succeeded. Returns the temporary
+ * keys the log had mapped before (see {@link logMappings}).
  */
 async function applyMappings(
   tx: DeviceTransaction,
   model: SyncModel,
   table: TableInfo,
   pairs: ReadonlyArray<readonly [number, number]>,
-): Promise<void> {
+): Promise<ReadonlySet<number>> {
   const runs = keyRunsOf(table.name, pairs);
   const runsJson = keyRunsJson(runs);
   const key = [quoteIdentifier(table.name), quoteIdentifier(table.key.name)] as const;
@@ -82,19 +83,20 @@ async function applyMappings(
     args: [runsJson, table.name],
   });
   await rewriteEvents(tx, rows);
-  await logMappings(tx, table.name, pairs);
+  return logMappings(tx, table.name, pairs);
 }
 
 /**
  * Adds the mappings to the device's log of runs (`sync_mapped_run`). A temporary key is mapped
  * once; should a key already in the log come again (a device restored from a copy), its logged
- * mapping stays and runs never overlap.
+ * mapping stays and runs never overlap. Returns the temporary keys that were in the log already
+ * (empty but on such a device): the rows keyed by them are known by the logged mapping.
  */
 async function logMappings(
   tx: DeviceTransaction,
   table: string,
   pairs: ReadonlyArray<readonly [number, number]>,
-): Promise<void> {
+): Promise<ReadonlySet<number>> {
   let low = 0;
   let high = Number.NEGATIVE_INFINITY;
   for (const [client] of pairs) {
@@ -105,56 +107,22 @@ async function logMappings(
   // A key mapped twice in one answer (two INSERTs of one temporary key, answered as duplicates)
   // is logged once.
   const seen = new Set<number>();
+  const relogged = new Set<number>();
   const fresh = pairs.filter(([client]) => {
     if (seen.has(client)) return false;
     seen.add(client);
-    return !logged.some((run) => client <= run.firstClient && client >= lastClientKey(run));
+    if (!logged.some((run) => client <= run.firstClient && client >= lastClientKey(run)))
+      return true;
+    relogged.add(client);
+    return false;
   });
-  if (fresh.length === 0) return;
+  if (fresh.length === 0) return relogged;
   await tx.execute({
     sql: `INSERT INTO sync_mapped_run (table_name, first_client, last_client, first_server)
           SELECT table_name, first_client, last_client, first_server FROM (${keyRunsSql})`,
     args: [keyRunsJson(keyRunsOf(table, fresh))],
   });
-}
-
-/**
- * The rows of the applied events that the answer gives a version, as `[table, key, version]` JSON:
- * read before the events go. A key is the one the event was sent with (a temporary key, mapped
- * by this answer or an earlier one, stays temporary here).
- */
-async function versionedRows(tx: DeviceTransaction, answer: CheckedAnswer): Promise<string> {
-  if (answer.versions.length === 0) return "[]";
-  const { rows } = await tx.execute({
-    sql: `SELECT json_group_array(json_array(o.table_name, o.row_key, j.value ->> 1))
-          FROM json_each(?) AS j JOIN sync_outbox o ON o.seq = j.value ->> 0`,
-    args: [JSON.stringify(answer.versions)],
-  });
-  return String(rows[0]?.[0] ?? "[]");
-}
-
-/**
- * Records the versions of the rows the device wrote (`sync_row_version`), under their keys as
- * they are now: once the mappings are applied, a mapped insert's under its server key. A row's
- * newest version in the answer is recorded only when its first one follows the version the device
- * knows (none: an insert, version 1): only then does the device's row hold every write up to it.
- * Another writer's write in between (a version the device never received) would otherwise be
- * skipped when its own write comes back. A version never goes back (a replayed answer may be
- * older than a change received since).
- */
-async function recordVersions(tx: DeviceTransaction, versioned: string): Promise<void> {
-  if (versioned === "[]") return;
-  await tx.execute({
-    sql: `INSERT INTO sync_row_version (table_name, row_key, version)
-          SELECT t, k, max(v) FROM (
-            SELECT value ->> 0 AS t, ${currentKeySql("value ->> 0", "value ->> 1")} AS k, value ->> 2 AS v
-            FROM json_each(?))
-          GROUP BY t, k
-          HAVING min(v) - 1 = coalesce((SELECT known.version FROM sync_row_version known
-                                        WHERE known.table_name = t AND known.row_key = k), 0)
-          ON CONFLICT (table_name, row_key) DO UPDATE SET version = max(version, excluded.version)`,
-    args: [versioned],
-  });
+  return relogged;
 }
 
 /**
@@ -182,7 +150,7 @@ export async function applyAnswer(
       answer.rejected.map(([seq]) => seq),
     );
   }
-  const versioned = await versionedRows(tx, answer);
+  const versioned = await versionedRows(tx, batch, answer);
   // Applied events go, with their references: what is left of the batch once its rejected events
   // were let go. Found as a range of seqs (a batch is one), which reads pages in order.
   const range = [batch.seqs[0] ?? 0, batch.seqs.at(-1) ?? -1];
@@ -199,12 +167,22 @@ export async function applyAnswer(
     consumed.push({ sql: "DELETE FROM sync_outbox WHERE seq = ?", args: [batch.checkpointSeq] });
   }
   await tx.batch(consumed);
+  const relogged = new Map<string, ReadonlySet<number>>();
   for (const table of model.ordered) {
     const pairs = answer.mappings.get(table.name);
-    if (pairs && pairs.length > 0) await applyMappings(tx, model, table, pairs);
+    if (pairs && pairs.length > 0)
+      relogged.set(table.name, await applyMappings(tx, model, table, pairs));
   }
-  await recordVersions(tx, versioned);
+  await recordVersions(tx, versioned, answer.mappings, relogged);
   if (answer.rejected.length > 0) await forgetRejectedRows(tx, answer);
+  if (answer.conflicts.length > 0) {
+    // Kept with the rejected events (the server's row, for the app); applied ones are gone.
+    await tx.execute({
+      sql: `UPDATE sync_outbox SET conflict = j.value -> 1
+            FROM json_each(?) AS j WHERE sync_outbox.seq = j.value ->> 0`,
+      args: [JSON.stringify(answer.conflicts)],
+    });
+  }
 }
 
 /**

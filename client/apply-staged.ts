@@ -1,5 +1,6 @@
 import type { SyncModel } from "../schema/index.ts";
 import { applyPendingDeletes, applyStagedDeletes, removeUnlisted } from "./apply-deletes.ts";
+import { applySnapshot } from "./apply-snapshot.ts";
 import { applyUpserts } from "./apply-upserts.ts";
 import { isBatchMember } from "./batch-members.ts";
 import type { DeviceDatabase, DeviceTransaction } from "./device-database.ts";
@@ -8,6 +9,7 @@ import type { ReceiveReset } from "./receive-report.ts";
 import { finishRun, readReceiveState } from "./receive-stage.ts";
 import { isFresh } from "./stage-sql.ts";
 import { SyncClientError } from "./sync-client-error.ts";
+import { unpackPages } from "./unpack-pages.ts";
 
 /** What applying a staged run did (see `ReceiveReport`). */
 export interface AppliedRun {
@@ -67,7 +69,10 @@ const recordVersions = [
 ];
 
 /**
- * Applies the staged run in the caller's write transaction, the spec's steps in order:
+ * Applies the staged run in the caller's write transaction. On an empty device, the run's pages
+ * are written as they are when that gives the same result (`applySnapshot`); otherwise they are
+ * unpacked into `sync_receive_stage`, one entry per row at its latest change, and applied there,
+ * the spec's steps in order:
  *
  * 1. the rows pulled, parents first, each only if newer than the version the device knows;
  * 2. the rows deleted, children first;
@@ -88,6 +93,12 @@ export async function applyStaged(tx: DeviceTransaction, model: SyncModel): Prom
     "PRAGMA defer_foreign_keys = ON",
     "UPDATE sync_receive_stage SET held = 0 WHERE held = 1",
   ]);
+  const snapshot = await applySnapshot(tx, model);
+  if (snapshot !== null) {
+    await tx.batch(finishRun(stagedCursor));
+    return { applied: snapshot, skipped: 0, held: 0, removed: 0, reset: stagedReset };
+  }
+  await unpackPages(tx);
   await applyUpserts(tx, model);
   const deleted = await applyStagedDeletes(tx, model);
   await applyPendingDeletes(tx, model, await overlayPending(tx, model));

@@ -3,6 +3,7 @@ import type { TableInfo } from "../schema/index.ts";
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import { currentKey, currentReference } from "./current-key.ts";
 import type { SqlValue } from "./device-database.ts";
+import type { EventBase } from "./wire-operation.ts";
 import {
   asInvalidWrite,
   columnOf,
@@ -31,8 +32,36 @@ async function readRow(
 }
 
 /**
+ * What the device knows of the row `key` of `info` before it changes it: the server version it
+ * holds (none for a row the server has not answered for yet: no base), and `values`, the changed
+ * columns' previous values but for references by a temporary key, which the server never knew.
+ */
+async function baseOf(
+  context: WriteContext,
+  info: TableInfo,
+  key: Value,
+  values: Record<string, Value> | null,
+): Promise<EventBase | null> {
+  if (typeof key === "number" && key < 0) return null;
+  const { rows } = await context.tx.execute({
+    sql: "SELECT version FROM sync_row_version WHERE table_name = ? AND row_key = ?",
+    args: [info.name, String(key)],
+  });
+  const version = rows[0]?.[0];
+  if (version === undefined || version === null) return null;
+  if (values) {
+    for (const column of info.references) {
+      const value = values[column.name];
+      if (typeof value === "number" && value < 0) delete values[column.name];
+    }
+  }
+  return { version: Number(version), values };
+}
+
+/**
  * Changes columns of a row (named by the key the app holds, which may be a mapped temporary key)
- * and records an update event with only the columns whose value changes; nothing when none does.
+ * and records an update event with only the columns whose value changes (and what the device knew
+ * of the row: its version and those columns' previous values); nothing when none does.
  */
 export async function updateRow(
   context: WriteContext,
@@ -63,10 +92,15 @@ export async function updateRow(
       args: [...Object.values(changed), key],
     }),
   );
-  await context.outbox.record("update", info, key, changed);
+  // A synced column holds an integer, a real or a text (the model allows no other type).
+  const previous = Object.fromEntries(
+    names.map((name) => [name, (old.get(name) ?? null) as Value]),
+  );
+  const base = await baseOf(context, info, key, previous);
+  await context.outbox.record("update", info, key, changed, base);
 }
 
-/** Deletes a row (named by the key the app holds) and records a delete event. */
+/** Deletes a row (named by the key the app holds) and records a delete event with its version. */
 export async function deleteRow(
   context: WriteContext,
   table: SQLiteTable,
@@ -75,6 +109,7 @@ export async function deleteRow(
   await context.inserts.write();
   const info = context.infoOf(table);
   const key = await currentKey(context, info, rowKey);
+  const base = await baseOf(context, info, key, null);
   const { rowsAffected } = await asInvalidWrite(`delete from ${info.name} ${String(rowKey)}`, () =>
     context.tx.execute({
       sql: `DELETE FROM ${quoteIdentifier(info.name)} ${byKey(info)}`,
@@ -84,5 +119,5 @@ export async function deleteRow(
   if (rowsAffected === 0) {
     throw invalid(`delete from ${info.name}: no row with key ${String(rowKey)}`);
   }
-  await context.outbox.record("delete", info, key, null);
+  await context.outbox.record("delete", info, key, null, base);
 }

@@ -20,6 +20,7 @@ const answer = (versions: unknown[]): SyncBatchAnswer => ({
     eventId: String(seq),
     status: "APPLIED",
     error: null,
+    conflict: null,
     version: versions[i] as number | null,
   })),
   keyMappings: [],

@@ -4,6 +4,26 @@ import type { SyncBatchAnswer } from "./create-transport.ts";
 import type { Batch } from "./next-batch.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
+/** How the server decided a conflict (`ConflictResolution`). */
+export const conflictResolutions = [
+  "CLIENT_WON",
+  "MERGED",
+  "SERVER_WON",
+  "DELETED_REMOTELY",
+] as const;
+export type ConflictResolution = (typeof conflictResolutions)[number];
+
+/** Another writer changed the row since the event's base, and what the server decided. */
+export interface EventConflict {
+  /** The row's version on the server before this event. */
+  readonly serverVersion: number;
+  /** The server's row after the verdict, every column but the key (null: deleted). */
+  readonly serverRow: Readonly<Record<string, unknown>> | null;
+  /** The event's columns another writer changed since its base. */
+  readonly columns: readonly string[];
+  readonly resolution: ConflictResolution;
+}
+
 /** An answer checked against its batch, ready to apply. */
 export interface CheckedAnswer {
   readonly applied: readonly number[];
@@ -13,6 +33,8 @@ export interface CheckedAnswer {
   readonly mappingCount: number;
   /** The row's version after each applied event that has one (`OperationResult.version`). */
   readonly versions: ReadonlyArray<readonly [seq: number, version: number]>;
+  /** The conflicts the answer reported, applied or rejected. */
+  readonly conflicts: ReadonlyArray<readonly [seq: number, conflict: EventConflict]>;
 }
 
 const mismatch = (message: string): SyncClientError =>
@@ -37,6 +59,32 @@ function shown(value: unknown): string {
 }
 
 type KeyMappingAnswer = SyncBatchAnswer["keyMappings"][number];
+
+/** A verdict's `conflict`, checked: null, or a conflict of the contract's shape. */
+function readConflict(seq: number, conflict: unknown): EventConflict | null {
+  if (conflict === null || conflict === undefined) return null;
+  const where = `verdict for event ${seq} has a conflict`;
+  if (!isObject(conflict)) throw mismatch(`${where} that is ${shown(conflict)}, not an object`);
+  const { serverVersion, serverRow, columns, resolution } = conflict;
+  if (!Number.isSafeInteger(serverVersion) || (serverVersion as number) < 1) {
+    throw mismatch(`${where} at version ${shown(serverVersion)}, not a positive integer`);
+  }
+  if (!conflictResolutions.includes(resolution as ConflictResolution)) {
+    throw mismatch(`${where} resolved as ${shown(resolution)}`);
+  }
+  if (!Array.isArray(columns) || columns.some((column) => typeof column !== "string")) {
+    throw mismatch(`${where} whose columns are not a list of names`);
+  }
+  if (serverRow !== null && (!isObject(serverRow) || Array.isArray(serverRow))) {
+    throw mismatch(`${where} whose server row is ${shown(serverRow)}, not an object or null`);
+  }
+  return {
+    serverVersion: serverVersion as number,
+    serverRow: serverRow as Record<string, unknown> | null,
+    columns: columns as string[],
+    resolution: resolution as ConflictResolution,
+  };
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null;
@@ -173,6 +221,7 @@ export function checkAnswer(
   const applied: number[] = [];
   const rejected: Array<readonly [number, string, string]> = [];
   const versions: Array<readonly [number, number]> = [];
+  const conflicts: Array<readonly [number, EventConflict]> = [];
   const needed: number[] = [];
   for (let index = 0; index < batch.seqs.length; index++) {
     const result: unknown = results[index];
@@ -182,6 +231,8 @@ export function checkAnswer(
       throw mismatch(`verdict ${index + 1} is for event ${eventId}, expected ${seq}`);
     }
     const { status, error, version } = result;
+    const conflict = readConflict(seq, result.conflict);
+    if (conflict) conflicts.push([seq, conflict]);
     if (status === "APPLIED") {
       applied.push(seq);
       if (batch.tempKeys[index] !== null) needed.push(index);
@@ -209,5 +260,5 @@ export function checkAnswer(
   const mappings = readMappings(model, keyMappings);
   matchMappings(batch, needed, answer);
   for (const [table, pairs] of mappings) checkDistinct(table, pairs);
-  return { applied, rejected, mappings, mappingCount: keyMappings.length, versions };
+  return { applied, rejected, mappings, mappingCount: keyMappings.length, versions, conflicts };
 }

@@ -1,23 +1,16 @@
 import { describeValue, type SyncModel } from "../schema/index.ts";
 import type { SyncChangesAnswer } from "./create-transport.ts";
+import type { SqlValue } from "./device-database.ts";
 import type { ResetReason } from "./generated/graphql.ts";
+import type { ChangeShape, StagedChange, StagedPage } from "./staged-page.ts";
 import { SyncClientError } from "./sync-client-error.ts";
-
-/** A received change, checked, as the stage keeps it. */
-export interface StagedChange {
-  readonly table: string;
-  /** The row's key as text: a server key (decimal) or a device-made key. */
-  readonly key: string;
-  readonly kind: "upsert" | "delete";
-  readonly version: number;
-  /** UPSERT: the columns as JSON text (SQL names, the key left out); DELETE: null. */
-  readonly data: string | null;
-}
 
 /** A page checked before anything local changes. */
 export interface CheckedPage {
-  /** The changes of tables in the device's model, in the page's order. */
-  readonly changes: readonly StagedChange[];
+  /** The changes of tables in the device's model, in the page's order, as the device stages them. */
+  readonly staged: StagedPage;
+  /** How many changes `staged` holds. */
+  readonly count: number;
   /** Changes of tables the device's model lacks (a server ahead of it): left out. */
   readonly unknownTables: number;
   readonly cursor: string;
@@ -42,22 +35,58 @@ function shown(value: unknown): string {
   return value.length > 40 ? `${value.slice(0, 40)}… (${value.length} characters)` : value;
 }
 
-/** An UPSERT's data: an object of SQL values (null, a text, a finite number), as JSON text. */
-function dataOf(where: string, data: unknown): string {
+/** The shapes of a page's changes, each once, by table and columns. */
+class Shapes {
+  readonly list: ChangeShape[] = [];
+  readonly #byKey = new Map<string, number>();
+
+  /** The index of `table`'s shape with `columns` (null: a DELETE). */
+  indexOf(table: string, columns: string[] | null): number {
+    // A NUL never occurs in a table or column name SQLite would take, so the key is unambiguous.
+    const key = columns === null ? table : `${table}\0${columns.join("\0")}\0`;
+    let index = this.#byKey.get(key);
+    if (index === undefined) {
+      index = this.list.length;
+      this.list.push([table, columns]);
+      this.#byKey.set(key, index);
+    }
+    return index;
+  }
+}
+
+/** An UPSERT's data, checked: an object of SQL values (null, a text, a finite number). */
+function upsertOf(
+  shapes: Shapes,
+  table: string,
+  key: string,
+  version: number,
+  where: string,
+  data: unknown,
+): StagedChange {
   if (!isObject(data))
     throw mismatch(`${where}: an UPSERT's data is ${shown(data)}, not an object`);
-  for (const [column, value] of Object.entries(data)) {
+  const columns = Object.keys(data);
+  const change: Array<SqlValue | string | number> = [0, key, version];
+  for (const column of columns) {
+    const value = data[column];
     const scalar =
       value === null ||
       typeof value === "string" ||
       (typeof value === "number" && Number.isFinite(value));
     if (!scalar) throw mismatch(`${where}: column ${shown(column)} holds ${shown(value)}`);
+    change.push(value);
   }
-  return JSON.stringify(data);
+  change[0] = shapes.indexOf(table, columns);
+  return change as unknown as StagedChange;
 }
 
 /** One change, checked against the model; undefined for a table the model lacks. */
-function checkChange(model: SyncModel, change: unknown, index: number): StagedChange | undefined {
+function checkChange(
+  model: SyncModel,
+  shapes: Shapes,
+  change: unknown,
+  index: number,
+): StagedChange | undefined {
   if (!isObject(change)) throw mismatch(`change ${index + 1} is ${shown(change)}, not an object`);
   const { table, key, kind, version, data } = change;
   const where = `change ${index + 1} (${shown(table)} ${shown(key)})`;
@@ -77,11 +106,8 @@ function checkChange(model: SyncModel, change: unknown, index: number): StagedCh
   if (!Number.isSafeInteger(version) || (version as number) < 0) {
     throw mismatch(`${where}: version ${shown(version)} is not an integer of 0 or more`);
   }
-  if (kind === "UPSERT") {
-    return { table, key, kind: "upsert", version: version as number, data: dataOf(where, data) };
-  }
-  if (kind === "DELETE")
-    return { table, key, kind: "delete", version: version as number, data: null };
+  if (kind === "UPSERT") return upsertOf(shapes, table, key, version as number, where, data);
+  if (kind === "DELETE") return [shapes.indexOf(table, null), key, version as number];
   throw mismatch(`${where}: kind ${shown(kind)} is neither UPSERT nor DELETE`);
 }
 
@@ -103,15 +129,17 @@ export function checkPage(model: SyncModel, page: SyncChangesAnswer): CheckedPag
   if (reset !== null && reset !== undefined && !resetReasons.has(reset)) {
     throw mismatch(`reset ${shown(reset)} is not a reason this client knows`);
   }
+  const shapes = new Shapes();
   const checked: StagedChange[] = [];
   let unknownTables = 0;
   changes.forEach((change, index) => {
-    const one = checkChange(model, change, index);
+    const one = checkChange(model, shapes, change, index);
     if (one) checked.push(one);
     else unknownTables += 1;
   });
   return {
-    changes: checked,
+    staged: { shapes: shapes.list, changes: checked },
+    count: checked.length,
     unknownTables,
     cursor,
     hasMore,

@@ -77,10 +77,11 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
   /** Puts a rejected event and its rejected dependents back to pending; returns their ids. */
   retryEvent(id: number): Promise<number[]>;
   /**
-   * Drops an event from the outbox. Removing a rejected INSERT also removes the row it made (once
-   * no row refers to it), which the server never had.
+   * Drops an event from the outbox; returns the ids removed. Removing a rejected INSERT also
+   * removes the events that depend on it (pending or rejected: none can apply) and the rows those
+   * inserts made, which the server never had.
    */
-  removeEvent(id: number): Promise<void>;
+  removeEvent(id: number): Promise<number[]>;
   /** Waits for running work, then closes the database. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 export type { AutoSync, AutoSyncOptions } from "./auto-sync.ts";
+export type { ConflictResolution, EventConflict } from "./check-answer.ts";
 export {
   createSyncClient,
   type SyncClient,

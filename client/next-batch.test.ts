@@ -98,6 +98,7 @@ function batches(database: DeviceDatabase) {
           ]),
           mappingCount: batch?.seqs.length ?? 0,
           versions: [],
+          conflicts: [],
         }),
       ),
     inFlight: async () =>

@@ -1,4 +1,5 @@
 import { isBatchMember } from "./batch-members.ts";
+import type { EventConflict } from "./check-answer.ts";
 import type { DeviceDatabase } from "./device-database.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
@@ -16,6 +17,11 @@ export interface SyncEvent {
   readonly status: EventStatus;
   /** The server's verdict when rejected. */
   readonly error: { readonly code: string; readonly message: string } | null;
+  /**
+   * When rejected for a conflict (code CONFLICT): what the server decided and its row, which the
+   * device's row takes at its next receive. `retryEvent` sends the event again over it.
+   */
+  readonly conflict: EventConflict | null;
   /** Whether the event is in a batch sent and not yet answered (it cannot be removed now). */
   readonly inFlight: boolean;
   readonly createdAt: string;
@@ -77,20 +83,23 @@ export async function listEvents(
   }
   const { rows } = await database.read({
     sql: `SELECT seq, kind, table_name, row_key, operation -> '$.data', status, error_code, error_message,
-                 EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")}), created_at
+                 EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")}), created_at, conflict
           FROM sync_outbox o WHERE seq > ? AND ${status === undefined ? "1" : statusFilters[status]}
           ORDER BY seq LIMIT ?`,
     args: [after, limit],
   });
-  return rows.map(([seq, kind, table, key, data, state, code, message, inFlight, createdAt]) => ({
-    id: Number(seq),
-    kind: kind as SyncEvent["kind"],
-    table: table === null ? null : String(table),
-    key: key === null ? null : String(key),
-    data: data === null ? null : (JSON.parse(String(data)) as Record<string, unknown>),
-    status: state as EventStatus,
-    error: code === null ? null : { code: String(code), message: String(message) },
-    inFlight: Number(inFlight) === 1,
-    createdAt: String(createdAt),
-  }));
+  return rows.map(
+    ([seq, kind, table, key, data, state, code, message, inFlight, createdAt, conflict]) => ({
+      id: Number(seq),
+      kind: kind as SyncEvent["kind"],
+      table: table === null ? null : String(table),
+      key: key === null ? null : String(key),
+      data: data === null ? null : (JSON.parse(String(data)) as Record<string, unknown>),
+      status: state as EventStatus,
+      error: code === null ? null : { code: String(code), message: String(message) },
+      conflict: conflict === null ? null : (JSON.parse(String(conflict)) as EventConflict),
+      inFlight: Number(inFlight) === 1,
+      createdAt: String(createdAt),
+    }),
+  );
 }

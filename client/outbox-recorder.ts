@@ -2,7 +2,7 @@ import type { SyncModel, TableInfo } from "../schema/index.ts";
 import { multiRowStatements } from "../writer/multi-row-insert.ts";
 import type { DeviceTransaction, SqlStatement } from "./device-database.ts";
 import { rowsPerDeviceStatement } from "./insert-group.ts";
-import { wireOperation } from "./wire-operation.ts";
+import { type EventBase, wireOperation } from "./wire-operation.ts";
 import type { Value } from "./write-checks.ts";
 
 /** The kind of an event that writes a row. */
@@ -30,12 +30,16 @@ export function forEachTemporaryReference(
 
 /** The events of one local transaction, numbered as they come and written together before commit. */
 export interface OutboxRecorder {
-  /** Records a write of a row, made already: `data` as the wire carries it (SQL column names). */
+  /**
+   * Records a write of a row, made already: `data` as the wire carries it (SQL column names), and
+   * for an UPDATE or DELETE what the device knew of the row (null: no server version of it).
+   */
   record(
     kind: WriteKind,
     info: TableInfo,
     key: Value,
     data: Readonly<Record<string, Value>> | null,
+    base?: EventBase | null,
   ): Promise<void>;
   /** Records a checkpoint. */
   checkpoint(): Promise<void>;
@@ -65,10 +69,11 @@ export function createOutboxRecorder(tx: DeviceTransaction, model: SyncModel): O
     return nextSeq++;
   };
   return {
-    async record(kind, info, key, data) {
+    async record(kind, info, key, data, base = null) {
       const seq = await takeSeq();
       const rowKey = String(key);
-      events.push([seq, kind, info.name, rowKey, wireOperation(info, seq, kind, rowKey, data)]);
+      const operation = wireOperation(info, seq, kind, rowKey, data, base);
+      events.push([seq, kind, info.name, rowKey, operation]);
       if (kind !== "insert" && typeof key === "number" && key < 0) {
         refs.push([seq, null, info.name, key]);
       }

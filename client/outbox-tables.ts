@@ -22,6 +22,11 @@ export const syncOutbox = sqliteTable(
     status: text("status").notNull().default("pending"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
+    /**
+     * A rejected event's conflict as the answer gave it (JSON: serverVersion, serverRow, columns,
+     * resolution): another writer changed the row since the event's base. Null otherwise.
+     */
+    conflict: text("conflict"),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
   },
   (table) => [
@@ -149,3 +154,15 @@ export const syncReceiveStage = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.tableName, table.rowKey] })],
 );
+
+/**
+ * Received pages waiting to be applied, one entry per page in the order staged (`seq`): a page is
+ * staged as one entry, its cursor in `sync_state`, in one local transaction. `changes` is the JSON
+ * of the page's changes (see `client/staged-page.ts`). An apply either writes a run's pages
+ * straight into the tables (a snapshot into an empty device) or unpacks them into
+ * `sync_receive_stage`, one entry per row, and empties this table in the same transaction.
+ */
+export const syncReceivePage = sqliteTable("sync_receive_page", {
+  seq: integer("seq").primaryKey(),
+  changes: text("changes").notNull(),
+});

@@ -1,7 +1,7 @@
-import { multiRowStatements } from "../writer/multi-row-insert.ts";
 import type { CheckedPage } from "./check-page.ts";
 import type { DeviceDatabase, DeviceTransaction, SqlStatement } from "./device-database.ts";
 import type { ReceiveReset } from "./receive-report.ts";
+import { stagedPageText } from "./staged-page.ts";
 
 /** Where receiving stands, as `sync_state` keeps it. */
 export interface ReceiveState {
@@ -43,17 +43,16 @@ const dropState = (name: string): SqlStatement => ({
   args: [name],
 });
 
-/** How many staged changes one statement writes (6 values each). */
-const changesPerStatement = 500;
-
 /**
- * Stages one page in the caller's transaction, with its cursor: a crash after it loses nothing,
- * the next receive goes on from that cursor. A page that starts a snapshot the server forced (or
- * the first page of `fromStart`), even one that restarts a snapshot under way, first discards what was staged before (pages of an earlier run,
- * held changes) and the versions the device knew, which a snapshot supersedes; a version recorded
- * from a `syncBatch` answer after this point is newer than the snapshot's and still counts.
- * A later change of a row replaces its staged entry; an older one (a page seen twice) does not.
- * Returns the reset of the run now staged, if it is one.
+ * Stages one page in the caller's transaction, as one entry of `sync_receive_page` (after the
+ * pages staged before it), with its cursor: a crash after it loses nothing, the next receive goes
+ * on from that cursor. A page that starts a snapshot the server forced (or the first page of
+ * `fromStart`), even one that restarts a snapshot under way, first discards what was staged before
+ * (pages of an earlier run, held changes) and the versions the device knew, which a snapshot
+ * supersedes; a version recorded from a `syncBatch` answer after this point is newer than the
+ * snapshot's and still counts. Pages are kept whole and in order: the apply takes each row at its
+ * latest change (a later change of a row replaces an earlier one; an older one, from a page seen
+ * twice, does not). Returns the reset of the run now staged, if it is one.
  */
 export async function stagePage(
   tx: DeviceTransaction,
@@ -68,23 +67,16 @@ export async function stagePage(
     reset = page.reset ?? "FROM_START";
     statements.push(
       "DELETE FROM sync_receive_stage",
+      "DELETE FROM sync_receive_page",
       "DELETE FROM sync_row_version",
       setState(names.stagedReset, reset),
     );
     if (fromStart) statements.push(dropState(names.cursor));
   }
-  const rows = page.changes.map((c) => [c.table, c.key, c.kind, c.version, c.data, 0]);
-  for (const statement of multiRowStatements(
-    "INSERT INTO sync_receive_stage (table_name, row_key, kind, version, data, held)",
-    6,
-    rows,
-    changesPerStatement,
-  )) {
+  if (page.count > 0) {
     statements.push({
-      sql: `${statement.sql} ON CONFLICT (table_name, row_key) DO UPDATE SET kind = excluded.kind,
-            version = excluded.version, data = excluded.data, held = 0
-            WHERE excluded.version >= sync_receive_stage.version`,
-      args: statement.args,
+      sql: "INSERT INTO sync_receive_page (seq, changes) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM sync_receive_page), ?)",
+      args: [stagedPageText(page.staged)],
     });
   }
   statements.push(setState(names.stagedCursor, page.cursor));
@@ -99,6 +91,7 @@ export async function stagePage(
 export function finishRun(stagedCursor: string): SqlStatement[] {
   return [
     "DELETE FROM sync_receive_stage WHERE held = 0",
+    "DELETE FROM sync_receive_page",
     setState(names.cursor, stagedCursor),
     dropState(names.stagedCursor),
     dropState(names.stagedReset),

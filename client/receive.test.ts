@@ -15,9 +15,12 @@ async function twoDevices() {
   return { server, a, b };
 }
 
-/** The device's staged entries and cursors. */
+/** The device's staged entries (rows held, and the changes of the pages staged) and cursors. */
 async function staged(device: TestDevice) {
-  const entries = await device.rows("SELECT table_name, row_key, kind FROM sync_receive_stage");
+  const entries = await device.rows(
+    `SELECT table_name, row_key, kind FROM sync_receive_stage
+     UNION ALL SELECT j.value->>1, NULL, NULL FROM sync_receive_page p, json_each(p.changes, '$[1]') j`,
+  );
   const state = await device.rows(
     "SELECT name FROM sync_state WHERE name LIKE 'receive_%' ORDER BY name",
   );

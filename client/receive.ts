@@ -3,8 +3,8 @@
 //   wait for a running send; refuse while a sent batch has no answer (UNANSWERED_BATCH)
 //   cursor := the staged cursor, else the cursor of the last run applied, else null
 //   repeat: read a page after the cursor (retries with backoff; a refused cursor: once from the start)
-//           check it; stage it with its cursor, in one local transaction (a reset discards first)
-//           tell the progress
+//           check it; start reading the next page (hasMore); stage this one with its cursor, in one
+//           local transaction (a reset discards first); tell the progress
 //   until a page says hasMore: false
 //   in turn with sends: apply the whole staged run in one local transaction
 //
@@ -14,7 +14,7 @@
 import type { SyncModel } from "../schema/index.ts";
 import { applyStaged, refuseUnansweredBatches } from "./apply-staged.ts";
 import { checkPage } from "./check-page.ts";
-import type { Transport } from "./create-transport.ts";
+import type { SyncChangesAnswer, Transport } from "./create-transport.ts";
 import type { DeviceDatabase } from "./device-database.ts";
 import {
   emptyReceiveReport,
@@ -44,6 +44,30 @@ export interface ReceiveContext {
    * and records versions, which the apply must see whole (or not at all).
    */
   inTurnWithSends<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T>;
+}
+
+/** A page being read: its answer (never an unhandled rejection), and a way to stop reading it. */
+interface PageRead {
+  readonly answer: Promise<SyncChangesAnswer>;
+  /** Aborts the read if it is still under way; its answer is then ignored. */
+  stop(): void;
+}
+
+/** Starts reading the page after `cursor`, under the receive's signal and one of its own. */
+function readAhead(
+  transport: Transport,
+  clientId: string,
+  cursor: string | null,
+  limit: number | undefined,
+  signal: AbortSignal | undefined,
+  onRetry: () => void,
+): PageRead {
+  const own = new AbortController();
+  const both = signal ? AbortSignal.any([signal, own.signal]) : own.signal;
+  const answer = transport.changes(clientId, { cursor, limit }, { signal: both, onRetry });
+  // A read that is stopped, or that fails after the receive stopped, is never awaited.
+  answer.catch(() => undefined);
+  return { answer, stop: () => own.abort() };
 }
 
 const isInvalidCursor = (error: unknown): boolean =>
@@ -82,30 +106,40 @@ export async function receive(
     const state = await readReceiveState(database);
     let cursor = fromStart ? null : (state.stagedCursor ?? state.cursor);
     let restarted = false;
-    for (;;) {
-      if (signal?.aborted) throw new SyncClientError("ABORTED", "receive() was aborted");
-      let answer: Awaited<ReturnType<Transport["changes"]>>;
-      try {
-        answer = await transport.changes(clientId, { cursor, limit }, { signal, onRetry });
-      } catch (error) {
-        // A cursor the server no longer takes (its store was replaced, its secret changed): start
-        // over once from a full snapshot, applied as a reset, rather than fail every receive.
-        if (cursor === null || restarted || !isInvalidCursor(error)) throw error;
-        restarted = true;
-        fromStart = true;
-        cursor = null;
-        continue;
+    const read = (from: string | null) =>
+      readAhead(transport, clientId, from, limit, signal, onRetry);
+    let next = read(cursor);
+    try {
+      for (;;) {
+        if (signal?.aborted) throw new SyncClientError("ABORTED", "receive() was aborted");
+        let answer: SyncChangesAnswer;
+        try {
+          answer = await next.answer;
+        } catch (error) {
+          // A cursor the server no longer takes (its store was replaced, its secret changed): start
+          // over once from a full snapshot, applied as a reset, rather than fail every receive.
+          if (cursor === null || restarted || !isInvalidCursor(error)) throw error;
+          restarted = true;
+          fromStart = true;
+          cursor = null;
+          next = read(cursor);
+          continue;
+        }
+        const page = checkPage(model, answer);
+        // The next page is read while this one is staged: the server works on it meanwhile.
+        if (page.hasMore) next = read(page.cursor);
+        const reset = await database.transaction((tx) => stagePage(tx, page, fromStart));
+        fromStart = false;
+        report.pages += 1;
+        report.changes += page.count + page.unknownTables;
+        report.skipped += page.unknownTables;
+        const { pages, changes } = report;
+        tellProgress(options.onProgress, { pages, changes, hasMore: page.hasMore, reset });
+        if (!page.hasMore) break;
+        cursor = page.cursor;
       }
-      const page = checkPage(model, answer);
-      const reset = await database.transaction((tx) => stagePage(tx, page, fromStart));
-      fromStart = false;
-      report.pages += 1;
-      report.changes += page.changes.length + page.unknownTables;
-      report.skipped += page.unknownTables;
-      const { pages, changes } = report;
-      tellProgress(options.onProgress, { pages, changes, hasMore: page.hasMore, reset });
-      if (!page.hasMore) break;
-      cursor = page.cursor;
+    } finally {
+      next.stop();
     }
     const run = await context.inTurnWithSends(
       () => database.transaction((tx) => applyStaged(tx, model)),

@@ -2,85 +2,107 @@ import type { SyncModel, TableInfo } from "../schema/index.ts";
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import { isBatchMember } from "./batch-members.ts";
 import type { DeviceDatabase, DeviceTransaction } from "./device-database.ts";
+import { eventFamily } from "./event-family.ts";
 import { eventId } from "./outbox-events.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /**
- * Deletes the row a rejected INSERT made, which exists nowhere but on this device, once nothing
- * refers to it: INVALID_EVENT naming the first reference otherwise (the app removes or retries the
- * events of the referring rows first; their INSERTs come later in the outbox).
+ * Deletes the rows of a rejected INSERT's family (its row, and rows made by the inserts that
+ * depend on it), which exist nowhere but on this device, children first. INVALID_EVENT naming the
+ * first reference when another row still refers to one of them (one the server has).
  */
-async function removeRejectedRow(
+async function removeRows(
   tx: DeviceTransaction,
   model: SyncModel,
   call: string,
-  table: TableInfo,
-  rowKey: string,
+  inserts: ReadonlyArray<readonly [TableInfo, string]>,
 ): Promise<void> {
-  const key = table.keyKind === "autonumber" ? Number(rowKey) : rowKey;
-  for (const child of model.ordered) {
-    for (const column of child.references) {
-      if (column.references !== table.name) continue;
-      const { rows } = await tx.execute({
-        sql: `SELECT 1 FROM ${quoteIdentifier(child.name)} WHERE ${quoteIdentifier(column.name)} = ? LIMIT 1`,
-        args: [key],
-      });
-      if (rows.length === 0) continue;
-      throw new SyncClientError(
-        "INVALID_EVENT",
-        `${call}: a row of ${child.name} still refers to ${table.name} ${rowKey} (by ${column.name}), the row this rejected INSERT made; remove or retry the events of the rows that refer to it first`,
-      );
+  for (const [table, rowKey] of inserts.toReversed()) {
+    const key = table.keyKind === "autonumber" ? Number(rowKey) : rowKey;
+    for (const child of model.ordered) {
+      for (const column of child.references) {
+        if (column.references !== table.name) continue;
+        const { rows } = await tx.execute({
+          sql: `SELECT 1 FROM ${quoteIdentifier(child.name)} WHERE ${quoteIdentifier(column.name)} = ? LIMIT 1`,
+          args: [key],
+        });
+        if (rows.length === 0) continue;
+        throw new SyncClientError(
+          "INVALID_EVENT",
+          `${call}: a row of ${child.name} still refers to ${table.name} ${rowKey} (by ${column.name}), a row this rejected INSERT made; remove or retry that row's events first`,
+        );
+      }
     }
+    await tx.batch([
+      {
+        sql: `DELETE FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(table.key.name)} = ?`,
+        args: [key],
+      },
+      {
+        sql: "DELETE FROM sync_row_version WHERE table_name = ? AND row_key = ?",
+        args: [table.name, rowKey],
+      },
+    ]);
   }
-  await tx.batch([
-    {
-      sql: `DELETE FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(table.key.name)} = ?`,
-      args: [key],
-    },
-    {
-      sql: "DELETE FROM sync_row_version WHERE table_name = ? AND row_key = ?",
-      args: [table.name, rowKey],
-    },
-  ]);
 }
 
 /**
  * Drops one event from the outbox; an event in a batch being sent cannot be removed. Removing a
- * rejected INSERT also removes the row it made (the server never had it), so device and server
- * agree again; any other event goes alone (a rejected UPDATE's or DELETE's row has taken the
- * server's values at a receive already, and a pending event's write stays made on the device
- * only).
+ * rejected INSERT removes its family too (the events of its row and of the rows that refer to it,
+ * pending or rejected: none of them can apply) and the rows those inserts made, which the server
+ * never had, so device and server agree again. Any other event goes alone: a rejected UPDATE's or
+ * DELETE's row has taken the server's values at a receive already, and a pending event's write
+ * stays made on the device only. Returns the ids removed, in order.
  */
 export async function removeEvent(
   database: DeviceDatabase,
   model: SyncModel,
   givenId: number,
-): Promise<void> {
-  const call = `removeEvent(${JSON.stringify(givenId)})`;
-  const id = eventId(call, givenId);
+): Promise<number[]> {
+  const id = eventId(`removeEvent(${JSON.stringify(givenId)})`, givenId);
+  const call = `removeEvent(${id})`;
   return database.transaction(async (tx) => {
     const { rows } = await tx.execute({
-      sql: `SELECT EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")}),
-                   o.status, o.kind, o.table_name, o.row_key
-            FROM sync_outbox o WHERE seq = ?`,
+      sql: "SELECT status, kind FROM sync_outbox WHERE seq = ?",
       args: [id],
     });
     const [row] = rows;
-    if (!row) throw new SyncClientError("INVALID_EVENT", `removeEvent(${id}): no such event`);
-    const [inFlight, status, kind, tableName, rowKey] = row;
-    if (Number(inFlight) === 1) {
+    if (!row) throw new SyncClientError("INVALID_EVENT", `${call}: no such event`);
+    const family =
+      row[0] === "rejected" && row[1] === "insert"
+        ? await eventFamily(tx, model, id, "rejected or pending")
+        : [id];
+    const { rows: events } = await tx.execute({
+      sql: `SELECT o.seq, o.kind, o.table_name, o.row_key,
+                   EXISTS (SELECT 1 FROM sync_batch p WHERE ${isBatchMember("o", "p")})
+            FROM sync_outbox o WHERE o.seq IN (SELECT value FROM json_each(?)) ORDER BY o.seq`,
+      args: [JSON.stringify(family)],
+    });
+    if (events.some((event) => Number(event[4]) === 1)) {
       throw new SyncClientError(
         "INVALID_EVENT",
-        `removeEvent(${id}): the event was sent and its answer has not arrived; send() again first`,
+        `${call}: the event${family.length > 1 ? " (or one that depends on it)" : ""} was sent and its answer has not arrived; send() again first`,
       );
     }
-    const table = model.byName.get(String(tableName));
-    if (status === "rejected" && kind === "insert" && table) {
-      await removeRejectedRow(tx, model, `removeEvent(${id})`, table, String(rowKey));
+    if (row[0] === "rejected" && row[1] === "insert") {
+      const inserts: Array<readonly [TableInfo, string]> = [];
+      for (const [, kind, table, key] of events) {
+        const info = model.byName.get(String(table));
+        if (kind === "insert" && info) inserts.push([info, String(key)]);
+      }
+      await removeRows(tx, model, call, inserts);
     }
+    const seqs = JSON.stringify(family);
     await tx.batch([
-      { sql: "DELETE FROM sync_outbox_ref WHERE seq = ?", args: [id] },
-      { sql: "DELETE FROM sync_outbox WHERE seq = ?", args: [id] },
+      {
+        sql: "DELETE FROM sync_outbox_ref WHERE seq IN (SELECT value FROM json_each(?))",
+        args: [seqs],
+      },
+      {
+        sql: "DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(?))",
+        args: [seqs],
+      },
     ]);
+    return family;
   });
 }

@@ -1,4 +1,4 @@
-import type { CheckedAnswer } from "./check-answer.ts";
+import type { CheckedAnswer, ConflictResolution } from "./check-answer.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** Progress after each batch: batches and operations done, and the totals when the send began. */
@@ -32,6 +32,11 @@ export interface SendReport {
   replayed: number;
   /** Bytes of request bodies, retries included. */
   bytesSent: number;
+  /**
+   * The conflicts the server reported (another writer changed a row since the event's base), by
+   * how it decided them; SERVER_WON and DELETED_REMOTELY events are among the rejected ones.
+   */
+  conflicts: Record<ConflictResolution, number>;
 }
 
 /** A report of a send that did nothing yet. */
@@ -43,6 +48,7 @@ export const emptyReport = (): SendReport => ({
   retries: 0,
   replayed: 0,
   bytesSent: 0,
+  conflicts: { CLIENT_WON: 0, MERGED: 0, SERVER_WON: 0, DELETED_REMOTELY: 0 },
 });
 
 /** Counts a batch whose answer was applied. */
@@ -51,6 +57,7 @@ export function countAnswer(report: SendReport, checked: CheckedAnswer, replayed
   report.applied += checked.applied.length;
   report.rejected += checked.rejected.length;
   report.mappingsApplied += checked.mappingCount;
+  for (const [, conflict] of checked.conflicts) report.conflicts[conflict.resolution] += 1;
   if (replayed) report.replayed += 1;
 }
 

@@ -2,7 +2,7 @@ import { graphql } from "./generated/index.ts";
 
 /**
  * The one mutation the client sends: a batch of the outbox, answered with verdicts (each applied
- * write with its row's version) and mappings.
+ * write with its row's version, and the conflict an operation met) and mappings.
  */
 export const SyncBatchMutation = graphql(`
   mutation SyncBatch($input: SyncBatchInput!) {
@@ -17,6 +17,12 @@ export const SyncBatchMutation = graphql(`
           message
         }
         version
+        conflict {
+          serverVersion
+          serverRow
+          columns
+          resolution
+        }
       }
       keyMappings {
         table

@@ -16,8 +16,18 @@ function sortedColumnNames(info: TableInfo): string[] {
 }
 
 /**
+ * What a device knew of a row when it changed it (`SyncOperationInput.baseVersion` and `base`):
+ * the row's server version, and for an UPDATE the changed columns' values before the change.
+ */
+export interface EventBase {
+  readonly version: number;
+  readonly values: Readonly<Record<string, string | number | null>> | null;
+}
+
+/**
  * An event as the wire carries it (a `SyncOperationInput`, keys in sorted order; see
  * `sync_outbox.operation`): a batch's body is these texts joined, with no JSON built per event.
+ * `base` is left out when the device knows no version of the row.
  */
 export function wireOperation(
   info: TableInfo,
@@ -25,7 +35,12 @@ export function wireOperation(
   kind: "insert" | "update" | "delete",
   rowKey: string,
   data: Readonly<Record<string, string | number | null>> | null,
+  base: EventBase | null = null,
 ): string {
   const json = data === null ? "null" : JSON.stringify(data, sortedColumnNames(info));
-  return `{"data":${json},"eventId":"${seq}","key":${JSON.stringify(rowKey)},"kind":"${kind.toUpperCase()}","table":${JSON.stringify(info.name)}}`;
+  const known =
+    base === null
+      ? ""
+      : `${base.values === null ? "" : `"base":${JSON.stringify(base.values, sortedColumnNames(info))},`}"baseVersion":${base.version},`;
+  return `{${known}"data":${json},"eventId":"${seq}","key":${JSON.stringify(rowKey)},"kind":"${kind.toUpperCase()}","table":${JSON.stringify(info.name)}}`;
 }

@@ -182,9 +182,9 @@ async function runHistory(seed: number): Promise<{ violations: string[]; log: st
     const target = pick(events.filter((e) => e.kind !== "checkpoint"));
     if (target && chance(0.25)) {
       try {
-        await device.client.removeEvent(target.id);
-        removed.add(target.id);
-        log.push(`${where}: removed ${target.id}`);
+        const ids = await device.client.removeEvent(target.id);
+        for (const id of ids) removed.add(id);
+        log.push(`${where}: removed ${ids}`);
       } catch {
         if (!target.inFlight)
           violations.push(`${where}: removeEvent(${target.id}) refused, not in flight`);
@@ -236,9 +236,8 @@ async function runHistory(seed: number): Promise<{ violations: string[]; log: st
           const ids = await device.client.retryEvent(event.id).catch(() => []);
           clock += 1;
           for (const id of ids) retriedAt.set(id, clock);
-        } else {
-          await device.client.removeEvent(event.id);
-          removed.add(event.id);
+        } else if (!removed.has(event.id)) {
+          for (const id of await device.client.removeEvent(event.id)) removed.add(id);
         }
       }
       const left = await device.client.events({ status: "pending", limit: 10_000 });

@@ -134,7 +134,7 @@ describe("receive convergence: findings", () => {
       expect(report.send.rejected).toBe(2);
       const rejected = await s.a.client.events({ status: "rejected" });
       expect(rejected.map((event) => [event.kind, event.error?.code])).toEqual([
-        ["update", "NOT_FOUND"],
+        ["update", "CONFLICT"],
         ["insert", "CONSTRAINT_VIOLATION"],
       ]);
       // The renamed task went with the server's delete; the added one (and so its project) stays

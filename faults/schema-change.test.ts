@@ -123,6 +123,7 @@ describe("a model that changes on one side before the other", () => {
       retries: 0,
       replayed: 0,
       bytesSent: expect.any(Number),
+      conflicts: { CLIENT_WON: 0, MERGED: 0, SERVER_WON: 0, DELETED_REMOTELY: 0 },
     });
     // The project applied (and its key mapped on the device); the task's events stay, rejected.
     expect(await server("SELECT * FROM project")).toEqual([{ id: 1, name: "Garden" }]);

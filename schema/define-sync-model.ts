@@ -1,5 +1,10 @@
 import { getTableColumns } from "drizzle-orm";
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import {
+  type ConflictPolicy,
+  type ConflictPolicyRule,
+  resolveConflictPolicy,
+} from "./conflict-policy.ts";
 import { resolveScopes, type UnscopedTable } from "./resolve-scopes.ts";
 import { type SqlDefault, sqlDefaultOf } from "./sql-default.ts";
 import type { ScopeRule, TableScope } from "./table-scope.ts";
@@ -47,6 +52,8 @@ export interface TableInfo {
   readonly references: readonly ColumnInfo[];
   /** How the table's rows get their scope (`global` when the model gives it no rule). */
   readonly scope: TableScope;
+  /** How concurrent changes of a row are decided (`mergeColumns`, client wins, by default). */
+  readonly conflicts: ConflictPolicy;
   readonly drizzle: SQLiteTable;
 }
 
@@ -59,6 +66,11 @@ export interface SyncModelOptions<
    * without a rule is global (every device reads it). Column names are SQL names.
    */
   readonly scopes?: { readonly [K in keyof TTables]?: ScopeRule };
+  /**
+   * How each table decides concurrent changes of a row, by the table's property name in
+   * `tables` (default: `mergeColumns`, the client's value winning a column both sides changed).
+   */
+  readonly conflicts?: { readonly [K in keyof TTables]?: ConflictPolicyRule };
 }
 
 /**
@@ -176,7 +188,8 @@ function orderByReferences(tables: readonly TableInfo[]): TableInfo[] {
  * column type, a literal default that does not fit its column, an `sql` default with bound
  * parameters, or a reference to a table outside the model), and when `options.scopes` is not a
  * valid set of scope rules (see {@link resolveScopes}: in short, a device must never be able to
- * read a child row but not its parent).
+ * read a child row but not its parent), or `options.conflicts` names a table the model lacks or a
+ * policy that is not one.
  */
 export function defineSyncModel<TTables extends Record<string, SQLiteTable>>(
   tables: TTables,
@@ -200,8 +213,21 @@ export function defineSyncModel<TTables extends Record<string, SQLiteTable>>(
     }
   }
   const scopes = resolveScopes(described, options.scopes ?? {});
+  const conflicts: Record<string, unknown> = options.conflicts ?? {};
+  for (const property of Object.keys(conflicts)) {
+    if (!Object.hasOwn(tables, property)) {
+      throw new Error(`conflicts.${property}: the model has no table ${property}`);
+    }
+  }
   const infos = described.map(
-    ([, table]): TableInfo => ({ ...table, scope: scopes.get(table.name) ?? { kind: "global" } }),
+    ([property, table]): TableInfo => ({
+      ...table,
+      scope: scopes.get(table.name) ?? { kind: "global" },
+      conflicts: resolveConflictPolicy(
+        table.name,
+        Object.hasOwn(conflicts, property) ? conflicts[property] : undefined,
+      ),
+    }),
   );
   const ordered = orderByReferences(infos);
   for (const table of ordered) {

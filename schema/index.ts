@@ -5,6 +5,16 @@ export {
   maxClientKeyLength,
 } from "./check-column-value.ts";
 export {
+  type ConflictPolicy,
+  type ConflictPolicyRule,
+  type ConflictRow,
+  type ConflictValue,
+  type CustomConflict,
+  type CustomResolver,
+  type CustomVerdict,
+  defaultConflictPolicy,
+} from "./conflict-policy.ts";
+export {
   type ColumnInfo,
   type ColumnType,
   columnTypes,

@@ -2,7 +2,7 @@ import type { ColumnInfo, TableInfo } from "./define-sync-model.ts";
 import type { ScopeRule, TableScope } from "./table-scope.ts";
 
 /** A table as `defineSyncModel` describes it before its scope is known. */
-export type UnscopedTable = Omit<TableInfo, "scope">;
+export type UnscopedTable = Omit<TableInfo, "scope" | "conflicts">;
 
 /** "a task", "an item": a row of the table, in an error message. */
 const aRow = (table: string) => `${/^[aeiou]/i.test(table) ? "an" : "a"} ${table}`;

@@ -7,6 +7,7 @@ import { parseKey } from "./operation-key.ts";
 import { isInsert, type Prepared, prepareOperation, type Refused } from "./prepare-operation.ts";
 import { createServerKeyBlocks } from "./server-key-blocks.ts";
 import type { SyncStoreTransaction } from "./store/sync-store.ts";
+import { ruleOperation, runBeforeOperation, type SyncRules } from "./sync-rules.ts";
 
 /** Options of {@link applyBatch}. */
 export interface ApplyBatchOptions {
@@ -19,6 +20,9 @@ export interface ApplyBatchOptions {
    * other scopes reach it as DELETEs.
    */
   readonly reads?: ReadonlySet<string> | undefined;
+  /** The app's rules (none by default), and the batch id they are told. */
+  readonly rules?: SyncRules;
+  readonly batchId?: string;
 }
 
 /**
@@ -79,23 +83,35 @@ export async function applyBatch({
   model,
   tx,
   clientId,
-  operations,
+  operations: sent,
   reads,
+  rules = {},
+  batchId = "",
 }: ApplyBatchOptions): Promise<BatchOutcome> {
+  const batch = { clientId, batchId, operations: sent };
+  await rules.beforeBatch?.(batch);
+  const { operations, rejections } = await runBeforeOperation(rules, batch);
   const prepared = operations.map((operation) => prepareOperation(model, operation));
   const context = await createApplyContext(model, tx, clientId, operations, prepared, reads);
   const keys = createServerKeyBlocks(tx, prepared);
   const run = createInsertRun(context, keys);
   for (let index = 0; index < prepared.length; index++) {
     const item = prepared[index] as Prepared | Refused;
-    if (!item.ok) {
+    const ruled = rejections.get(index);
+    if (!item.ok || ruled) {
       await run.flush();
-      await answerRefused(context, index, item, operations[index] as SyncOperation);
+      const insert = item.ok
+        ? isInsert(item)
+          ? { table: item.table.name, key: item.key }
+          : undefined
+        : item.insert;
+      const refused: Refused = ruled ? { ok: false, rejection: ruled, insert } : (item as Refused);
+      await answerRefused(context, index, refused, operations[index] as SyncOperation);
       continue;
     }
     if (!isInsert(item)) {
       await run.flush();
-      await applyUpdateOrDelete(context, index, item);
+      await applyUpdateOrDelete(context, index, item, operations[index] as SyncOperation);
       continue;
     }
     if (run.mustFlushBefore(item)) await run.flush();
@@ -107,5 +123,15 @@ export async function applyBatch({
     run.add(index, item, serverKey);
   }
   await run.flush();
-  return context.finish();
+  const outcome = await context.finish();
+  if (rules.afterOperation) {
+    for (const [index, result] of outcome.results.entries()) {
+      await rules.afterOperation({
+        ...ruleOperation({ clientId, batchId, operations }, index),
+        result,
+      });
+    }
+  }
+  await rules.afterBatch?.({ clientId, batchId, operations, ...outcome });
+  return outcome;
 }

@@ -2,6 +2,7 @@ import type { SyncModel, TableInfo } from "../schema/index.ts";
 import { createDeviceRowMarks, type DeviceRowMarks } from "./device-row-marks.ts";
 import type {
   BatchOutcome,
+  ConflictInfo,
   KeyMapping,
   OperationVerdict,
   Rejection,
@@ -27,9 +28,15 @@ export interface ApplyContext {
   readonly rowVersions: RowVersions;
   /**
    * Answers an operation APPLIED, with the row's version after it (null: nothing was written, a
-   * repeat of an INSERT applied before) and the key mapping of an INSERT by temporary key.
+   * repeat of an INSERT applied before), the key mapping of an INSERT by temporary key, and the
+   * conflict it met, if any.
    */
-  applied(index: number, version: number | null, mapping?: KeyMapping): void;
+  applied(
+    index: number,
+    version: number | null,
+    mapping?: KeyMapping,
+    conflict?: ConflictInfo | null,
+  ): void;
   /**
    * Answers an INSERT APPLIED once its row was written (`row`, key first): records its key mapping
    * (a temporary key, mapped to `serverKey`) or its row (a device-made key, `serverKey` undefined)
@@ -42,10 +49,16 @@ export interface ApplyContext {
     row: Row,
   ): Promise<void> | undefined;
   /**
-   * Answers an operation REJECTED. A rejected INSERT (`insert`) is remembered, so that what refers
-   * to its row, now or in a later request, is DEPENDENCY_REJECTED.
+   * Answers an operation REJECTED, with the conflict it met, if any. A rejected INSERT (`insert`)
+   * is remembered, so that what refers to its row, now or in a later request, is
+   * DEPENDENCY_REJECTED.
    */
-  rejected(index: number, rejection: Rejection, insert?: InsertKey): void;
+  rejected(
+    index: number,
+    rejection: Rejection,
+    insert?: InsertKey,
+    conflict?: ConflictInfo | null,
+  ): void;
   /** Saves the temporary keys and device-keyed rows this request changed; returns the answer. */
   finish(): Promise<BatchOutcome>;
 }
@@ -81,8 +94,19 @@ export async function createApplyContext(
   const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
   const eventIdOf = (index: number): string => operations[index]?.eventId ?? "";
 
-  const applied = (index: number, version: number | null, mapping?: KeyMapping): void => {
-    verdicts[index] = { eventId: eventIdOf(index), status: "APPLIED", error: null, version };
+  const applied = (
+    index: number,
+    version: number | null,
+    mapping?: KeyMapping,
+    conflict: ConflictInfo | null = null,
+  ): void => {
+    verdicts[index] = {
+      eventId: eventIdOf(index),
+      status: "APPLIED",
+      error: null,
+      version,
+      conflict,
+    };
     if (mapping) mappings[index] = mapping;
   };
   const answerInsert = (
@@ -117,12 +141,13 @@ export async function createApplyContext(
       }
       return version.then((known) => answerInsert(index, insert, serverKey, known));
     },
-    rejected(index, rejection, insert) {
+    rejected(index, rejection, insert, conflict = null) {
       verdicts[index] = {
         eventId: eventIdOf(index),
         status: "REJECTED",
         error: rejection,
         version: null,
+        conflict,
       };
       if (typeof insert?.key === "number") tempKeys.reject(insert.table, insert.key);
       else if (insert) deviceRows.rejected({ table: insert.table, key: insert.key });

@@ -42,8 +42,12 @@ function widest(model: SyncModel): number {
  * huge or deeply nested value costs nothing before it is refused. Which members are columns, and
  * whether values fit them, is each operation's verdict later.
  */
-function checkData(model: SyncModel, where: string, operation: SyncOperation): void {
-  const { data } = operation;
+function checkData(
+  model: SyncModel,
+  where: string,
+  operation: SyncOperation,
+  data: unknown = operation.data,
+): void {
   if (data === undefined || data === null) return;
   if (typeof data !== "object" || Array.isArray(data)) {
     refuse(`${where} must be an object of column values or null, got ${describeValue(data)}`);
@@ -94,5 +98,26 @@ export function checkBatchInput(
     }
     seen.set(operation.eventId, index);
     checkData(model, `${where}.data`, operation);
+    checkBase(model, where, operation);
   }
+}
+
+/**
+ * `baseVersion` is null or a version (an integer from 0), and `base` null or, on an UPDATE, one
+ * flat object like `data`: they describe the row as the device had it, so an INSERT has neither
+ * and a DELETE no `base`.
+ */
+function checkBase(model: SyncModel, where: string, operation: SyncOperation): void {
+  const { kind, base, baseVersion } = operation;
+  if (baseVersion !== undefined && baseVersion !== null) {
+    if (kind === "INSERT") refuse(`${where}.baseVersion must be null on an INSERT`);
+    if (!Number.isSafeInteger(baseVersion) || baseVersion < 0) {
+      refuse(
+        `${where}.baseVersion must be a version (0 or more), got ${describeValue(baseVersion)}`,
+      );
+    }
+  }
+  if (base === undefined || base === null) return;
+  if (kind !== "UPDATE") refuse(`${where}.base must be null on an ${kind}`);
+  checkData(model, `${where}.base`, operation, base);
 }

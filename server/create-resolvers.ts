@@ -10,6 +10,15 @@ import { readScopes, type ScopesOf } from "./scope-grant.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import { packAnswer, unpackAnswer } from "./stored-answer.ts";
 import { syncChanges } from "./sync-changes.ts";
+import type { SyncRules } from "./sync-rules.ts";
+
+/** A table's conflict policy as the contract names it. */
+const policyKinds = {
+  mergeColumns: "MERGE_COLUMNS",
+  serverWins: "SERVER_WINS",
+  none: "NONE",
+  custom: "CUSTOM",
+} as const;
 
 /** What the resolvers need. */
 export interface ResolverOptions {
@@ -18,6 +27,10 @@ export interface ResolverOptions {
   readonly limits: SyncLimits;
   readonly scopesOf: ScopesOf;
   readonly cursorSecret?: string | undefined;
+  /** The app's business rules. */
+  readonly rules?: SyncRules | undefined;
+  /** Where an `afterCommit` rule's error goes (the batch is committed by then). */
+  readonly logRuleError?: (error: unknown) => void;
 }
 
 /** The resolvers of `schema/sync.graphql`. */
@@ -42,6 +55,15 @@ export function createResolvers(options: ResolverOptions): Resolvers {
           references: column.references ?? null,
           default: column.sqlDefault?.sql ?? null,
         })),
+      conflictPolicy: ({ conflicts }) => ({
+        kind: policyKinds[conflicts.kind],
+        columnWinner:
+          conflicts.kind === "mergeColumns"
+            ? conflicts.winner === "client"
+              ? "CLIENT"
+              : "SERVER"
+            : null,
+      }),
     },
     Mutation: {
       async syncBatch(_parent, { input }, context) {
@@ -68,12 +90,29 @@ export function createResolvers(options: ResolverOptions): Resolvers {
               { extensions: { code: "BATCH_TOO_LARGE", limit: limits.maxOperationsPerRequest } },
             );
           }
-          const outcome = await applyBatch({ model, tx, clientId, operations, reads });
+          const outcome = await applyBatch({
+            model,
+            tx,
+            clientId,
+            operations,
+            reads,
+            batchId,
+            rules: options.rules ?? {},
+          });
           await tx.saveBatch(clientId, batchId, { requestHash, answer: packAnswer(outcome) });
           return { batchId, replayed: false, ...outcome };
         });
         // Reached only when the transaction committed (a replay's batch committed earlier).
         context.committedBatchId = batchId;
+        const afterCommit = options.rules?.afterCommit;
+        if (afterCommit && !answer.replayed) {
+          try {
+            const { results, keyMappings } = answer;
+            await afterCommit({ clientId, batchId, operations, results, keyMappings });
+          } catch (error) {
+            options.logRuleError?.(error);
+          }
+        }
         return answer;
       },
     },

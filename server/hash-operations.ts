@@ -75,7 +75,8 @@ function isCanonicalFlat(value: unknown): boolean {
 
 /**
  * The identity of a request's operations: SHA-256 of their canonical JSON (keys sorted, a missing
- * `data` the same as null), so two requests compare as JSON values whatever their key order.
+ * `data` the same as null, a missing or null `base` and `baseVersion` left out), so two requests
+ * compare as JSON values whatever their key order.
  * The text is fixed (tests pin it), since a stored hash must keep matching a repeat of its
  * request: built in one native JSON.stringify pass over sorted copies, or key by key when a data
  * object has array-index keys.
@@ -84,15 +85,29 @@ export function hashOperations(operations: readonly SyncOperation[]): string {
   const canonical = new Array<unknown>(operations.length);
   let exact = true;
   for (let i = 0; i < operations.length && exact; i++) {
-    const { eventId, table, kind, key, data } = operations[i] as SyncOperation;
+    const { eventId, table, kind, key, data, base, baseVersion } = operations[i] as SyncOperation;
     const copy = isCanonicalFlat(data ?? null) ? (data ?? null) : sortedCopy(data ?? null);
     exact = copy !== undefined;
-    canonical[i] = { data: copy, eventId, key, kind, table };
+    // A base is part of the identity when given (absent, the text is what it always was).
+    const baseCopy =
+      base === undefined || base === null || isCanonicalFlat(base) ? base : sortedCopy(base);
+    if (base !== undefined && base !== null && baseCopy === undefined) exact = false;
+    canonical[i] = {
+      base: baseCopy ?? undefined,
+      baseVersion: baseVersion ?? undefined,
+      data: copy,
+      eventId,
+      key,
+      kind,
+      table,
+    };
   }
   const text = exact
     ? JSON.stringify(canonical)
     : canonicalJson(
-        operations.map(({ eventId, table, kind, key, data }) => ({
+        operations.map(({ eventId, table, kind, key, data, base, baseVersion }) => ({
+          base: base ?? undefined,
+          baseVersion: baseVersion ?? undefined,
           data: data ?? null,
           eventId,
           key,

@@ -3,6 +3,8 @@ export { createHttpServer, type HttpTimeouts } from "./create-http-server.ts";
 export { defaultLimits, type SyncLimits } from "./limits.ts";
 export type {
   BatchOutcome,
+  ConflictInfo,
+  ConflictResolution,
   KeyMapping,
   OperationKind,
   OperationVerdict,
@@ -22,3 +24,10 @@ export {
   type SyncStoreTransaction,
   type TempKeyEntry,
 } from "./store/sync-store.ts";
+export type {
+  RuleBatch,
+  RuleOperation,
+  RuleOutcome,
+  RuleVerdict,
+  SyncRules,
+} from "./sync-rules.ts";

@@ -21,19 +21,42 @@ export interface InsertedRuns {
 export const runsApply = (table: TableInfo): boolean =>
   table.keyKind === "autonumber" && table.scope.kind === "global";
 
-/** An empty set of runs. */
+/** A run of consecutive keys of one table. */
+interface Run {
+  readonly table: TableInfo;
+  readonly firstKey: number;
+  lastKey: number;
+}
+
+/**
+ * An empty set of runs. A request that inserts parents and children in turn (a customer, its
+ * invoices, their lines) takes consecutive keys in each table, not across them: each table's newest
+ * run is extended on its own, so such a request still makes one run per table, not one per row.
+ */
 export function createInsertedRuns(): InsertedRuns {
-  const runs: Array<{ table: TableInfo; firstKey: number; lastKey: number }> = [];
+  const runs: Run[] = [];
+  const byTable = new Map<TableInfo, Run[]>();
   let count = 0;
   return {
     add(table, key) {
       count += 1;
-      const last = runs[runs.length - 1];
-      if (last && last.table === table && last.lastKey + 1 === key) last.lastKey = key;
-      else runs.push({ table, firstKey: key, lastKey: key });
+      let own = byTable.get(table);
+      if (!own) {
+        own = [];
+        byTable.set(table, own);
+      }
+      const last = own[own.length - 1];
+      if (last && last.lastKey + 1 === key) {
+        last.lastKey = key;
+        return;
+      }
+      const run = { table, firstKey: key, lastKey: key };
+      own.push(run);
+      runs.push(run);
     },
     has(table, key) {
-      return runs.some((run) => run.table === table && run.firstKey <= key && key <= run.lastKey);
+      const own = byTable.get(table);
+      return own?.some((run) => run.firstKey <= key && key <= run.lastKey) ?? false;
     },
     get count() {
       return count;

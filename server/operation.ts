@@ -10,6 +10,10 @@ export interface SyncOperation {
   readonly kind: OperationKind;
   readonly key: string;
   readonly data?: unknown;
+  /** UPDATE/DELETE: the row's version on the device when the event was recorded (null: none). */
+  readonly baseVersion?: number | null;
+  /** UPDATE: the device's values of the changed columns before the change. */
+  readonly base?: unknown;
 }
 
 /** The codes of a rejected operation, part of the protocol. */
@@ -21,13 +25,32 @@ export const rejectionCodes = [
   "CONSTRAINT_VIOLATION",
   "UNKNOWN_TEMP_KEY",
   "DEPENDENCY_REJECTED",
+  "CONFLICT",
+  "RULE_VIOLATION",
 ] as const;
 export type RejectionCode = (typeof rejectionCodes)[number];
 
-/** Why an operation cannot be applied: a code and a message a person can act on. */
+/**
+ * Why an operation cannot be applied: a code and a message a person can act on. A server rule may
+ * name its own code (an app's code, in capitals); the product's own are {@link rejectionCodes}.
+ */
 export interface Rejection {
-  readonly code: RejectionCode;
+  readonly code: RejectionCode | (string & {});
   readonly message: string;
+}
+
+/** How a conflict was decided (the GraphQL `ConflictResolution`). */
+export type ConflictResolution = "CLIENT_WON" | "MERGED" | "SERVER_WON" | "DELETED_REMOTELY";
+
+/** Another writer changed the row since the operation's base (the GraphQL `ConflictInfo`). */
+export interface ConflictInfo {
+  /** The row's version before this operation. */
+  readonly serverVersion: number;
+  /** The server's row after the verdict, every column but the key; null when deleted. */
+  readonly serverRow: Readonly<Record<string, SqlValue>> | null;
+  /** The operation's columns another writer changed since its base. */
+  readonly columns: string[];
+  readonly resolution: ConflictResolution;
 }
 
 /** The verdict on one operation, in the shape of the GraphQL `OperationResult`. */
@@ -38,12 +61,14 @@ export type OperationVerdict =
       readonly error: null;
       /** The row's version after the write; null for a repeat of an INSERT applied before. */
       readonly version: number | null;
+      readonly conflict: ConflictInfo | null;
     }
   | {
       readonly eventId: string;
       readonly status: "REJECTED";
       readonly error: Rejection;
       readonly version: null;
+      readonly conflict: ConflictInfo | null;
     };
 
 /** "The row you call `clientKey` in `table` is `serverKey` here." */

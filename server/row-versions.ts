@@ -2,6 +2,7 @@ import { type SyncModel, scopeValue, type TableInfo } from "../schema/index.ts";
 import { createInsertedRuns, runsApply } from "./inserted-runs.ts";
 import type {
   Row,
+  RowState,
   RowStateEntry,
   ScopeExit,
   SqlValue,
@@ -13,6 +14,9 @@ interface Tracked {
   version: number;
   scope: string;
   deleted: boolean;
+  /** The clientId of the latest applied write, and the first version of its run of writes. */
+  writer: string;
+  writerFrom: number;
   /** Written by this request (or moved to another scope by it): it gets a new change sequence. */
   changed: boolean;
 }
@@ -38,6 +42,8 @@ export interface RowVersions {
   ): Promise<number>;
   /** A DELETE was written; returns the row's version after it. */
   deleted(table: TableInfo, key: SqlValue): Promise<number>;
+  /** The row's state as this request leaves it so far; undefined when the store has none. */
+  current(table: TableInfo, key: SqlValue): Promise<RowState | undefined>;
   /**
    * An UPDATE or DELETE of the row was rejected: the row (or its tombstone) gets a new change
    * sequence at the version it has, so the device that wrote it receives the server's row again
@@ -85,7 +91,14 @@ export function createRowVersions(
     const known = rows.get(key);
     if (known !== undefined) return known ?? undefined;
     if (runsApply(table) && runs.has(table, Number(key))) {
-      const inserted = { version: 1, scope: "", deleted: false, changed: false };
+      const inserted = {
+        version: 1,
+        scope: "",
+        deleted: false,
+        writer: writer.clientId,
+        writerFrom: 1,
+        changed: false,
+      };
       rows.set(key, inserted);
       return inserted;
     }
@@ -127,9 +140,24 @@ export function createRowVersions(
     }
   }
 
-  /** Records an applied write that leaves the row at `state`; returns its version. */
-  function wrote(table: TableInfo, key: string, state: Omit<Tracked, "changed">): number {
-    tableRows(table.name).set(key, { ...state, changed: true });
+  /**
+   * Records an applied write of this request's client that leaves the row at `state` (one version
+   * above `previous`); returns its version. The client's run of writes goes on, or begins here.
+   */
+  function wrote(
+    table: TableInfo,
+    key: string,
+    previous: Tracked | undefined,
+    state: Pick<Tracked, "version" | "scope" | "deleted">,
+  ): number {
+    const own = previous?.writer === writer.clientId;
+    const writerFrom = own ? previous.writerFrom : state.version;
+    tableRows(table.name).set(key, {
+      ...state,
+      writer: writer.clientId,
+      writerFrom,
+      changed: true,
+    });
     return state.version;
   }
 
@@ -141,7 +169,11 @@ export function createRowVersions(
       table,
       (name) => row[table.columns.findIndex((c) => c.name === name)],
     );
-    return wrote(table, key, { version: (previous?.version ?? 0) + 1, scope, deleted: false });
+    return wrote(table, key, previous, {
+      version: (previous?.version ?? 0) + 1,
+      scope,
+      deleted: false,
+    });
   }
 
   return {
@@ -179,17 +211,28 @@ export function createRowVersions(
         scope = await scopeFrom(table, () => value);
       }
       if (state) await move(table, text, state, scope);
-      return wrote(table, text, { version: (state?.version ?? 0) + 1, scope, deleted: false });
+      return wrote(table, text, state, {
+        version: (state?.version ?? 0) + 1,
+        scope,
+        deleted: false,
+      });
     },
 
     async deleted(table, key) {
       const text = String(key);
       const state = await stateOf(table, text);
-      return wrote(table, text, {
+      return wrote(table, text, state, {
         version: (state?.version ?? 0) + 1,
         scope: state?.scope ?? "",
         deleted: true,
       });
+    },
+
+    async current(table, key) {
+      const state = await stateOf(table, String(key));
+      if (!state) return undefined;
+      const { version, scope, deleted, writer: by, writerFrom } = state;
+      return { version, scope, deleted, writer: by, writerFrom };
     },
 
     async rejected(table, key) {
@@ -203,9 +246,18 @@ export function createRowVersions(
         const numeric = model.byName.get(name)?.keyKind === "autonumber";
         for (const [key, state] of rows) {
           if (!state?.changed) continue;
-          const { version, scope, deleted } = state;
+          const { version, scope, deleted, writer: by, writerFrom } = state;
           const stored = numeric ? Number(key) : key;
-          changed.push({ table: name, key: stored, version, scope, deleted, seq: 0 });
+          changed.push({
+            table: name,
+            key: stored,
+            version,
+            scope,
+            deleted,
+            writer: by,
+            writerFrom,
+            seq: 0,
+          });
         }
       }
       const { reads } = writer;
@@ -215,7 +267,7 @@ export function createRowVersions(
       const count = runs.count + changed.length + exits.length + unreadable.length;
       if (count === 0) return;
       let seq = await tx.reserveSeqs(count);
-      if (runs.count > 0) await tx.saveInsertedRuns(runs.numbered(seq), now);
+      if (runs.count > 0) await tx.saveInsertedRuns(runs.numbered(seq), now, writer.clientId);
       seq += runs.count;
       if (changed.length > 0) {
         await tx.saveRowStates(

@@ -20,6 +20,7 @@ import { everyScope, type ScopesOf } from "./scope-grant.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
+import type { SyncRules } from "./sync-rules.ts";
 import { startTombstonePruning } from "./tombstone-pruning.ts";
 import { trustedDocuments } from "./trusted-documents.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
@@ -57,6 +58,12 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    * STORE_CHANGED reset rather than INVALID_CURSOR.
    */
   readonly cursorSecret?: string;
+  /**
+   * The app's business rules (SYNC.md, "Server rules"): `beforeOperation` may change an
+   * operation's data or reject it, `beforeBatch`, `afterOperation` and `afterBatch` run in the
+   * request's transaction too (a throw fails the request whole), `afterCommit` after it.
+   */
+  readonly rules?: SyncRules;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -82,6 +89,7 @@ export async function createSyncServer({
   corsOrigins = [],
   scopes = everyScope,
   cursorSecret,
+  rules,
 }: SyncServerOptions = {}): Promise<SyncServer> {
   if (
     cursorSecret !== undefined &&
@@ -120,7 +128,17 @@ export async function createSyncServer({
   const yoga = createYoga<Record<string, unknown>, SyncContext>({
     schema: createSchema<Record<string, unknown> & SyncContext>({
       typeDefs,
-      resolvers: createResolvers({ model, store, limits, scopesOf: scopes, cursorSecret }),
+      resolvers: createResolvers({
+        model,
+        store,
+        limits,
+        scopesOf: scopes,
+        cursorSecret,
+        rules,
+        logRuleError: (error) => {
+          if (logging) console.error("afterCommit rule failed:", error);
+        },
+      }),
     }),
     maskedErrors: { isDev: debug },
     graphiql: graphiql

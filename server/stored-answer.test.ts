@@ -18,7 +18,13 @@ const m = (table: string, clientKey: string, serverKey: string): KeyMapping => (
 });
 
 const applied = (ops: readonly SyncOperation[]): BatchOutcome["results"] =>
-  ops.map((op) => ({ eventId: op.eventId, status: "APPLIED", error: null, version: 1 }));
+  ops.map((op) => ({
+    eventId: op.eventId,
+    status: "APPLIED",
+    error: null,
+    version: 1,
+    conflict: null,
+  }));
 
 describe("stored answers", () => {
   it("keeps a batch's consecutive mappings as one run per table", () => {
@@ -103,6 +109,7 @@ describe("stored answers", () => {
               status: "REJECTED",
               error: { code: "NOT_FOUND", message: `row ${index} is gone` },
               version: null,
+              conflict: null,
             };
           }
           expect(unpackAnswer(packAnswer({ results, keyMappings }), ops)).toEqual({

@@ -1,14 +1,17 @@
 import { continuesKeyRun, type KeyRun } from "../writer/index.ts";
 import type {
   BatchOutcome,
+  ConflictInfo,
   KeyMapping,
   OperationVerdict,
-  RejectionCode,
   SyncOperation,
 } from "./operation.ts";
 
 /** One stored rejection: the operation's index in the request, its code and message. */
-type StoredRejection = readonly [index: number, code: RejectionCode, message: string];
+type StoredRejection = readonly [index: number, code: string, message: string];
+
+/** One stored conflict: the operation's index in the request and what the answer said of it. */
+type StoredConflict = readonly [index: number, conflict: ConflictInfo];
 
 /**
  * A key run as stored: `count` mappings of one table in answer order, the i-th mapping
@@ -32,6 +35,8 @@ interface StoredAnswer {
    * version 1); a null version as 0.
    */
   readonly versions: ReadonlyArray<readonly [version: number, count: number]>;
+  /** The conflicts the answer reported (left out when none). */
+  readonly conflicts?: readonly StoredConflict[];
 }
 
 /** The versions of the applied verdicts as runs of equal values. */
@@ -95,15 +100,18 @@ function fromStoredRuns(runs: readonly StoredRun[]): KeyMapping[] {
 /** The answer to store with a batch, as text. */
 export function packAnswer(outcome: BatchOutcome): string {
   const rejected: StoredRejection[] = [];
+  const conflicts: StoredConflict[] = [];
   outcome.results.forEach((verdict, index) => {
     if (verdict.status === "REJECTED")
       rejected.push([index, verdict.error.code, verdict.error.message]);
+    if (verdict.conflict) conflicts.push([index, verdict.conflict]);
   });
   const stored: StoredAnswer = {
     format: 4,
     rejected,
     runs: toStoredRuns(outcome.keyMappings),
     versions: toVersionRuns(outcome.results),
+    ...(conflicts.length > 0 ? { conflicts } : {}),
   };
   return JSON.stringify(stored);
 }
@@ -120,12 +128,15 @@ export function unpackAnswer(text: string, operations: readonly SyncOperation[])
   const versions = (stored.versions ?? []).flatMap(([version, count]) =>
     new Array<number>(count).fill(version),
   );
+  const conflicts = new Map(stored.conflicts ?? []);
   let applied = 0;
   const results = operations.map((operation, index): OperationVerdict => {
     const error = rejected.get(index);
-    if (error) return { eventId: operation.eventId, status: "REJECTED", error, version: null };
+    const conflict = conflicts.get(index) ?? null;
+    const { eventId } = operation;
+    if (error) return { eventId, status: "REJECTED", error, version: null, conflict };
     const version = versions[applied++] ?? 0;
-    return { eventId: operation.eventId, status: "APPLIED", error: null, version: version || null };
+    return { eventId, status: "APPLIED", error: null, version: version || null, conflict };
   });
   return { results, keyMappings: fromStoredRuns(stored.runs) };
 }

@@ -17,7 +17,10 @@ export const syncBatchDocument = /* GraphQL */ `
     syncBatch(input: $input) {
       batchId
       replayed
-      results { eventId status error { code message } version }
+      results {
+        eventId status error { code message } version
+        conflict { serverVersion serverRow columns resolution }
+      }
       keyMappings { table clientKey serverKey }
     }
   }
@@ -33,6 +36,12 @@ export interface SyncBatchAnswer {
     error: { code: string; message: string } | null;
     /** The row's version after an applied write; null when rejected. */
     version: number | null;
+    conflict: {
+      serverVersion: number;
+      serverRow: Record<string, unknown> | null;
+      columns: string[];
+      resolution: string;
+    } | null;
   }>;
   keyMappings: Array<{ table: string; clientKey: string; serverKey: string }>;
 }

@@ -1,4 +1,5 @@
 // Dev aid: import first to see where SQL time goes (statement kind → total ms, count).
+import { appendFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -33,9 +34,14 @@ Database.prototype.prepare = function prepare(this: unknown, sql: string) {
   }
   return statement;
 };
+// TRACE_SQL_FILE: appended to that file instead (a server process, whose stderr nobody shows).
 process.on("exit", () => {
-  if (!process.env.TRACE_SQL) return;
-  for (const [sql, [ms, n]] of [...totals].sort((a, b) => b[1][0] - a[1][0]).slice(0, 25)) {
-    console.error(`${ms.toFixed(0).padStart(7)} ms ${String(n).padStart(7)}x ${sql}`);
-  }
+  if (!process.env.TRACE_SQL && !process.env.TRACE_SQL_FILE) return;
+  const lines = [...totals]
+    .sort((a, b) => b[1][0] - a[1][0])
+    .slice(0, 25)
+    .map(([sql, [ms, n]]) => `${ms.toFixed(0).padStart(7)} ms ${String(n).padStart(7)}x ${sql}\n`);
+  if (process.env.TRACE_SQL_FILE) {
+    appendFileSync(process.env.TRACE_SQL_FILE, `== ${process.pid}\n${lines.join("")}`);
+  } else console.error(lines.join("").trimEnd());
 });

@@ -11,6 +11,17 @@ export type ChangeKind =
   /** The row as it is now: insert it, or replace the device's copy. */
   | 'UPSERT';
 
+/** How a conflict was decided. */
+export type ConflictResolution =
+  /** The operation's values were written over the other writer's. */
+  | 'CLIENT_WON'
+  /** The row was deleted by another writer: the UPDATE was rejected. */
+  | 'DELETED_REMOTELY'
+  /** The operation's values were written where the other writer had not changed the column (or the policy merged them). */
+  | 'MERGED'
+  /** The server's row was kept: nothing of the operation was written. */
+  | 'SERVER_WON';
+
 /** What an outbox event does to its row. */
 export type OperationKind =
   | 'DELETE'
@@ -52,6 +63,13 @@ export type SyncChangesInput = {
 
 /** One outbox event of the device, applied by the server in list order. */
 export type SyncOperationInput = {
+  /** UPDATE: the device's values of the changed columns before the change. SQL column names. */
+  base?: unknown;
+  /**
+   * UPDATE and DELETE: the row's version on the device when the event was recorded (null: the device
+   * never had a server version of it, e.g. its own unsent insert; no conflict is then looked for).
+   */
+  baseVersion?: number | null | undefined;
   /** INSERT: all columns but the key; UPDATE: the changed columns; DELETE: null. SQL column names. */
   data?: unknown;
   /** The device's id for the event; results refer to it. */
@@ -73,7 +91,7 @@ export type SyncBatchMutationVariables = Exact<{
 }>;
 
 
-export type SyncBatchMutation = { syncBatch: { batchId: string, replayed: boolean, results: Array<{ eventId: string, status: OperationStatus, version: number | null, error: { code: string, message: string } | null }>, keyMappings: Array<{ table: string, clientKey: string, serverKey: string }> } };
+export type SyncBatchMutation = { syncBatch: { batchId: string, replayed: boolean, results: Array<{ eventId: string, status: OperationStatus, version: number | null, error: { code: string, message: string } | null, conflict: { serverVersion: number, serverRow: unknown, columns: Array<string>, resolution: ConflictResolution } | null }>, keyMappings: Array<{ table: string, clientKey: string, serverKey: string }> } };
 
 export type SyncChangesQueryVariables = Exact<{
   input: SyncChangesInput;
@@ -84,5 +102,5 @@ export type SyncChangesQuery = { syncChanges: { cursor: string, hasMore: boolean
 
 
 export const SyncLimitsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncLimits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncLimits"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"maxOperationsPerRequest"}},{"kind":"Field","name":{"kind":"Name","value":"maxBodyBytes"}}]}}]}}]} as unknown as DocumentNode<SyncLimitsQuery, SyncLimitsQueryVariables>;
-export const SyncBatchDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SyncBatch"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SyncBatchInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncBatch"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"batchId"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"results"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"eventId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"keyMappings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"clientKey"}},{"kind":"Field","name":{"kind":"Name","value":"serverKey"}}]}}]}}]}}]} as unknown as DocumentNode<SyncBatchMutation, SyncBatchMutationVariables>;
+export const SyncBatchDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SyncBatch"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SyncBatchInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncBatch"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"batchId"}},{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"results"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"eventId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"conflict"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"serverVersion"}},{"kind":"Field","name":{"kind":"Name","value":"serverRow"}},{"kind":"Field","name":{"kind":"Name","value":"columns"}},{"kind":"Field","name":{"kind":"Name","value":"resolution"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"keyMappings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"clientKey"}},{"kind":"Field","name":{"kind":"Name","value":"serverKey"}}]}}]}}]}}]} as unknown as DocumentNode<SyncBatchMutation, SyncBatchMutationVariables>;
 export const SyncChangesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncChanges"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SyncChangesInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncChanges"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"changes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"table"}},{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"data"}}]}},{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"hasMore"}},{"kind":"Field","name":{"kind":"Name","value":"snapshotStart"}},{"kind":"Field","name":{"kind":"Name","value":"reset"}}]}}]}}]} as unknown as DocumentNode<SyncChangesQuery, SyncChangesQueryVariables>;

@@ -28,5 +28,21 @@ export const outboxMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796316540375,
     "hash": "5655324c92fb230cdb51a97bd90e8c1ed09720be3854961ab0eb1fa92e5b8529",
     "bps": true
+  },
+  {
+    "sql": [
+      "CREATE TABLE `sync_receive_page` (\n\t`seq` integer PRIMARY KEY NOT NULL,\n\t`changes` text NOT NULL\n);\n"
+    ],
+    "folderMillis": 1796324704906,
+    "hash": "2da92ce2519dbd94c389886adb708aaa5e7638e9fc9a420e86fdfb1420e6ed8a",
+    "bps": true
+  },
+  {
+    "sql": [
+      "ALTER TABLE `sync_outbox` ADD `conflict` text;"
+    ],
+    "folderMillis": 1796326137809,
+    "hash": "a36fd5965bdee47d57a5c401c1d2e75989d56403e249a918226ab68b0f338c50",
+    "bps": true
   }
 ];

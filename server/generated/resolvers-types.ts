@@ -22,6 +22,48 @@ export type ChangeKind =
   /** The row as it is now: insert it, or replace the device's copy. */
   | 'UPSERT';
 
+/** Another writer changed the row since the operation's baseVersion, and what was decided. */
+export type ConflictInfo = {
+  __typename?: 'ConflictInfo';
+  /** The operation's columns that another writer changed since its base (their values differ from base). */
+  columns: Array<Scalars['String']['output']>;
+  resolution: ConflictResolution;
+  /** The server's row as it stands after the verdict, every column but the key (null if deleted). */
+  serverRow: Maybe<Scalars['JSON']['output']>;
+  /** The row's version before this operation. */
+  serverVersion: Scalars['Int']['output'];
+};
+
+/** A table's conflict policy. */
+export type ConflictPolicy = {
+  __typename?: 'ConflictPolicy';
+  /** MERGE_COLUMNS: who wins a column both sides changed: CLIENT or SERVER. */
+  columnWinner: Maybe<Scalars['String']['output']>;
+  kind: ConflictPolicyKind;
+};
+
+/** What the server does when devices change the same row concurrently. */
+export type ConflictPolicyKind =
+  /** A server function decides. */
+  | 'CUSTOM'
+  /** The operation's columns are written; a column another writer also changed goes to the table's winner. */
+  | 'MERGE_COLUMNS'
+  /** No check (append-only tables). */
+  | 'NONE'
+  /** A stale UPDATE is rejected (CONFLICT) with the server's row. */
+  | 'SERVER_WINS';
+
+/** How a conflict was decided. */
+export type ConflictResolution =
+  /** The operation's values were written over the other writer's. */
+  | 'CLIENT_WON'
+  /** The row was deleted by another writer: the UPDATE was rejected. */
+  | 'DELETED_REMOTELY'
+  /** The operation's values were written where the other writer had not changed the column (or the policy merged them). */
+  | 'MERGED'
+  /** The server's row was kept: nothing of the operation was written. */
+  | 'SERVER_WON';
+
 /** How a table's key is made. */
 export type KeyKind =
   /** The server numbers the rows; devices use negative temporary keys. */
@@ -56,7 +98,9 @@ export type OperationError = {
   __typename?: 'OperationError';
   /**
    * One of UNKNOWN_TABLE, UNKNOWN_COLUMN, INVALID_VALUE, NOT_FOUND, CONSTRAINT_VIOLATION,
-   * UNKNOWN_TEMP_KEY, DEPENDENCY_REJECTED.
+   * UNKNOWN_TEMP_KEY, DEPENDENCY_REJECTED, CONFLICT (the table's conflict policy kept the server's
+   * row: see the result's conflict), RULE_VIOLATION (a server rule refused it; a rule may name its
+   * own code).
    */
   code: Scalars['String']['output'];
   /** What was wrong and where, for a person to act on. */
@@ -72,6 +116,11 @@ export type OperationKind =
 /** The verdict on one operation. */
 export type OperationResult = {
   __typename?: 'OperationResult';
+  /**
+   * Set whenever another writer (another client, or the server side) changed the row since the
+   * operation's baseVersion, whatever the verdict.
+   */
+  conflict: Maybe<ConflictInfo>;
   /** Set when REJECTED. */
   error: Maybe<OperationError>;
   eventId: Scalars['ID']['output'];
@@ -223,6 +272,13 @@ export type SyncLimits = {
 
 /** One outbox event of the device, applied by the server in list order. */
 export type SyncOperationInput = {
+  /** UPDATE: the device's values of the changed columns before the change. SQL column names. */
+  base?: InputMaybe<Scalars['JSON']['input']>;
+  /**
+   * UPDATE and DELETE: the row's version on the device when the event was recorded (null: the device
+   * never had a server version of it, e.g. its own unsent insert; no conflict is then looked for).
+   */
+  baseVersion?: InputMaybe<Scalars['Int']['input']>;
   /** INSERT: all columns but the key; UPDATE: the changed columns; DELETE: null. SQL column names. */
   data?: InputMaybe<Scalars['JSON']['input']>;
   /** The device's id for the event; results refer to it. */
@@ -238,6 +294,8 @@ export type SyncOperationInput = {
 export type SyncTable = {
   __typename?: 'SyncTable';
   columns: Array<SyncColumn>;
+  /** How concurrent changes of a row are decided. */
+  conflictPolicy: ConflictPolicy;
   keyColumn: Scalars['String']['output'];
   keyKind: KeyKind;
   name: Scalars['String']['output'];
@@ -318,6 +376,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ChangeKind: ChangeKind;
+  ConflictInfo: ResolverTypeWrapper<ConflictInfo>;
+  ConflictPolicy: ResolverTypeWrapper<ConflictPolicy>;
+  ConflictPolicyKind: ConflictPolicyKind;
+  ConflictResolution: ConflictResolution;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -345,6 +407,8 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
+  ConflictInfo: ConflictInfo;
+  ConflictPolicy: ConflictPolicy;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -363,6 +427,18 @@ export type ResolversParentTypes = {
   SyncLimits: SyncLimits;
   SyncOperationInput: SyncOperationInput;
   SyncTable: TableInfo;
+};
+
+export type ConflictInfoResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['ConflictInfo'] = ResolversParentTypes['ConflictInfo']> = {
+  columns?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  resolution?: Resolver<ResolversTypes['ConflictResolution'], ParentType, ContextType>;
+  serverRow?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  serverVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ConflictPolicyResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['ConflictPolicy'] = ResolversParentTypes['ConflictPolicy']> = {
+  columnWinner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ConflictPolicyKind'], ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -385,6 +461,7 @@ export type OperationErrorResolvers<ContextType = SyncContext, ParentType extend
 };
 
 export type OperationResultResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['OperationResult'] = ResolversParentTypes['OperationResult']> = {
+  conflict?: Resolver<Maybe<ResolversTypes['ConflictInfo']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['OperationError']>, ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OperationStatus'], ParentType, ContextType>;
@@ -438,12 +515,15 @@ export type SyncLimitsResolvers<ContextType = SyncContext, ParentType extends Re
 
 export type SyncTableResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncTable'] = ResolversParentTypes['SyncTable']> = {
   columns?: Resolver<Array<ResolversTypes['SyncColumn']>, ParentType, ContextType>;
+  conflictPolicy?: Resolver<ResolversTypes['ConflictPolicy'], ParentType, ContextType>;
   keyColumn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   keyKind?: Resolver<ResolversTypes['KeyKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = SyncContext> = {
+  ConflictInfo?: ConflictInfoResolvers<ContextType>;
+  ConflictPolicy?: ConflictPolicyResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   KeyMapping?: KeyMappingResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

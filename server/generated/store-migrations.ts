@@ -35,5 +35,14 @@ export const storeMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796324622806,
     "hash": "03465aa7ed748e03e97a4f3a1fda5198edc9916313e19e5649c491ce1a566a1e",
     "bps": true
+  },
+  {
+    "sql": [
+      "ALTER TABLE `sync_row` ADD `writer` text DEFAULT '' NOT NULL;",
+      "\nALTER TABLE `sync_row` ADD `writer_from` integer DEFAULT 0 NOT NULL;"
+    ],
+    "folderMillis": 1796325422418,
+    "hash": "a6ccd1b446537f4caa76ca5c110e9e0026e1e9b41fce5b90f47272a6a118107c",
+    "bps": true
   }
 ];

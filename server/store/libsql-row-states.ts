@@ -1,6 +1,6 @@
 import { multiRowStatements, quoteIdentifier, type WriteTransaction } from "../../writer/index.ts";
 import { reserveSeqs } from "./libsql-changes.ts";
-import type { RowState, SyncStoreTransaction } from "./sync-store.ts";
+import type { RowState, SqlValue, SyncStoreTransaction } from "./sync-store.ts";
 
 /** Keys per `IN (…)` look-up: far below SQLite's parameter cap, and a statement text reused. */
 const keysPerLookup = 500;
@@ -16,6 +16,7 @@ export function libsqlRowStates(
   | "readRowStates"
   | "childKeys"
   | "readColumn"
+  | "readRow"
   | "reserveSeqs"
   | "saveInsertedRuns"
   | "saveRowStates"
@@ -28,7 +29,7 @@ export function libsqlRowStates(
       for (let start = 0; start < keys.length; start += keysPerLookup) {
         const chunk = keys.slice(start, start + keysPerLookup);
         const { rows } = await tx.execute({
-          sql: `SELECT row_key, version, scope, deleted FROM sync_row WHERE table_name = ? AND row_key IN (${chunk.map(() => "?").join(", ")})`,
+          sql: `SELECT row_key, version, scope, deleted, writer, writer_from FROM sync_row WHERE table_name = ? AND row_key IN (${chunk.map(() => "?").join(", ")})`,
           args: [table.name, ...(table.keyKind === "autonumber" ? chunk.map(Number) : chunk)],
         });
         for (const row of rows) {
@@ -36,6 +37,8 @@ export function libsqlRowStates(
             version: Number(row.version),
             scope: String(row.scope),
             deleted: Number(row.deleted) === 1,
+            writer: String(row.writer),
+            writerFrom: Number(row.writer_from),
           });
         }
       }
@@ -59,18 +62,33 @@ export function libsqlRowStates(
       return value === undefined ? undefined : (value as string | number | null);
     },
 
+    async readRow(table, key) {
+      const columns = table.dataColumns.map((column) => quoteIdentifier(column.name));
+      const { rows } = await tx.execute({
+        sql: `SELECT ${columns.join(", ") || "1"} FROM ${quoteIdentifier(table.name)} WHERE ${quoteIdentifier(table.key.name)} = ?`,
+        args: [key],
+      });
+      const row = rows[0];
+      if (!row) return undefined;
+      const values: Record<string, SqlValue> = {};
+      for (const [index, column] of table.dataColumns.entries()) {
+        values[column.name] = (row[index] ?? null) as SqlValue;
+      }
+      return values;
+    },
+
     async reserveSeqs(count) {
       return reserveSeqs((statement) => tx.execute(statement), count, Date.now());
     },
 
-    async saveInsertedRuns(runs, changedAt) {
+    async saveInsertedRuns(runs, changedAt, writer) {
       for (const { table, firstKey, lastKey, firstSeq } of runs) {
         const key = quoteIdentifier(table.key.name);
         await tx.execute({
-          sql: `INSERT INTO sync_row (seq, table_name, row_key, version, scope, deleted, changed_at)
-                SELECT ? + (${key} - ?), ?, ${key}, 1, '', 0, ? FROM ${quoteIdentifier(table.name)}
+          sql: `INSERT INTO sync_row (seq, table_name, row_key, version, scope, deleted, changed_at, writer, writer_from)
+                SELECT ? + (${key} - ?), ?, ${key}, 1, '', 0, ?, ?, 1 FROM ${quoteIdentifier(table.name)}
                 WHERE ${key} BETWEEN ? AND ?`,
-          args: [firstSeq, firstKey, table.name, changedAt, firstKey, lastKey],
+          args: [firstSeq, firstKey, table.name, changedAt, writer, firstKey, lastKey],
         });
       }
     },
@@ -84,10 +102,12 @@ export function libsqlRowStates(
         entry.scope,
         entry.deleted ? 1 : 0,
         changedAt,
+        entry.writer,
+        entry.writerFrom,
       ]);
       const head =
-        "INSERT OR REPLACE INTO sync_row (table_name, row_key, version, seq, scope, deleted, changed_at)";
-      for (const statement of multiRowStatements(head, 7, rows)) await tx.execute(statement);
+        "INSERT OR REPLACE INTO sync_row (table_name, row_key, version, seq, scope, deleted, changed_at, writer, writer_from)";
+      for (const statement of multiRowStatements(head, 9, rows)) await tx.execute(statement);
     },
 
     async saveScopeExits(exits, changedAt) {

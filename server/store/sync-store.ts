@@ -45,6 +45,10 @@ export interface RowState {
   readonly scope: string;
   /** A tombstone: the row was deleted. */
   readonly deleted: boolean;
+  /** The clientId of the latest applied write (`''`: the server side). */
+  readonly writer: string;
+  /** The first version of the writer's run of consecutive writes, up to `version`. */
+  readonly writerFrom: number;
 }
 
 /** A row's sync state after a request, with the change sequence of its latest change. */
@@ -191,6 +195,8 @@ export interface SyncStoreTransaction {
   childKeys(table: TableInfo, column: ColumnInfo, parentKey: SqlValue): Promise<string[]>;
   /** One column of one row; undefined when no row has the key. */
   readColumn(table: TableInfo, column: ColumnInfo, key: SqlValue): Promise<SqlValue | undefined>;
+  /** A row's columns but the key, by SQL name; undefined when no row has the key. */
+  readRow(table: TableInfo, key: SqlValue): Promise<Record<string, SqlValue> | undefined>;
   /**
    * Hands out `count` consecutive change sequence numbers and returns the first. They follow
    * commit order: the counter is written inside the transaction, and transactions are serial.
@@ -200,7 +206,7 @@ export interface SyncStoreTransaction {
    * Writes the sync states of runs of inserted rows, from the rows themselves (a row of a run
    * deleted since has none). Written before `saveRowStates`, which may replace some of them.
    */
-  saveInsertedRuns(runs: readonly InsertedRun[], changedAt: number): Promise<void>;
+  saveInsertedRuns(runs: readonly InsertedRun[], changedAt: number, writer: string): Promise<void>;
   /** Writes rows' sync states (replacing the previous ones); `changedAt` in Unix milliseconds. */
   saveRowStates(entries: readonly RowStateEntry[], changedAt: number): Promise<void>;
   /** Records rows leaving scopes (replacing an earlier exit of the same row from the same scope). */

@@ -85,6 +85,13 @@ export const syncRow = sqliteTable(
     deleted: integer("deleted").notNull(),
     /** Unix milliseconds of the latest change: when a tombstone may be pruned. */
     changedAt: integer("changed_at").notNull(),
+    /** The clientId of the latest applied write; `''` for the server side (rows adopted). */
+    writer: text("writer").notNull().default(""),
+    /**
+     * The version that began the writer's run of consecutive writes: every version from it up to
+     * `version` is the writer's own, so its edits based on any of them conflict with no one.
+     */
+    writerFrom: integer("writer_from").notNull().default(0),
   },
   (table) => [uniqueIndex("sync_row_key").on(table.tableName, table.rowKey)],
 );

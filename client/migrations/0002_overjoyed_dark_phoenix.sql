@@ -1,0 +1,4 @@
+CREATE TABLE `sync_receive_page` (
+	`seq` integer PRIMARY KEY NOT NULL,
+	`changes` text NOT NULL
+);
