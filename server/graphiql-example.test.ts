@@ -121,6 +121,37 @@ describe("GraphiQL's ready example", () => {
     expect(validate(sdl, parse(graphiqlExample))).toEqual([]);
   });
 
+  it("shows two devices' updates of one row and the answer that reports the conflict", async () => {
+    server = await startTestServer();
+    const run = async (operationName: string) => {
+      const response = await server?.post(
+        JSON.stringify({ query: graphiqlExample, operationName }),
+      );
+      expect(response?.errors).toBeUndefined();
+      return (response?.data as { syncBatch: SyncBatchAnswer }).syncBatch;
+    };
+    await run("SeedScenario");
+    const phone = await run("PhoneEdit");
+    expect(phone.results).toEqual([
+      { eventId: "1", status: "APPLIED", version: 2, conflict: null },
+    ]);
+    const laptop = await run("LaptopEdit");
+    expect(laptop.results).toEqual([
+      {
+        eventId: "1",
+        status: "APPLIED",
+        version: 3,
+        error: null,
+        conflict: {
+          serverVersion: 2,
+          serverRow: { name: "Ada King", email: "ada@laptop.example" },
+          columns: ["email"],
+          resolution: "CLIENT_WON",
+        },
+      },
+    ]);
+  });
+
   it("on another model, inserts a parent and two children by temporary key, all APPLIED", async () => {
     const { example, answer } = await runExample(appModel, appTables);
     expect(example).not.toMatch(/customer|invoice/);

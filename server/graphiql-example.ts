@@ -17,7 +17,56 @@ query Changes {
 # The synced model and the server's limits:
 query Explore {
   syncLimits { maxOperationsPerRequest maxBodyBytes maxChangesPerPage tombstoneRetentionSeconds }
-  syncModel { name keyKind keyColumn columns { name type notNull references default } }
+  syncModel {
+    name keyKind keyColumn conflictPolicy { kind columnWinner }
+    columns { name type notNull references default }
+  }
+}
+`;
+
+/**
+ * Two devices change the seed's customer offline, both on version 1: the first update applies
+ * (version 2), the second meets the conflict and says how the table's policy decided it.
+ */
+const conflictExample = `
+# Two devices edited customer 1 offline, both on version 1 (baseVersion), each
+# sending the values it changed as it had them (base). Run PhoneEdit, then
+# LaptopEdit: the laptop's answer reports the conflict (the phone changed email
+# since version 1) and how the customer table's policy (mergeColumns, the
+# client's value winning a column both changed) decided it.
+mutation PhoneEdit {
+  syncBatch(
+    input: {
+      clientId: "graphiql-phone"
+      batchId: "graphiql-phone-1"
+      operations: [
+        { eventId: "1", table: "customer", kind: UPDATE, key: "1"
+          data: { email: "ada@phone.example" }
+          baseVersion: 1, base: { email: "ada@example.com" } }
+      ]
+    }
+  ) {
+    results { eventId status version conflict { serverVersion columns resolution } }
+  }
+}
+
+mutation LaptopEdit {
+  syncBatch(
+    input: {
+      clientId: "graphiql-laptop"
+      batchId: "graphiql-laptop-1"
+      operations: [
+        { eventId: "1", table: "customer", kind: UPDATE, key: "1"
+          data: { name: "Ada King", email: "ada@laptop.example" }
+          baseVersion: 1, base: { name: "Ada Lovelace", email: "ada@example.com" } }
+      ]
+    }
+  ) {
+    results {
+      eventId status version error { code message }
+      conflict { serverVersion serverRow columns resolution }
+    }
+  }
 }
 `;
 
@@ -47,7 +96,7 @@ mutation SeedScenario {
     keyMappings { table clientKey serverKey }
   }
 }
-${explore}`;
+${conflictExample}${explore}`;
 
 /** A value of `data` as a GraphQL literal: a JSON string is a GraphQL string. */
 const literal = (value: string | number): string =>
