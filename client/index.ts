@@ -1,5 +1,5 @@
+export type { ConflictResolution, EventConflict } from "./answer-conflict.ts";
 export type { AutoSync, AutoSyncOptions } from "./auto-sync.ts";
-export type { ConflictResolution, EventConflict } from "./check-answer.ts";
 export {
   createSyncClient,
   type SyncClient,

@@ -1,5 +1,5 @@
+import type { EventConflict } from "./answer-conflict.ts";
 import { isBatchMember } from "./batch-members.ts";
-import type { EventConflict } from "./check-answer.ts";
 import type { DeviceDatabase } from "./device-database.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 

@@ -1,4 +1,5 @@
-import type { CheckedAnswer, ConflictResolution } from "./check-answer.ts";
+import type { ConflictResolution } from "./answer-conflict.ts";
+import type { CheckedAnswer } from "./check-answer.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** Progress after each batch: batches and operations done, and the totals when the send began. */

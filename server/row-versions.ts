@@ -1,16 +1,16 @@
 import { type SyncModel, scopeValue, type TableInfo } from "../schema/index.ts";
 import { createInsertedRuns, runsApply } from "./inserted-runs.ts";
+import { saveRowVersions } from "./save-row-versions.ts";
 import type {
   Row,
   RowState,
-  RowStateEntry,
   ScopeExit,
   SqlValue,
   SyncStoreTransaction,
 } from "./store/sync-store.ts";
 
 /** A row's state while a request is applied, and when it last changed in the request. */
-interface Tracked {
+export interface Tracked {
   version: number;
   scope: string;
   deleted: boolean;
@@ -240,59 +240,8 @@ export function createRowVersions(
       if (state) state.changed = true;
     },
 
-    async save(now) {
-      const changed: RowStateEntry[] = [];
-      for (const [name, rows] of tracked) {
-        const numeric = model.byName.get(name)?.keyKind === "autonumber";
-        for (const [key, state] of rows) {
-          if (!state?.changed) continue;
-          const { version, scope, deleted, writer: by, writerFrom } = state;
-          const stored = numeric ? Number(key) : key;
-          changed.push({
-            table: name,
-            key: stored,
-            version,
-            scope,
-            deleted,
-            writer: by,
-            writerFrom,
-            seq: 0,
-          });
-        }
-      }
-      const { reads } = writer;
-      const unreadable = reads
-        ? changed.filter(({ scope, deleted }) => !deleted && scope !== "" && !reads.has(scope))
-        : [];
-      const count = runs.count + changed.length + exits.length + unreadable.length;
-      if (count === 0) return;
-      let seq = await tx.reserveSeqs(count);
-      if (runs.count > 0) await tx.saveInsertedRuns(runs.numbered(seq), now, writer.clientId);
-      seq += runs.count;
-      if (changed.length > 0) {
-        await tx.saveRowStates(
-          changed.map((entry) => ({ ...entry, seq: seq++ })),
-          now,
-        );
-      }
-      if (unreadable.length > 0) {
-        await tx.saveWriterExits(
-          writer.clientId,
-          unreadable.map(({ table, key }) => ({ table, key, seq: seq++ })),
-          now,
-        );
-      }
-      if (exits.length > 0) {
-        const numeric = (table: string) => model.byName.get(table)?.keyKind === "autonumber";
-        await tx.saveScopeExits(
-          exits.map((exit) => ({
-            ...exit,
-            key: numeric(exit.table) ? Number(exit.key) : exit.key,
-            seq: seq++,
-          })),
-          now,
-        );
-      }
+    save(now) {
+      return saveRowVersions(model, tx, { tracked, runs, exits, writer }, now);
     },
   };
 }
