@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { clientProcessRun } from "./client-process-run.ts";
+import { conflictRun } from "./conflict-run.ts";
 import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
@@ -27,6 +28,7 @@ const size = quick
       receiveMemory: [10_000, 50_000],
       // A smaller warm-up: the quick pass's sends are small too.
       warmUp: { locations: 5_000, customers: 300 },
+      conflictRequests: 20,
     }
   : {
       n: 100_000,
@@ -40,6 +42,7 @@ const size = quick
       receive: 100_000,
       receiveMemory: [10_000, 1_000_000],
       warmUp: { locations: 20_000, customers: 1_000 },
+      conflictRequests: 50,
     };
 
 const dir = tempDir("sync-bench-");
@@ -310,6 +313,29 @@ try {
     );
   }
 
+  // 9. Conflict checks (issue 17): requests of 1,000 UPDATEs with each row's version as baseVersion
+  // (none stale, so the check runs and finds nothing) alternated with the same without, in one
+  // in-process server, so the ratio compares like with like on a machine whose speed drifts.
+  const conflictRows = 10_000;
+  const conflicts = await conflictRun({
+    dir: dir.path,
+    rows: conflictRows,
+    requests: size.conflictRequests,
+    operations: 1000,
+  });
+  const checked = figure(conflicts.checkedMs);
+  const unchecked = figure(conflicts.uncheckedMs);
+  const conflictRatio = checked.median / unchecked.median;
+  record(
+    "conflicts.checkedMs",
+    `9. 1,000 UPDATEs with baseVersion among ${fmt(conflictRows)} rows (none stale), a request`,
+    checked,
+    "ms",
+    1,
+  );
+  record("conflicts.uncheckedMs", "9. the same UPDATEs without baseVersion", unchecked, "ms", 1);
+  record("conflicts.ratio", "   ratio of the medians", figure([conflictRatio]), "×", 3);
+
   // Targets.
   const single = e2e[1000]?.median ?? 0;
   const growth = (peaks: Record<number, Figure>) => {
@@ -358,6 +384,11 @@ try {
       "many devices ≥ 0.8 of a single device",
       manyFigure.median >= 0.8 * single,
       `${fmt(manyFigure.median / single, 2)} of single`,
+    ],
+    [
+      "1,000 UPDATEs with baseVersion ≤ 1.25 × without",
+      conflictRatio <= 1.25,
+      `${fmt(conflictRatio, 3)} × (${fmt(checked.median, 1)} against ${fmt(unchecked.median, 1)} ms)`,
     ],
   ] as const;
   results.targets = targets.map(([name, met, value]) => ({ name, met, value }));

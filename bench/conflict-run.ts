@@ -115,7 +115,11 @@ export async function conflictRun(options: ConflictRunOptions): Promise<Conflict
       answer.results.forEach((result, i) => {
         const key = chosen[i] ?? 0;
         const expected = (version.get(key) ?? 0) + 1;
-        if (result.status !== "APPLIED" || result.conflict !== null || result.version !== expected) {
+        if (
+          result.status !== "APPLIED" ||
+          result.conflict !== null ||
+          result.version !== expected
+        ) {
           throw new Error(`UPDATE of location ${key} answered ${JSON.stringify(result)}`);
         }
         version.set(key, expected);

@@ -1,26 +1,19 @@
 import { join } from "node:path";
-import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
+import { expectSound, queryFile, stagedState } from "../test-utils/device-file.ts";
 import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
 import {
   type ChildRun,
-  type KillPoint,
   killReceiveChildren,
   runReceiveChild,
 } from "../test-utils/receive-child.ts";
+import { type KillCase, killCases } from "../test-utils/receive-kill-cases.ts";
 import { seededRandom } from "../test-utils/seeded-random.ts";
 import { openTeamClient } from "../test-utils/team-client.ts";
 import { openTeamDevice } from "../test-utils/team-device.ts";
 import { writeTeamHistory } from "../test-utils/team-history.ts";
-import {
-  allRows,
-  comment,
-  project,
-  tag,
-  task,
-  teamModel,
-  teamTablesSql,
-} from "../test-utils/team-model.ts";
+import { comment, project, tag, task, teamModel, teamTablesSql } from "../test-utils/team-model.ts";
+import { type TeamRows, tablesOf, union } from "../test-utils/team-tables.ts";
 import { tempDir } from "../test-utils/temp-dir.ts";
 
 // SYNC.md, "Receive", point 3: pages are staged durably and applied together in one local
@@ -29,81 +22,13 @@ import { tempDir } from "../test-utils/temp-dir.ts";
 // at random moments of a run and while it applies, then a receive on the same file in the test
 // process, which must leave the device equal to the server.
 
-type Rows = Array<Record<string, unknown>>;
-type Table = keyof typeof allRows;
-const tableNames = Object.keys(allRows) as Table[];
 const pageSize = 50;
 
-/** Reads a database file through a connection of its own, closed after the read. */
-async function queryFile(path: string, sql: string): Promise<Rows> {
-  const reader = createClient({ url: `file:${path}` });
-  try {
-    return (await reader.execute(sql)).rows.map((row) => ({ ...row }));
-  } finally {
-    reader.close();
-  }
-}
-
-/** Every table's rows, each sorted the same way whatever the key type (for set equality). */
-async function tablesOf(read: (sql: string) => Promise<Rows>): Promise<Record<Table, Rows>> {
-  const out = {} as Record<Table, Rows>;
-  for (const table of tableNames) out[table] = sorted(await read(allRows[table]));
-  return out;
-}
-const sorted = (rows: Rows): Rows =>
-  rows
-    .map((row) => [JSON.stringify(row), row] as const)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([, row]) => row);
-/** The rows of `a` and of `b`, table by table. */
-const union = (a: Record<Table, Rows>, b: Record<Table, Rows>): Record<Table, Rows> =>
-  Object.fromEntries(tableNames.map((t) => [t, sorted([...a[t], ...b[t]])])) as Record<Table, Rows>;
-
-/** Where receiving stands in a device file, read straight from `sync_state` and the stage. */
-async function stagedState(path: string) {
-  const state = new Map(
-    (await queryFile(path, "SELECT name, value FROM sync_state")).map((r) => [r.name, r.value]),
-  );
-  const hasPageTable =
-    (await queryFile(path, "SELECT 1 FROM sqlite_master WHERE name = 'sync_receive_page'")).length >
-    0;
-  const count = async (sql: string) => Number((await queryFile(path, sql))[0]?.n ?? 0);
-  return {
-    cursor: (state.get("receive_cursor") as string | undefined) ?? null,
-    stagedCursor: (state.get("receive_staged_cursor") as string | undefined) ?? null,
-    /** Staged pages (null on a device without a page table, which stages rows only). */
-    pages: hasPageTable ? await count("SELECT count(*) AS n FROM sync_receive_page") : null,
-    rows: await count("SELECT count(*) AS n FROM sync_receive_stage WHERE held = 0"),
-  };
-}
-
-/** `integrity_check` is ok and `foreign_key_check` finds nothing. */
-async function expectSound(path: string, label: string): Promise<void> {
-  const integrity = await queryFile(path, "PRAGMA integrity_check");
-  expect(
-    integrity.map((r) => Object.values(r)[0]),
-    `${label}: integrity_check`,
-  ).toEqual(["ok"]);
-  expect(await queryFile(path, "PRAGMA foreign_key_check"), `${label}: foreign_key_check`).toEqual(
-    [],
-  );
-}
-
-/** One child run of a case: where it pauses (exact kills) and where it is killed. */
-interface Step {
-  readonly kill: KillPoint;
-  readonly pauseAt?: number;
-}
-/** A device file killed once or more (`steps`, in turn), then resumed in the test process. */
-interface KillCase {
-  readonly name: string;
-  readonly steps: readonly Step[];
-}
 /** What every case shares: the server, what it holds, the pages of a run from the start. */
 interface Shared {
   readonly endpoint: string;
   readonly folder: string;
-  readonly onServer: Record<Table, Rows>;
+  readonly onServer: TeamRows;
   readonly total: number;
 }
 /** What a case left: its device, the app's writes pending on it, its kills and their outcomes. */
@@ -212,42 +137,6 @@ async function killAndResume(shared: Shared, plan: KillCase, index: number): Pro
   }
   await expectSound(path, `${plan.name}, after the resume`);
   return { path, clientId, events: pendingBefore.length, kills, outcomes };
-}
-
-/** The kill points, for a run of `total` pages; the random ones from `random`. */
-function killCases(total: number, random: () => number): KillCase[] {
-  const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
-  const middle = between(3, total - 3);
-  const page = between(2, total - 4);
-  const delay = between(0, 15);
-  const exactly = (page: number, name: string): KillCase => ({
-    name,
-    steps: [{ pauseAt: page, kill: { afterPage: page, delayMs: 0 } }],
-  });
-  return [
-    exactly(1, "after the 1st page staged"),
-    exactly(middle, `after page ${middle} of ${total} staged`),
-    exactly(total - 1, "with every page but the last staged"),
-    // A kill at any moment of a run: while a page is read, staged, or told of.
-    {
-      name: `mid-run: ${delay} ms after page ${page}`,
-      steps: [{ kill: { afterPage: page, delayMs: delay } }],
-    },
-    // The last page is staged and the apply of the whole run begins at once (it takes tens to
-    // hundreds of milliseconds here; the latest kill may come after its commit, which is fine).
-    ...[0, between(1, 5), between(5, 30), between(30, 90)].map((delayMs) => ({
-      name: `during the apply: ${delayMs} ms after the last page`,
-      steps: [{ kill: { afterPage: "last" as const, delayMs } }],
-    })),
-    // Pages staged by one process, more by the next, which is killed while it applies them all.
-    {
-      name: "during an apply that follows pages staged by a killed process",
-      steps: [
-        { pauseAt: 6, kill: { afterPage: 6, delayMs: 0 } },
-        { kill: { afterPage: "last", delayMs: 0 } },
-      ],
-    },
-  ];
 }
 
 /** Two at a time: a child spends most of its life starting up, and the machine has two cores. */
