@@ -2,6 +2,7 @@ import { createGraphQLError } from "graphql-yoga";
 import type { SyncModel } from "../schema/index.ts";
 import { applyBatch } from "./apply-batch.ts";
 import { checkBatchInput } from "./check-batch-input.ts";
+import { bindClientOrRefuse } from "./client-binding.ts";
 import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
 import { jsonScalar } from "./json-scalar.ts";
@@ -29,6 +30,8 @@ export interface ResolverOptions {
   readonly cursorSecret?: string | undefined;
   /** The app's business rules. */
   readonly rules?: SyncRules | undefined;
+  /** How many clientIds one token subject may hold. */
+  readonly maxClientsPerSubject?: number;
   /** Where an `afterCommit` rule's error goes (the batch is committed by then). */
   readonly logRuleError?: (error: unknown) => void;
 }
@@ -41,7 +44,8 @@ export function createResolvers(options: ResolverOptions): Resolvers {
     Query: {
       syncModel: () => [...model.byName.values()],
       syncLimits: () => limits,
-      syncChanges: (_parent, { input }, context) => syncChanges(options, input, context.request),
+      syncChanges: (_parent, { input }, context) =>
+        syncChanges(options, input, context.request, context.identity),
     },
     SyncTable: {
       keyKind: (table) => (table.keyKind === "autonumber" ? "AUTONUMBER" : "CLIENT"),
@@ -69,9 +73,14 @@ export function createResolvers(options: ResolverOptions): Resolvers {
       async syncBatch(_parent, { input }, context) {
         const { clientId, batchId, operations } = input;
         checkBatchInput(model, input);
-        const reads = readScopes(await options.scopesOf({ clientId, request: context.request }));
+        const { identity } = context;
+        const reads = readScopes(
+          await options.scopesOf({ clientId, request: context.request, identity }),
+        );
         const requestHash = hashOperations(operations);
         const answer = await store.writeTransaction(async (tx) => {
+          // Before the stored answer is looked up: a replay of another subject's batch is refused.
+          await bindClientOrRefuse(tx, clientId, identity, options.maxClientsPerSubject ?? 16);
           const stored = await tx.findBatch(clientId, batchId);
           if (stored) {
             if (stored.requestHash !== requestHash) {

@@ -1,4 +1,6 @@
 export { type ApplyBatchOptions, applyBatch } from "./apply-batch.ts";
+export type { AuthOptions, Identity } from "./authenticate.ts";
+export type { ScopeGrant, ScopeRequest, ScopesOf } from "./scope-grant.ts";
 export { createHttpServer, type HttpTimeouts } from "./create-http-server.ts";
 export { defaultLimits, type SyncLimits } from "./limits.ts";
 export type {

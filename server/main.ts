@@ -1,3 +1,4 @@
+import { authFromEnv } from "./auth-from-env.ts";
 import { createHttpServer } from "./create-http-server.ts";
 import { createSyncServer } from "./server.ts";
 
@@ -24,8 +25,10 @@ const corsOrigins = (process.env.SYNC_CORS_ORIGINS ?? "")
   .split(",")
   .map((origin) => origin.trim())
   .filter((origin) => origin !== "");
+const started = authFromEnv(process.env, host);
 const sync = await createSyncServer({
   database,
+  ...(started.mode === "token" ? { auth: started.auth } : {}),
   corsOrigins,
   debug: process.env.SYNC_DEBUG === "1",
   ...(process.env.SYNC_CURSOR_SECRET ? { cursorSecret: process.env.SYNC_CURSOR_SECRET } : {}),
@@ -41,6 +44,11 @@ server.listen(port, host, () => {
   // The line tests and scripts wait for; keep its shape.
   console.log(
     `sync server listening on http://${host}:${actual}${sync.yoga.graphqlEndpoint} (database ${database})`,
+  );
+  console.log(
+    started.mode === "open"
+      ? "open mode: no authentication, every request is accepted as any client (set SYNC_JWT_SECRET or SYNC_JWKS_URL to require tokens)"
+      : `tokens required: ${started.auth.secret ? "HS256 secret" : `JWKS ${started.auth.jwksUrl}`}${started.auth.issuer ? `, issuer ${started.auth.issuer}` : ""}${started.auth.audience ? `, audience ${[started.auth.audience].flat().join(", ")}` : ""}`,
   );
 });
 

@@ -1,9 +1,14 @@
 import { createHash } from "node:crypto";
+import type { Identity } from "./authenticate.ts";
 
-/** What a request asks scopes for: the device and its HTTP request (headers, e.g. a token). */
+/**
+ * What a request asks scopes for: the device, its HTTP request, and who its verified token says
+ * sent it (undefined in open mode).
+ */
 export interface ScopeRequest {
   readonly clientId: string;
   readonly request: Request;
+  readonly identity?: Identity | undefined;
 }
 
 /**
@@ -18,8 +23,15 @@ export interface ScopeGrant {
 /** Maps a request to its scopes; the server option `scopes`. */
 export type ScopesOf = (request: ScopeRequest) => ScopeGrant | Promise<ScopeGrant>;
 
-/** The default: every request reads and writes every scope. */
+/** The default in open mode: every request reads and writes every scope. */
 export const everyScope: ScopesOf = () => ({ read: "all", write: "all" });
+
+/**
+ * The default with authentication: a request reads and writes its subject's own scope (a scope
+ * named by the token's `sub`), and every global table.
+ */
+export const subjectScope: ScopesOf = ({ identity }) =>
+  identity ? { read: [identity.subject], write: [identity.subject] } : { read: [], write: [] };
 
 /** The read scopes of a grant as a set (undefined: every scope), refusing a malformed grant. */
 export function readScopes(grant: ScopeGrant): ReadonlySet<string> | undefined {

@@ -11,18 +11,20 @@ import {
   type SyncModel,
   typeDefs,
 } from "../schema/index.ts";
+import { type AuthOptions, createAuthenticate } from "./authenticate.ts";
 import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExampleFor } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
 import { renderGraphiQL } from "./render-graphiql.ts";
-import { everyScope, type ScopesOf } from "./scope-grant.ts";
+import { everyScope, type ScopesOf, subjectScope } from "./scope-grant.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
 import type { SyncRules } from "./sync-rules.ts";
 import { startTombstonePruning } from "./tombstone-pruning.ts";
 import { trustedDocuments } from "./trusted-documents.ts";
+import { useAuthentication } from "./use-authentication.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
 import { useCommitSignal } from "./use-commit-signal.ts";
 import { useJit } from "./use-jit.ts";
@@ -48,8 +50,9 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    */
   readonly corsOrigins?: readonly string[];
   /**
-   * The scopes a request may read and write (SYNC.md, "Scopes"), from its clientId and HTTP
-   * request. Default: every scope. A device whose read scopes change gets a reset.
+   * The scopes a request may read and write (SYNC.md, "Scopes"), from its clientId, HTTP request
+   * and verified identity. Default: every scope in open mode, the token subject's own scope (and
+   * the global tables) with `auth`. A device whose read scopes change gets a reset.
    */
   readonly scopes?: ScopesOf;
   /**
@@ -64,6 +67,13 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    * request's transaction too (a throw fails the request whole), `afterCommit` after it.
    */
   readonly rules?: SyncRules;
+  /**
+   * Authentication (SYNC.md, "Identity and ownership"): every request needs a JWT verified with
+   * this HS256 secret or JWKS, issuer and audience (HTTP 401 UNAUTHENTICATED otherwise, before
+   * the body is read); a clientId belongs to the first subject that uses it. Default: none, open
+   * mode (every request accepted; for development).
+   */
+  readonly auth?: AuthOptions;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -87,10 +97,12 @@ export async function createSyncServer({
   graphiql = true,
   logging = true,
   corsOrigins = [],
-  scopes = everyScope,
+  scopes,
   cursorSecret,
   rules,
+  auth,
 }: SyncServerOptions = {}): Promise<SyncServer> {
+  const authenticate = auth === undefined ? undefined : createAuthenticate(auth);
   if (
     cursorSecret !== undefined &&
     (typeof cursorSecret !== "string" || cursorSecret.length < 32)
@@ -132,9 +144,10 @@ export async function createSyncServer({
         model,
         store,
         limits,
-        scopesOf: scopes,
+        scopesOf: scopes ?? (auth ? subjectScope : everyScope),
         cursorSecret,
         rules,
+        maxClientsPerSubject: auth?.maxClientsPerSubject ?? 16,
         logRuleError: (error) => {
           if (logging) console.error("afterCommit rule failed:", error);
         },
@@ -154,6 +167,7 @@ export async function createSyncServer({
     // graphql-jit compiles the client's own operations once, variable coercion included: the
     // large list of operations of a syncBatch is coerced several times faster (useJit).
     plugins: [
+      useAuthentication(authenticate),
       useBodyLimit(limits),
       useNestingLimit(),
       // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations

@@ -1,7 +1,9 @@
 import { createGraphQLError } from "graphql-yoga";
 import type { SyncModel } from "../schema/index.ts";
+import type { Identity } from "./authenticate.ts";
 import { type CursorState, type ResetReason, readCursor, signCursor } from "./change-cursor.ts";
 import { checkId } from "./check-batch-input.ts";
+import { bindClientOrRefuse } from "./client-binding.ts";
 import type { SyncChangesInput, SyncChangesResult } from "./generated/resolvers-types.ts";
 import type { SyncLimits } from "./limits.ts";
 import { readScopes, type ScopesOf, scopesDigest } from "./scope-grant.ts";
@@ -15,6 +17,8 @@ export interface SyncChangesOptions {
   readonly scopesOf: ScopesOf;
   /** Signs cursors instead of the store's own secret (kept when the store is replaced). */
   readonly cursorSecret?: string | undefined;
+  /** How many clientIds one token subject may hold. */
+  readonly maxClientsPerSubject?: number | undefined;
 }
 
 /** Where a page starts: after which change, leaving out which tombstones, and why (a reset). */
@@ -86,11 +90,16 @@ export async function syncChanges(
   options: SyncChangesOptions,
   input: SyncChangesInput,
   request: Request,
+  identity?: Identity,
 ): Promise<SyncChangesResult> {
   const { model, store, limits, scopesOf } = options;
   checkId("input.clientId", input.clientId);
   const limit = pageLimit(input.limit, limits.maxChangesPerPage);
-  const scopes = readScopes(await scopesOf({ clientId: input.clientId, request }));
+  if (identity) {
+    const most = options.maxClientsPerSubject ?? 16;
+    await store.writeTransaction((tx) => bindClientOrRefuse(tx, input.clientId, identity, most));
+  }
+  const scopes = readScopes(await scopesOf({ clientId: input.clientId, request, identity }));
   const digest = scopesDigest(scopes);
   const facts = await store.facts();
   const secret = options.cursorSecret ?? facts.cursorSecret;

@@ -1,4 +1,5 @@
 import type { YogaInitialContext } from "graphql-yoga";
+import type { Identity } from "./authenticate.ts";
 
 /** The context every resolver gets: Yoga's own (the request), and what a request records. */
 export type SyncContext = YogaInitialContext & {
@@ -8,4 +9,6 @@ export type SyncContext = YogaInitialContext & {
    * `useCommitSignal` tells it to the client in a response header.
    */
   committedBatchId?: string | undefined;
+  /** Who the request's verified token says sent it; undefined in open mode. */
+  identity?: Identity | undefined;
 };

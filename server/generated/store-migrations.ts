@@ -44,5 +44,14 @@ export const storeMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796325422418,
     "hash": "a6ccd1b446537f4caa76ca5c110e9e0026e1e9b41fce5b90f47272a6a118107c",
     "bps": true
+  },
+  {
+    "sql": [
+      "CREATE TABLE `sync_client` (\n\t`client_id` text PRIMARY KEY NOT NULL,\n\t`subject` text NOT NULL,\n\t`bound_at` integer NOT NULL,\n\t`revoked` integer DEFAULT 0 NOT NULL\n);\n",
+      "\nCREATE INDEX `sync_client_subject` ON `sync_client` (`subject`);"
+    ],
+    "folderMillis": 1796327661200,
+    "hash": "768737aec382cf4b48e0e8fcf7435c21067261d921085c24e0316b6f044ed031",
+    "bps": true
   }
 ];

@@ -1,4 +1,5 @@
 import type { WriteTransaction } from "../../writer/index.ts";
+import { libsqlClients } from "./libsql-clients.ts";
 import { libsqlRejectedRows } from "./libsql-rejected-rows.ts";
 import { libsqlRowStates } from "./libsql-row-states.ts";
 import { libsqlRows } from "./libsql-rows.ts";
@@ -28,6 +29,7 @@ export function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
       });
     },
 
+    ...libsqlClients(tx),
     ...libsqlTempKeys(tx),
     ...libsqlRejectedRows(tx),
     ...libsqlRows(tx),

@@ -87,6 +87,9 @@ export interface WriterExit {
   readonly seq: number;
 }
 
+/** What binding a clientId to a subject found (see `SyncStoreTransaction.bindClient`). */
+export type ClientBinding = "bound" | "taken" | "revoked" | "over-quota";
+
 /** What a page of changes asks the store for. */
 export interface ChangeQuery {
   readonly model: SyncModel;
@@ -142,6 +145,14 @@ export class ConstraintViolation extends Error {
  * transaction usable; any other error aborts the whole transaction.
  */
 export interface SyncStoreTransaction {
+  /**
+   * Binds `clientId` to `subject` at its first use, durably: `bound` (now or before), `taken` (by
+   * another subject), `revoked` (its subject's, refused by an operator) or `over-quota` (the
+   * subject holds `maxPerSubject` clientIds already; nothing bound).
+   */
+  bindClient(clientId: string, subject: string, maxPerSubject: number): Promise<ClientBinding>;
+  /** Refuses a clientId from now on, to its own subject too; false when it was never bound. */
+  revokeClient(clientId: string): Promise<boolean>;
   findBatch(clientId: string, batchId: string): Promise<StoredBatch | undefined>;
   saveBatch(clientId: string, batchId: string, batch: StoredBatch): Promise<void>;
   /**

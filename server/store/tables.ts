@@ -1,4 +1,12 @@
-import { blob, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 /** The stored answer of every request, by `(clientId, batchId)`: what a replay returns. */
 export const syncBatch = sqliteTable(
@@ -158,3 +166,19 @@ export const syncCommit = sqliteTable("sync_commit", {
   id: text("id").notNull(),
   committedAt: integer("committed_at").notNull(),
 });
+
+/**
+ * Which subject (a verified token's `sub`) each clientId belongs to: bound durably at its first
+ * authenticated request; another subject using it is refused. `revoked` refuses its own subject
+ * too (an operator's act).
+ */
+export const syncClient = sqliteTable(
+  "sync_client",
+  {
+    clientId: text("client_id").primaryKey(),
+    subject: text("subject").notNull(),
+    boundAt: integer("bound_at").notNull(),
+    revoked: integer("revoked").notNull().default(0),
+  },
+  (table) => [index("sync_client_subject").on(table.subject)],
+);

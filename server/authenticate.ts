@@ -1,0 +1,152 @@
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+
+/**
+ * How requests prove who they are (SYNC.md, "Identity and ownership"): a JWT in
+ * `Authorization: Bearer …`, signed with an HS256 `secret` or by a key of a JWKS (`jwksUrl`), with
+ * the given issuer and audience.
+ */
+export interface AuthOptions {
+  /** HS256 secret, at least 32 characters. Give this or `jwksUrl`. */
+  readonly secret?: string;
+  /** A JWKS URL (https, or http on loopback): tokens signed with RS256, PS256, ES256 or EdDSA. */
+  readonly jwksUrl?: string;
+  /** The `iss` tokens must carry. */
+  readonly issuer?: string;
+  /** The `aud` tokens must carry (one of them). */
+  readonly audience?: string | readonly string[];
+  /** Seconds of leeway on `exp` and `nbf`. Default 30. */
+  readonly clockToleranceSeconds?: number;
+  /** How many clientIds one subject may hold. Default 16. */
+  readonly maxClientsPerSubject?: number;
+}
+
+/** Who a verified token says sent a request. */
+export interface Identity {
+  /** The token's `sub`. */
+  readonly subject: string;
+  readonly claims: Readonly<JWTPayload>;
+}
+
+/** Why a request is not authenticated; the message names what is missing or wrong, never the token. */
+export class AuthenticationError extends Error {
+  override readonly name = "AuthenticationError";
+}
+
+/** Verifies a request's token; throws {@link AuthenticationError}. */
+export type Authenticate = (request: Request) => Promise<Identity>;
+
+/** The longest Authorization header read: a JWT is far shorter; a longer one is refused unread. */
+export const maxAuthorizationLength = 8192;
+
+const bearer = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+const asymmetric = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "EdDSA",
+];
+
+/** Checks the options once, at start; a mistake is an Error naming the option. */
+function checkOptions(options: AuthOptions): void {
+  const fail = (message: string) => new Error(`createSyncServer: option "auth" ${message}`);
+  if ((options.secret === undefined) === (options.jwksUrl === undefined)) {
+    throw fail("needs exactly one of secret and jwksUrl");
+  }
+  if (
+    options.secret !== undefined &&
+    (typeof options.secret !== "string" || options.secret.length < 32)
+  ) {
+    throw fail("secret must be a text of at least 32 characters");
+  }
+  if (options.jwksUrl !== undefined) {
+    const url = URL.canParse(options.jwksUrl) ? new URL(options.jwksUrl) : undefined;
+    const loopback =
+      url?.hostname === "127.0.0.1" || url?.hostname === "localhost" || url?.hostname === "[::1]";
+    if (!url || !(url.protocol === "https:" || (url.protocol === "http:" && loopback))) {
+      throw fail("jwksUrl must be an https URL (http only on loopback)");
+    }
+  }
+  const tolerance = options.clockToleranceSeconds;
+  if (
+    tolerance !== undefined &&
+    (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 3600)
+  ) {
+    throw fail("clockToleranceSeconds must be an integer from 0 to 3600");
+  }
+  const most = options.maxClientsPerSubject;
+  if (most !== undefined && (!Number.isSafeInteger(most) || most < 1)) {
+    throw fail("maxClientsPerSubject must be a positive integer");
+  }
+}
+
+/** The token of a request's Authorization header; only a header counts (never the URL). */
+function tokenOf(request: Request): string {
+  const header = request.headers.get("authorization");
+  if (header === null) throw new AuthenticationError("the request has no Authorization header");
+  if (header.length > maxAuthorizationLength) {
+    throw new AuthenticationError("the Authorization header is too long to be a token");
+  }
+  const match = bearer.exec(header);
+  if (!match) throw new AuthenticationError("the Authorization header is not Bearer and a JWT");
+  return match[1] as string;
+}
+
+/** What jose's refusal says, without the token. */
+function reason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "ERR_JWT_EXPIRED":
+      return "the token has expired";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      return `the token's claim ${(error as { claim?: string }).claim ?? ""} is not accepted`;
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+      return "the token's algorithm is not accepted";
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return "the token's signature does not verify";
+    default:
+      return "the token is not valid";
+  }
+}
+
+/** Builds the verifier of {@link AuthOptions}: jose does the cryptography and the claim checks. */
+export function createAuthenticate(options: AuthOptions): Authenticate {
+  checkOptions(options);
+  const key: Uint8Array | JWTVerifyGetKey =
+    options.secret !== undefined
+      ? new TextEncoder().encode(options.secret)
+      : createRemoteJWKSet(new URL(options.jwksUrl as string));
+  const verifyOptions = {
+    algorithms: options.secret !== undefined ? ["HS256"] : asymmetric,
+    clockTolerance: options.clockToleranceSeconds ?? 30,
+    requiredClaims: ["sub", "exp"],
+    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    ...(options.audience === undefined ? {} : { audience: [...[options.audience].flat()] }),
+  };
+  return async (request) => {
+    const token = tokenOf(request);
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } =
+        typeof key === "function"
+          ? await jwtVerify(token, key, verifyOptions)
+          : await jwtVerify(token, key, verifyOptions));
+    } catch (error) {
+      throw new AuthenticationError(reason(error), { cause: error });
+    }
+    const subject = claims.sub;
+    if (
+      typeof subject !== "string" ||
+      subject.length === 0 ||
+      subject.length > 200 ||
+      !subject.isWellFormed()
+    ) {
+      throw new AuthenticationError("the token's sub is not a subject (1 to 200 characters)");
+    }
+    return { subject, claims };
+  };
+}
