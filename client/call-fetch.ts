@@ -1,4 +1,5 @@
 import { limitAnswer } from "./answer-limit.ts";
+import { type GetToken, readToken } from "./bearer-token.ts";
 import { signalsCommit } from "./commit-signal.ts";
 import type { RawJson } from "./raw-json.ts";
 import { SyncClientError } from "./sync-client-error.ts";
@@ -28,15 +29,19 @@ export interface CallFetchOptions {
   readonly maxAnswerBytes: number;
   readonly rawJson: RawJson;
   readonly meter: CallMeter;
+  /** The app's token source: each request carries `Authorization: Bearer <token>`. */
+  readonly getToken?: GetToken | undefined;
 }
 
+type Body = ReturnType<RawJson["splice"]>;
+
+const byteLength = (body: Body): number =>
+  typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+
 /** The request body with its raw JSON spliced in and counted; refused when over the limit. */
-function prepareBody(
-  body: string,
-  { rawJson, meter }: CallFetchOptions,
-): ReturnType<RawJson["splice"]> {
+function prepareBody(body: string, { rawJson, meter }: CallFetchOptions): Body {
   const spliced = rawJson.splice(body);
-  const bytes = typeof spliced === "string" ? Buffer.byteLength(spliced) : spliced.byteLength;
+  const bytes = byteLength(spliced);
   if (meter.maxBodyBytes !== undefined && bytes > meter.maxBodyBytes) {
     throw new SyncClientError(
       "REQUEST_REFUSED",
@@ -49,9 +54,36 @@ function prepareBody(
 }
 
 /**
+ * Sends the request, with the token of `getToken` when the app gave one. A 401 means the token
+ * expired or was revoked since `getToken` gave it: it is asked once more and the request sent
+ * again. The server refuses before it reads the body, so nothing of the first one was applied; a
+ * second 401 is returned as it is (classified UNAUTHENTICATED, never retried).
+ */
+async function sendAuthorized(
+  options: CallFetchOptions,
+  input: Parameters<typeof fetch>[0],
+  request: RequestInit & { signal: AbortSignal },
+): Promise<Response> {
+  const { getToken } = options;
+  if (!getToken) return options.fetch(input, request);
+  const attempt = async () => {
+    const token = await readToken(getToken, request.signal);
+    const headers = new Headers(request.headers);
+    headers.set("authorization", `Bearer ${token}`);
+    return options.fetch(input, { ...request, headers: Object.fromEntries(headers) });
+  };
+  const refused = await attempt();
+  if (refused.status !== 401) return refused;
+  await refused.body?.cancel().catch(() => undefined);
+  if (request.body) options.meter.bytesSent += byteLength(request.body as Body);
+  return attempt();
+}
+
+/**
  * Builds the fetch of one call, handed to urql in the call's `OperationContext`: everything it
  * needs travels with it, so concurrent calls never see each other's signal or hooks. It bounds
- * the request by a timeout and the call's signal, splices the raw JSON into the body, counts and
+ * the request (and the wait for its token) by a timeout and the call's signal, adds the token of
+ * `getToken` (asking again once after a 401), splices the raw JSON into the body, counts and
  * checks the body's size, bounds the answer's, and tells `commit.onCommitted` as soon as the
  * answer's header says the batch committed, before urql parses the answer.
  */
@@ -61,9 +93,9 @@ export function createCallFetch(options: CallFetchOptions): (hooks: CallHooks) =
       const signals = [AbortSignal.timeout(options.requestTimeoutMs)];
       if (init.signal) signals.push(init.signal);
       if (signal) signals.push(signal);
-      const request: RequestInit = { ...init, signal: AbortSignal.any(signals) };
+      const request = { ...init, signal: AbortSignal.any(signals) };
       if (typeof init.body === "string") request.body = prepareBody(init.body, options);
-      let response = await options.fetch(input, request);
+      let response = await sendAuthorized(options, input, request);
       // The client's own fetch stops reading a long answer itself.
       if (options.appFetch) response = limitAnswer(response, options.maxAnswerBytes);
       if (!commit || response.status !== 200) return response;

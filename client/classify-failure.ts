@@ -6,9 +6,10 @@ import { SyncClientError } from "./sync-client-error.ts";
 const tooLargeCodes = new Set(["BATCH_TOO_LARGE", "BODY_TOO_LARGE"]);
 
 /**
- * The {@link SyncClientError} a failed request stands for: a refusal of the server (with its
- * code), a server failure, an answer that is not a GraphQL result, a network failure, or the
- * client's own refusal (a body over the server's limit, an answer too long to read).
+ * The {@link SyncClientError} a failed request stands for: credentials refused (HTTP 401), a rate
+ * limit (HTTP 429), a refusal of the server (with its code), a server failure, an answer that is
+ * not a GraphQL result, a network failure, or the client's own refusal (a body over the server's
+ * limit, an answer too long to read).
  */
 export function classify(error: CombinedError): SyncClientError {
   const own = ownFailure(error.networkError);
@@ -16,6 +17,22 @@ export function classify(error: CombinedError): SyncClientError {
   const status = (error.response as Response | undefined)?.status;
   const serverError = error.graphQLErrors[0];
   const serverCode = serverError?.extensions?.code;
+  // Credentials and rate limits come as HTTP statuses (a proxy in front may answer them without a
+  // GraphQL body); the code alone is taken too, from a server that answers them with HTTP 200.
+  if (status === 401 || serverCode === "UNAUTHENTICATED") {
+    return new SyncClientError(
+      "UNAUTHENTICATED",
+      `the server refused the request's credentials${serverError ? `: ${serverError.message}` : " (HTTP 401)"}`,
+      { cause: error, serverCode: "UNAUTHENTICATED" },
+    );
+  }
+  if (status === 429 || serverCode === "RATE_LIMITED") {
+    return new SyncClientError(
+      "RATE_LIMITED",
+      `the server limited the request rate${serverError ? `: ${serverError.message}` : " (HTTP 429)"}`,
+      { cause: error, serverCode: "RATE_LIMITED" },
+    );
+  }
   if (typeof serverCode === "string" && serverCode !== "INTERNAL_SERVER_ERROR") {
     return new SyncClientError(
       "REQUEST_REFUSED",

@@ -12,6 +12,7 @@ import type {
 import type { Batch } from "./next-batch.ts";
 import { createRawJson, type RawJson } from "./raw-json.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
+import { pause, retryAfterOf } from "./retry-after.ts";
 import { readLimits, type ServerLimits } from "./server-limits-query.ts";
 import { SyncBatchMutation as SyncBatchDocument } from "./sync-batch-mutation.ts";
 import {
@@ -30,11 +31,12 @@ export type SyncBatchAnswer = SyncBatchMutation["syncBatch"];
 /** What the transport sends of a batch. */
 export type BatchRequest = Pick<Batch, "batchId" | "operationsJson">;
 
-/** The client options the transport uses. */
+/** The client options the transport uses (without `getToken`, requests carry no token). */
 export type TransportOptions = Pick<
   ResolvedOptions,
   "endpoint" | "headers" | "fetch" | "requestTimeoutMs" | "maxAnswerBytes" | "retry"
->;
+> &
+  Partial<Pick<ResolvedOptions, "getToken">>;
 
 /**
  * Posts batches as `syncBatch` mutations through urql, retrying with backoff. Every request's
@@ -42,7 +44,10 @@ export type TransportOptions = Pick<
  * once are independent.
  */
 export interface Transport {
-  /** Sends one batch; retries network and server failures, then throws a {@link SyncClientError}. */
+  /**
+   * Sends one batch; retries network and server failures and rate limits, then throws a
+   * {@link SyncClientError}.
+   */
   send(
     clientId: string,
     batch: BatchRequest,
@@ -58,7 +63,7 @@ export interface Transport {
     },
   ): Promise<SyncBatchAnswer>;
   /**
-   * Reads one page of changes (`syncChanges`); retries network and server failures, then throws a
+   * Reads one page of changes (`syncChanges`); retries as `send` does, then throws a
    * {@link SyncClientError}: `INVALID_CURSOR` when the server refuses the cursor.
    */
   changes(
@@ -83,7 +88,7 @@ export interface Transport {
   close(): void;
 }
 
-const retryable = new Set(["NETWORK", "SERVER"]);
+const retryable = new Set(["NETWORK", "SERVER", "RATE_LIMITED"]);
 
 /** As long as every batch id (a UUID). */
 const batchIdLike = "00000000-0000-0000-0000-000000000000";
@@ -133,8 +138,11 @@ async function attemptBatch(
 }
 
 /**
- * Backoff of a batch's attempts: network and server failures are retried, a refusal is not; a
- * request cancelled because send() stopped is neither retried nor counted as a retry.
+ * Backoff of a batch's attempts: network and server failures and rate limits are retried, a
+ * refusal (credentials refused included) is not; a request cancelled because send() stopped is
+ * neither retried nor counted as a retry. A rate-limited attempt first waits what the server's
+ * `Retry-After` asks (at most `maxDelayMs`, cut short by the signal), then the usual backoff: its
+ * jitter spreads devices that were all told the same time.
  */
 function retryPolicy(
   retry: ResolvedOptions["retry"],
@@ -151,8 +159,11 @@ function retryPolicy(
     randomize: true,
     ...(signal ? { signal } : {}),
     shouldRetry: ({ error }) => retries(error),
-    onFailedAttempt: ({ error, retriesLeft }) => {
-      if (retries(error) && retriesLeft > 0) onRetry?.();
+    onFailedAttempt: async ({ error, retriesLeft }) => {
+      if (!retries(error) || retriesLeft === 0) return;
+      onRetry?.();
+      const asked = retryAfterOf(error);
+      if (asked !== undefined) await pause(Math.min(asked, retry.maxDelayMs), signal);
     },
   };
 }
@@ -172,6 +183,7 @@ export function createTransport(options: TransportOptions): Transport {
     maxAnswerBytes: options.maxAnswerBytes,
     rawJson,
     meter,
+    getToken: options.getToken,
   });
   const urql = new Client({
     url: options.endpoint,

@@ -1,5 +1,6 @@
 export type { ConflictResolution, EventConflict } from "./answer-conflict.ts";
 export type { AutoSync, AutoSyncOptions } from "./auto-sync.ts";
+export type { GetToken } from "./bearer-token.ts";
 export {
   createSyncClient,
   type SyncClient,

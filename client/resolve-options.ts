@@ -6,6 +6,7 @@ import {
   modelMigrations,
   type SyncModel,
 } from "../schema/index.ts";
+import type { GetToken } from "./bearer-token.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** How `send()` retries a failed request: exponential backoff with jitter, then it stops. */
@@ -36,8 +37,15 @@ export interface SyncClientOptions<M extends SyncModel = SyncModel> extends Mode
    * Node's HTTP client with keep-alive sockets (`createNodeFetch()`), closed with the client.
    */
   readonly fetch?: typeof fetch;
-  /** Extra HTTP headers of every request (e.g. authorization). */
+  /** Extra HTTP headers of every request (e.g. a static authorization without `getToken`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The app's current token (a JWT, say), sent as `Authorization: Bearer <token>`: called for
+   * every request (answer from a cache), and once more after the server refuses one with HTTP 401.
+   * A second 401, or a token that throws, is empty, longer than 8 KiB or not visible ASCII, fails
+   * the call with `UNAUTHENTICATED` (not retried; the outbox is untouched).
+   */
+  readonly getToken?: GetToken;
   /** At most this many operations per request (1 to 1,000,000); a segment is cut further. Default 1,000. */
   readonly maxOperationsPerRequest?: number;
   /** A request that takes longer fails (and is retried). Default 60,000 ms. */
@@ -64,6 +72,7 @@ export interface ResolvedOptions<M extends SyncModel = SyncModel> {
   /** Undefined: the client sends with a fetch of its own. */
   readonly fetch: typeof fetch | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly getToken: GetToken | undefined;
   readonly maxOperationsPerRequest: number;
   readonly requestTimeoutMs: number;
   readonly maxAnswerBytes: number;
@@ -117,6 +126,20 @@ function headersOption(headers: unknown): Record<string, string> {
     }
   }
   return headers as Record<string, string>;
+}
+
+/** The token function, which then owns the authorization header: two sources would race. */
+function getTokenOption(getToken: unknown, headers: Record<string, string>): GetToken | undefined {
+  if (getToken === undefined) return undefined;
+  if (typeof getToken !== "function") throw invalid("getToken", "must be a function");
+  const conflict = Object.keys(headers).find((name) => name.toLowerCase() === "authorization");
+  if (conflict !== undefined) {
+    throw invalid(
+      `headers.${conflict}`,
+      'conflicts with option "getToken", which sets the authorization header of every request: give one of them',
+    );
+  }
+  return getToken as GetToken;
 }
 
 /** The file a `file:` URL names (its path, percent-decoded once by `parseUri`). */
@@ -180,6 +203,8 @@ export function resolveOptions<M extends SyncModel>(
   }
   if (givenFetch !== undefined && typeof givenFetch !== "function")
     throw invalid("fetch", "must be a function");
+  const checkedHeaders = headersOption(headers);
+  const getToken = getTokenOption(options.getToken, checkedHeaders);
   const retry = options.retry ?? {};
   const minDelayMs = integerOption("retry.minDelayMs", retry.minDelayMs, 250, { max: maxTimerMs });
   return {
@@ -189,7 +214,8 @@ export function resolveOptions<M extends SyncModel>(
     migrations: modelMigrations(model, options, invalid),
     clientId,
     fetch: givenFetch,
-    headers: headersOption(headers),
+    headers: checkedHeaders,
+    getToken,
     maxOperationsPerRequest: integerOption(
       "maxOperationsPerRequest",
       options.maxOperationsPerRequest,

@@ -33,6 +33,13 @@ export const syncClientErrorCodes = [
    * its inserts under keys this device does not know yet. `send()` first (`sync()` does).
    */
   "UNANSWERED_BATCH",
+  /**
+   * The server refused the request's credentials (HTTP 401) again after `getToken` was asked for a
+   * fresh token, or `getToken` threw or gave no usable token. Not retried: nothing was applied.
+   */
+  "UNAUTHENTICATED",
+  /** The server kept limiting this client's requests (HTTP 429) after every retry. */
+  "RATE_LIMITED",
 ] as const;
 export type SyncClientErrorCode = (typeof syncClientErrorCodes)[number];
 
