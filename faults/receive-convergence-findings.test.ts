@@ -155,7 +155,7 @@ describe("receive convergence: findings", () => {
     }
   });
 
-  it("finding 4: a row a reset kept for its pending events goes once they are sent", async () => {
+  it("finding 4: a row a reset kept for its pending events goes once they are answered and settled", async () => {
     const s = await twoDevices(["t2"]);
     try {
       const projectId = await s.a.client.insert(project, { teamId: "t2", name: "p" });
@@ -171,9 +171,13 @@ describe("receive convergence: findings", () => {
       // is pending: the snapshot lacks the task, which stays for its pending event, and so does
       // its project, which the task refers to. Both DELETEs are held.
       expect(await s.a.client.receive()).toMatchObject({ reset: "CURSOR_EXPIRED", held: 2 });
-      expect((await s.a.client.sync()).send.applied).toBe(1);
-      // Once the update is answered, the next apply lets both go, though the answer gave the
-      // task a version the snapshot never saw.
+      // The task is outside a's read scopes now: to a it is missing, and the update is refused.
+      expect((await s.a.client.sync()).send.rejected).toBe(1);
+      const [refused] = await s.a.client.events({ status: "rejected" });
+      expect(refused?.error).toEqual({ code: "NOT_FOUND", message: "task has no row with key 1" });
+      // Both rows wait for the app's decision on that event; once it is removed, both go.
+      expect((await s.compare(s.a, "task")).device).toHaveLength(1);
+      await s.a.client.removeEvent(refused?.id ?? 0);
       await s.a.client.sync();
       for (const table of ["task", "project"] as const) {
         const { device, server } = await s.compare(s.a, table);
@@ -181,7 +185,7 @@ describe("receive convergence: findings", () => {
         expect(device).toEqual([]);
       }
       expect((await s.compare(s.b, "task")).server).toEqual([
-        { id: 1, project_id: 1, tag_id: null, title: "renamed offline" },
+        { id: 1, project_id: 1, tag_id: null, title: "k" },
       ]);
     } finally {
       await s.close();

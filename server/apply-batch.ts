@@ -5,6 +5,7 @@ import { createInsertRun } from "./insert-run.ts";
 import type { BatchOutcome, SyncOperation } from "./operation.ts";
 import { parseKey } from "./operation-key.ts";
 import { isInsert, type Prepared, prepareOperation, type Refused } from "./prepare-operation.ts";
+import { openGuard, type ScopeGuard } from "./scope-guard.ts";
 import { createServerKeyBlocks } from "./server-key-blocks.ts";
 import type { SyncStoreTransaction } from "./store/sync-store.ts";
 import { ruleOperation, runBeforeOperation, type SyncRules } from "./sync-rules.ts";
@@ -16,10 +17,11 @@ export interface ApplyBatchOptions {
   readonly clientId: string;
   readonly operations: readonly SyncOperation[];
   /**
-   * The scopes the client reads (undefined, the default: every scope). The rows it leaves in
-   * other scopes reach it as DELETEs.
+   * The scopes the client reads and writes (default: every scope). It writes nothing outside its
+   * write scopes (FORBIDDEN), sees no row outside its read scopes (missing to it), and the rows
+   * it leaves in scopes it does not read reach it as DELETEs.
    */
-  readonly reads?: ReadonlySet<string> | undefined;
+  readonly guard?: ScopeGuard;
   /** The app's rules (none by default), and the batch id they are told. */
   readonly rules?: SyncRules;
   readonly batchId?: string;
@@ -84,7 +86,7 @@ export async function applyBatch({
   tx,
   clientId,
   operations: sent,
-  reads,
+  guard = openGuard,
   rules = {},
   batchId = "",
 }: ApplyBatchOptions): Promise<BatchOutcome> {
@@ -92,7 +94,7 @@ export async function applyBatch({
   await rules.beforeBatch?.(batch);
   const { operations, rejections } = await runBeforeOperation(rules, batch);
   const prepared = operations.map((operation) => prepareOperation(model, operation));
-  const context = await createApplyContext(model, tx, clientId, operations, prepared, reads);
+  const context = await createApplyContext(model, tx, clientId, operations, prepared, guard);
   const keys = createServerKeyBlocks(tx, prepared);
   const run = createInsertRun(context, keys);
   for (let index = 0; index < prepared.length; index++) {

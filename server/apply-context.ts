@@ -10,6 +10,7 @@ import type {
 } from "./operation.ts";
 import type { InsertKey, Prepared, PreparedInsert, Refused } from "./prepare-operation.ts";
 import { createRowVersions, type RowVersions } from "./row-versions.ts";
+import type { ScopeGuard } from "./scope-guard.ts";
 import type { Row, SyncStoreTransaction } from "./store/sync-store.ts";
 import { loadTempKeys, type TempKeys } from "./temp-keys.ts";
 
@@ -22,6 +23,8 @@ export interface ApplyContext {
   readonly model: SyncModel;
   readonly tx: SyncStoreTransaction;
   readonly clientId: string;
+  /** The scopes the request may read and write. */
+  readonly guard: ScopeGuard;
   readonly tempKeys: TempKeys;
   readonly deviceRows: DeviceRowMarks;
   /** The rows' versions and change sequence (an UPDATE or DELETE reports its write there). */
@@ -84,11 +87,11 @@ export async function createApplyContext(
   clientId: string,
   operations: readonly SyncOperation[],
   prepared: ReadonlyArray<Prepared | Refused>,
-  reads: ReadonlySet<string> | undefined,
+  guard: ScopeGuard,
 ): Promise<ApplyContext> {
   const tempKeys = await loadTempKeys(tx, clientId, prepared);
   const deviceRows = createDeviceRowMarks(tx, clientId);
-  const rowVersions = createRowVersions(model, tx, { clientId, reads });
+  const rowVersions = createRowVersions(model, tx, { clientId, reads: guard.reads });
   await rowVersions.preload(namedRows(prepared));
   const verdicts: OperationVerdict[] = new Array(operations.length);
   const mappings: Array<KeyMapping | undefined> = new Array(operations.length);
@@ -128,6 +131,7 @@ export async function createApplyContext(
     model,
     tx,
     clientId,
+    guard,
     tempKeys,
     deviceRows,
     rowVersions,

@@ -5,9 +5,11 @@ import {
   deletedRemotely,
   isStale,
 } from "./decide-conflict.ts";
-import { explainConstraintViolation, explainRejection } from "./explain-rejection.ts";
+import { explainConstraintViolation, explainRejection, missingRow } from "./explain-rejection.ts";
 import type { ConflictInfo, Rejection, SyncOperation } from "./operation.ts";
 import type { Prepared } from "./prepare-operation.ts";
+import { refuseChange } from "./refuse-by-scope.ts";
+import { restricts } from "./scope-guard.ts";
 import { ConstraintViolation, type SqlValue } from "./store/sync-store.ts";
 
 /** What a conflict check leaves to do: write (these changes), or the answer already given. */
@@ -104,6 +106,12 @@ export async function applyUpdateOrDelete(
     context.rejected(index, rejection, undefined, conflict ?? null);
   };
   if (refused) return rejected(refused);
+  if (restricts(context.guard)) {
+    const refusal = await refuseChange(context, item, key, sent);
+    // A row the client may not read is missing to it: nothing of it goes back.
+    if (refusal?.giveBack) return rejected(refusal.rejection);
+    if (refusal) return context.rejected(index, refusal.rejection);
+  }
   const checked = await checkConflict(context, index, item, raw, key, sent, rejected);
   if (checked.done) return;
   const { changes, decision, serverRow } = checked;
@@ -122,13 +130,8 @@ export async function applyUpdateOrDelete(
         operation.kind === "UPDATE" ? { ...serverRow, ...Object.fromEntries(changes) } : null;
       return context.applied(index, version, undefined, decision?.conflict(after) ?? null);
     }
-    // The device named the row by a temporary key: say which, as well as the server's key.
-    const named = key === item.key ? "" : ` (the server key of temporary key ${item.key})`;
-    const notFound: Rejection = {
-      code: "NOT_FOUND",
-      message: `${table.name} has no row with key ${String(key)}${named}`,
-    };
-    await rejected(await explainRejection(context, item, notFound));
+    // The device named the row by a temporary key: the message says which, and the server's key.
+    await rejected(await explainRejection(context, item, missingRow(table, key, item.key)));
   } catch (error) {
     if (!(error instanceof ConstraintViolation)) throw error;
     const conflict = decision && serverRow ? decision.conflict(serverRow) : undefined;

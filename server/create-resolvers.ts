@@ -7,7 +7,9 @@ import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
 import { jsonScalar } from "./json-scalar.ts";
 import type { SyncLimits } from "./limits.ts";
-import { readScopes, type ScopesOf } from "./scope-grant.ts";
+import { type RateLimits, takeRequestOrRefuse } from "./rate-limits.ts";
+import type { ScopesOf } from "./scope-grant.ts";
+import { guardOf } from "./scope-guard.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import { packAnswer, unpackAnswer } from "./stored-answer.ts";
 import { syncChanges } from "./sync-changes.ts";
@@ -32,6 +34,8 @@ export interface ResolverOptions {
   readonly rules?: SyncRules | undefined;
   /** How many clientIds one token subject may hold. */
   readonly maxClientsPerSubject?: number;
+  /** Request rates per clientId and per subject; none when undefined. */
+  readonly rateLimits?: RateLimits | undefined;
   /** Where an `afterCommit` rule's error goes (the batch is committed by then). */
   readonly logRuleError?: (error: unknown) => void;
 }
@@ -74,13 +78,15 @@ export function createResolvers(options: ResolverOptions): Resolvers {
         const { clientId, batchId, operations } = input;
         checkBatchInput(model, input);
         const { identity } = context;
-        const reads = readScopes(
+        const guard = guardOf(
           await options.scopesOf({ clientId, request: context.request, identity }),
         );
         const requestHash = hashOperations(operations);
         const answer = await store.writeTransaction(async (tx) => {
           // Before the stored answer is looked up: a replay of another subject's batch is refused.
           await bindClientOrRefuse(tx, clientId, identity, options.maxClientsPerSubject ?? 16);
+          // Then the rate (a replay costs a request too); a refusal rolls back the binding.
+          await takeRequestOrRefuse(tx, options.rateLimits, clientId, identity);
           const stored = await tx.findBatch(clientId, batchId);
           if (stored) {
             if (stored.requestHash !== requestHash) {
@@ -104,7 +110,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
             tx,
             clientId,
             operations,
-            reads,
+            guard,
             batchId,
             rules: options.rules ?? {},
           });

@@ -55,6 +55,34 @@ export async function explainRejection(
 }
 
 /**
+ * The answer to a reference to a row that is not there (or that the client may not read, which
+ * must read the same): the database's own wording for a broken foreign key, and the value at fault.
+ */
+export function missingReference(
+  table: TableInfo,
+  column: string,
+  parent: TableInfo,
+  value: SqlValue,
+): Rejection {
+  return {
+    code: "CONSTRAINT_VIOLATION",
+    message: `FOREIGN KEY constraint failed: ${table.name}.${column} is ${String(value)}, but ${parent.name} has no row with that key`,
+  };
+}
+
+/**
+ * The answer to an UPDATE or DELETE of a row that is not there (or that the client may not read,
+ * which must read the same); `named` is the key the device sent when it was a temporary one.
+ */
+export function missingRow(table: TableInfo, key: SqlValue, named: SqlValue): Rejection {
+  const temporary = key === named ? "" : ` (the server key of temporary key ${String(named)})`;
+  return {
+    code: "NOT_FOUND",
+    message: `${table.name} has no row with key ${String(key)}${temporary}`,
+  };
+}
+
+/**
  * A broken foreign key told with the reference at fault, which the database does not name: for an
  * INSERT or UPDATE, the first value whose row is missing; for a DELETE, a row still referring to
  * the deleted one. Read only after the write failed, so it costs nothing when writes succeed.
@@ -87,10 +115,7 @@ async function foreignKeyAtFault(
     const parent = model.byName.get(column?.references ?? "");
     if (!column || !parent || value === null) continue;
     if (!(await tx.hasRow(parent, parent.key, value))) {
-      return {
-        code: "CONSTRAINT_VIOLATION",
-        message: `${error.message}: ${table.name}.${column.name} is ${String(value)}, but ${parent.name} has no row with that key`,
-      };
+      return missingReference(table, column.name, parent, value);
     }
   }
   return fallback;

@@ -127,8 +127,8 @@ describe("GraphiQL's ready example", () => {
       const response = await server?.post(
         JSON.stringify({ query: graphiqlExample, operationName }),
       );
-      expect(response?.errors).toBeUndefined();
-      return (response?.data as { syncBatch: SyncBatchAnswer }).syncBatch;
+      if (!response || response.errors) throw new Error(`${operationName}: ${response?.text}`);
+      return (response.data as { syncBatch: SyncBatchAnswer }).syncBatch;
     };
     await run("SeedScenario");
     const phone = await run("PhoneEdit");

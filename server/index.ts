@@ -1,6 +1,5 @@
 export { type ApplyBatchOptions, applyBatch } from "./apply-batch.ts";
 export type { AuthOptions, Identity } from "./authenticate.ts";
-export type { ScopeGrant, ScopeRequest, ScopesOf } from "./scope-grant.ts";
 export { createHttpServer, type HttpTimeouts } from "./create-http-server.ts";
 export { defaultLimits, type SyncLimits } from "./limits.ts";
 export type {
@@ -15,6 +14,8 @@ export type {
   SyncOperation,
 } from "./operation.ts";
 export { rejectionCodes } from "./operation.ts";
+export type { RateLimit, RateLimits } from "./rate-limits.ts";
+export type { ScopeGrant, ScopeRequest, ScopesOf } from "./scope-grant.ts";
 export { createSyncServer, type SyncServer, type SyncServerOptions } from "./server.ts";
 export { createLibsqlStore, type LibsqlStoreOptions } from "./store/libsql-store.ts";
 export {

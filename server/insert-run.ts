@@ -1,8 +1,11 @@
 import type { SyncModel, TableInfo } from "../schema/index.ts";
+import { rowIdentity } from "../writer/index.ts";
 import type { ApplyContext } from "./apply-context.ts";
 import { explainConstraintViolation } from "./explain-rejection.ts";
 import type { Rejection } from "./operation.ts";
 import type { InsertKey, PreparedInsert } from "./prepare-operation.ts";
+import { type RunScopes, refuseInsert } from "./refuse-by-scope.ts";
+import { restricts } from "./scope-guard.ts";
 import type { ServerKeyBlocks } from "./server-key-blocks.ts";
 import { ConstraintViolation, type Row, type SqlValue } from "./store/sync-store.ts";
 import type { TempKeys } from "./temp-keys.ts";
@@ -123,6 +126,33 @@ async function insertOneByOne(
   }
 }
 
+/**
+ * The run's rows the request's scopes allow, in order; the others are answered (see
+ * `refuseInsert`), and so are the rows that refer to them by temporary key.
+ */
+async function withinScopes(context: ApplyContext, run: readonly Waiting[]): Promise<Waiting[]> {
+  const scopes: RunScopes = new Map();
+  const refused = new Set<string>();
+  const accepted: Waiting[] = [];
+  for (const waiting of run) {
+    const { index, insert, row } = waiting;
+    const dependsOn = insert.operation.refs.find((ref) =>
+      refused.has(rowIdentity(ref.table, String(ref.tempKey))),
+    );
+    const rejection = dependsOn
+      ? context.tempKeys.resolve(dependsOn)
+      : await refuseInsert(context, insert.table, row, scopes);
+    if (typeof rejection === "number" || rejection === undefined) {
+      accepted.push(waiting);
+      continue;
+    }
+    context.rejected(index, rejection, insertKeyOf(insert));
+    if (typeof insert.key === "number")
+      refused.add(rowIdentity(insert.table.name, String(insert.key)));
+  }
+  return accepted;
+}
+
 /** An empty run of the request `context` applies, taking server keys from `keys`. */
 export function createInsertRun(context: ApplyContext, keys: ServerKeyBlocks): InsertRun {
   const { model, tx, tempKeys } = context;
@@ -169,9 +199,10 @@ export function createInsertRun(context: ApplyContext, keys: ServerKeyBlocks): I
       run = [];
       waiting.clear();
       referencedByValue.clear();
-      if (written.length === 0) return;
+      const accepted = restricts(context.guard) ? await withinScopes(context, written) : written;
+      if (accepted.length === 0) return;
       const byTable = new Map<TableInfo, Row[]>();
-      for (const { insert, row } of written) {
+      for (const { insert, row } of accepted) {
         const rows = byTable.get(insert.table);
         if (rows) rows.push(row);
         else byTable.set(insert.table, [row]);
@@ -184,10 +215,10 @@ export function createInsertRun(context: ApplyContext, keys: ServerKeyBlocks): I
         await tx.insertRows(groups);
       } catch (error) {
         if (!(error instanceof ConstraintViolation)) throw error;
-        await insertOneByOne(context, keys, written);
+        await insertOneByOne(context, keys, accepted);
         return;
       }
-      for (const { index, insert, serverKey, row } of written) {
+      for (const { index, insert, serverKey, row } of accepted) {
         const pending = context.inserted(index, insert, serverKey, row);
         if (pending) await pending;
       }

@@ -1,5 +1,6 @@
 import { authFromEnv } from "./auth-from-env.ts";
 import { createHttpServer } from "./create-http-server.ts";
+import { rateLimitFromEnv } from "./rate-limits.ts";
 import { createSyncServer } from "./server.ts";
 
 const port = Number(process.env.PORT ?? 4000);
@@ -26,12 +27,15 @@ const corsOrigins = (process.env.SYNC_CORS_ORIGINS ?? "")
   .map((origin) => origin.trim())
   .filter((origin) => origin !== "");
 const started = authFromEnv(process.env, host);
+const perClient = rateLimitFromEnv(process.env, "SYNC_RATE_PER_CLIENT");
+const perSubject = rateLimitFromEnv(process.env, "SYNC_RATE_PER_SUBJECT");
 const sync = await createSyncServer({
   database,
   ...(started.mode === "token" ? { auth: started.auth } : {}),
   corsOrigins,
   debug: process.env.SYNC_DEBUG === "1",
   ...(process.env.SYNC_CURSOR_SECRET ? { cursorSecret: process.env.SYNC_CURSOR_SECRET } : {}),
+  rateLimits: { perClient, perSubject },
   limits: {
     ...(maxOperationsPerRequest === undefined ? {} : { maxOperationsPerRequest }),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
@@ -49,6 +53,11 @@ server.listen(port, host, () => {
     started.mode === "open"
       ? "open mode: no authentication, every request is accepted as any client (set SYNC_JWT_SECRET or SYNC_JWKS_URL to require tokens)"
       : `tokens required: ${started.auth.secret ? "HS256 secret" : `JWKS ${started.auth.jwksUrl}`}${started.auth.issuer ? `, issuer ${started.auth.issuer}` : ""}${started.auth.audience ? `, audience ${[started.auth.audience].flat().join(", ")}` : ""}`,
+  );
+  const rate = (limit: typeof perClient) =>
+    limit ? `${limit.requests} per ${limit.perSeconds} s` : "none";
+  console.log(
+    `rate limits: per clientId ${rate(perClient)}, per subject ${started.mode === "open" && perSubject ? "none (open mode has no subjects)" : rate(perSubject)} (SYNC_RATE_PER_CLIENT, SYNC_RATE_PER_SUBJECT)`,
   );
 });
 

@@ -16,6 +16,7 @@ import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExampleFor } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
+import { checkRateLimits, type RateLimits } from "./rate-limits.ts";
 import { renderGraphiQL } from "./render-graphiql.ts";
 import { everyScope, type ScopesOf, subjectScope } from "./scope-grant.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
@@ -74,6 +75,18 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    * mode (every request accepted; for development).
    */
   readonly auth?: AuthOptions;
+  /**
+   * Request rates (SYNC.md, "Identity and ownership" 4): `perClient` and `perSubject` (with
+   * `auth` only), each `{ requests, perSeconds }`, a token bucket of `requests` refilled over
+   * `perSeconds`, kept in the store so that every server process over one database shares it.
+   * Every `syncBatch` (a replay too) and `syncChanges` costs one; over the limit the request gets
+   * HTTP 429 `RATE_LIMITED` with `Retry-After` (whole seconds) and changes nothing. Default: none.
+   * Sensible numbers depend on the app (a device's first receive reads page after page, a busy
+   * one sends batch after batch), and a limit costs a write per `syncChanges`; a default too low
+   * would stall first syncs, one too high would protect nothing. Set them for production, e.g.
+   * `{ perClient: { requests: 120, perSeconds: 60 }, perSubject: { requests: 600, perSeconds: 60 } }`.
+   */
+  readonly rateLimits?: RateLimits;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -101,7 +114,9 @@ export async function createSyncServer({
   cursorSecret,
   rules,
   auth,
+  rateLimits,
 }: SyncServerOptions = {}): Promise<SyncServer> {
+  checkRateLimits(rateLimits);
   const authenticate = auth === undefined ? undefined : createAuthenticate(auth);
   if (
     cursorSecret !== undefined &&
@@ -148,6 +163,7 @@ export async function createSyncServer({
         cursorSecret,
         rules,
         maxClientsPerSubject: auth?.maxClientsPerSubject ?? 16,
+        rateLimits,
         logRuleError: (error) => {
           if (logging) console.error("afterCommit rule failed:", error);
         },

@@ -6,6 +6,7 @@ import { checkId } from "./check-batch-input.ts";
 import { bindClientOrRefuse } from "./client-binding.ts";
 import type { SyncChangesInput, SyncChangesResult } from "./generated/resolvers-types.ts";
 import type { SyncLimits } from "./limits.ts";
+import { type RateLimits, rateLimited, takeRequestOrRefuse } from "./rate-limits.ts";
 import { readScopes, type ScopesOf, scopesDigest } from "./scope-grant.ts";
 import type { StoreFacts, SyncStore } from "./store/sync-store.ts";
 
@@ -19,6 +20,8 @@ export interface SyncChangesOptions {
   readonly cursorSecret?: string | undefined;
   /** How many clientIds one token subject may hold. */
   readonly maxClientsPerSubject?: number | undefined;
+  /** Request rates per clientId and per subject; none when undefined. */
+  readonly rateLimits?: RateLimits | undefined;
 }
 
 /** Where a page starts: after which change, leaving out which tombstones, and why (a reset). */
@@ -95,9 +98,13 @@ export async function syncChanges(
   const { model, store, limits, scopesOf } = options;
   checkId("input.clientId", input.clientId);
   const limit = pageLimit(input.limit, limits.maxChangesPerPage);
-  if (identity) {
+  // The binding and the rate in one write transaction; none when neither applies (open mode).
+  if (identity || rateLimited(options.rateLimits, identity)) {
     const most = options.maxClientsPerSubject ?? 16;
-    await store.writeTransaction((tx) => bindClientOrRefuse(tx, input.clientId, identity, most));
+    await store.writeTransaction(async (tx) => {
+      await bindClientOrRefuse(tx, input.clientId, identity, most);
+      await takeRequestOrRefuse(tx, options.rateLimits, input.clientId, identity);
+    });
   }
   const scopes = readScopes(await scopesOf({ clientId: input.clientId, request, identity }));
   const digest = scopesDigest(scopes);

@@ -53,5 +53,14 @@ export const storeMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796327661200,
     "hash": "768737aec382cf4b48e0e8fcf7435c21067261d921085c24e0316b6f044ed031",
     "bps": true
+  },
+  {
+    "sql": [
+      "CREATE TABLE `sync_rate` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`ready_at` integer NOT NULL\n);\n",
+      "\nCREATE INDEX `sync_rate_ready_at` ON `sync_rate` (`ready_at`);"
+    ],
+    "folderMillis": 1796328348463,
+    "hash": "b691f6ca0732d2d90470668dd24c935da64b900ca55d6a1bc120dafde9acd6f9",
+    "bps": true
   }
 ];

@@ -1,5 +1,6 @@
 import type { WriteTransaction } from "../../writer/index.ts";
 import { libsqlClients } from "./libsql-clients.ts";
+import { libsqlRateLimits } from "./libsql-rate-limits.ts";
 import { libsqlRejectedRows } from "./libsql-rejected-rows.ts";
 import { libsqlRowStates } from "./libsql-row-states.ts";
 import { libsqlRows } from "./libsql-rows.ts";
@@ -30,6 +31,7 @@ export function libsqlTransaction(tx: WriteTransaction): SyncStoreTransaction {
     },
 
     ...libsqlClients(tx),
+    ...libsqlRateLimits(tx),
     ...libsqlTempKeys(tx),
     ...libsqlRejectedRows(tx),
     ...libsqlRows(tx),

@@ -153,6 +153,16 @@ export interface SyncStoreTransaction {
   bindClient(clientId: string, subject: string, maxPerSubject: number): Promise<ClientBinding>;
   /** Refuses a clientId from now on, to its own subject too; false when it was never bound. */
   revokeClient(clientId: string): Promise<boolean>;
+  /**
+   * Takes one request from the token bucket of `key` (`limit.requests` per `limit.perSeconds`, a
+   * full bucket allowing that many at once), as of `now` (Unix milliseconds), atomically: 0 when
+   * taken; otherwise the whole seconds (1 or more) until one is allowed, and nothing taken.
+   */
+  takeRateToken(
+    key: string,
+    limit: { readonly requests: number; readonly perSeconds: number },
+    now: number,
+  ): Promise<number>;
   findBatch(clientId: string, batchId: string): Promise<StoredBatch | undefined>;
   saveBatch(clientId: string, batchId: string, batch: StoredBatch): Promise<void>;
   /**

@@ -182,3 +182,21 @@ export const syncClient = sqliteTable(
   },
   (table) => [index("sync_client_subject").on(table.subject)],
 );
+
+/**
+ * The request rates of clientIds and subjects (`server/rate-limits.ts`), shared by every server
+ * process: a token bucket kept as one time per key (GCRA). `ready_at`, in Unix microseconds (whole
+ * numbers, so that sums of intervals are exact), is when the key's bucket is full again. A request
+ * moves it one interval later (from now at the earliest), and is allowed while it stays within one
+ * window of now. A row whose `ready_at` has passed means a full bucket, the same as no row: such
+ * rows are pruned as requests come.
+ */
+export const syncRate = sqliteTable(
+  "sync_rate",
+  {
+    /** `client:<clientId>` or `subject:<sub>`. */
+    key: text("key").primaryKey(),
+    readyAt: integer("ready_at").notNull(),
+  },
+  (table) => [index("sync_rate_ready_at").on(table.readyAt)],
+);

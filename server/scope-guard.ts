@@ -1,0 +1,35 @@
+import { readScopes, type ScopeGrant } from "./scope-grant.ts";
+
+/**
+ * The scopes one request may read and write (undefined: every scope). The global scope `''`
+ * (global tables, and rows whose scope column is null) is read and written by everyone.
+ */
+export interface ScopeGuard {
+  readonly reads: ReadonlySet<string> | undefined;
+  readonly writes: ReadonlySet<string> | undefined;
+}
+
+/** No restriction: every scope read and written. */
+export const openGuard: ScopeGuard = { reads: undefined, writes: undefined };
+
+/** Whether the guard restricts anything (a request under `openGuard` skips every check). */
+export const restricts = (guard: ScopeGuard): boolean =>
+  guard.reads !== undefined || guard.writes !== undefined;
+
+export const canRead = (guard: ScopeGuard, scope: string): boolean =>
+  scope === "" || guard.reads === undefined || guard.reads.has(scope);
+
+export const canWrite = (guard: ScopeGuard, scope: string): boolean =>
+  scope === "" || guard.writes === undefined || guard.writes.has(scope);
+
+/** The guard of a grant, refusing a malformed one (the app's `scopes` option answered it). */
+export function guardOf(grant: ScopeGrant): ScopeGuard {
+  const write: unknown = grant?.write;
+  if (write !== "all" && (!Array.isArray(write) || write.some((s) => typeof s !== "string"))) {
+    throw new TypeError('the scopes option must answer { read: …, write: string[] | "all" }');
+  }
+  return {
+    reads: readScopes(grant),
+    writes: write === "all" ? undefined : new Set(write as string[]),
+  };
+}
