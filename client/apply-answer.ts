@@ -10,6 +10,7 @@ import {
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import { batchEvents, isBatchMember, isEventOf } from "./batch-members.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
+import { currentKeySql } from "./current-key-sql.ts";
 import type { DeviceTransaction } from "./device-database.ts";
 import type { Batch } from "./next-batch.ts";
 import { recordVersions, versionedRows } from "./record-versions.ts";
@@ -151,6 +152,8 @@ export async function applyAnswer(
     );
   }
   const versioned = await versionedRows(tx, batch, answer);
+  // Read before the events go: the rows whose change met a conflict.
+  const conflicted = answer.conflicts.length > 0 ? await conflictedRows(tx, answer) : "[]";
   // Applied events go, with their references: what is left of the batch once its rejected events
   // were let go. Found as a range of seqs (a batch is one), which reads pages in order.
   const range = [batch.seqs[0] ?? 0, batch.seqs.at(-1) ?? -1];
@@ -175,6 +178,14 @@ export async function applyAnswer(
   }
   await recordVersions(tx, versioned, answer.mappings, relogged);
   if (answer.rejected.length > 0) await forgetRejectedRows(tx, answer);
+  if (conflicted !== "[]") {
+    await tx.execute({
+      sql: `INSERT INTO sync_row_version (table_name, row_key, version)
+            SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+            ON CONFLICT (table_name, row_key) DO UPDATE SET version = excluded.version`,
+      args: [conflicted],
+    });
+  }
   if (answer.conflicts.length > 0) {
     // Kept with the rejected events (the server's row, for the app); applied ones are gone.
     await tx.execute({
@@ -183,6 +194,29 @@ export async function applyAnswer(
       args: [JSON.stringify(answer.conflicts)],
     });
   }
+}
+
+/**
+ * The rows of the events whose change met a conflict and applied, as `[table, key, version]` JSON
+ * (keys as they are now): the version is one below the answer's. The server's row after its
+ * verdict may differ from the device's (another writer's columns, or columns the policy kept), so
+ * the device takes it at its next receive; a change made before that still goes on a base the
+ * server checks (the version below its own, which another writer's may be).
+ */
+async function conflictedRows(tx: DeviceTransaction, answer: CheckedAnswer): Promise<string> {
+  const versions = new Map(answer.versions);
+  const below = answer.conflicts.flatMap(([seq]) => {
+    const version = versions.get(seq);
+    return version === undefined ? [] : [[seq, version - 1]];
+  });
+  if (below.length === 0) return "[]";
+  const { rows } = await tx.execute({
+    sql: `SELECT json_group_array(json_array(o.table_name, ${currentKeySql("o.table_name", "o.row_key")}, j.value ->> 1))
+          FROM json_each(?) AS j JOIN sync_outbox o ON o.seq = j.value ->> 0
+          WHERE o.kind IN ('update', 'delete')`,
+    args: [JSON.stringify(below)],
+  });
+  return String(rows[0]?.[0] ?? "[]");
 }
 
 /**

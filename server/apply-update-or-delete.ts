@@ -67,7 +67,9 @@ async function checkConflict(
     return { done: true };
   }
   if (operation.kind === "UPDATE" && decision.changes.length === 0) {
-    // The server's values won every column: nothing to write, the row stays at its version.
+    // The server's values won every column: nothing to write, the row stays at its version, and
+    // goes to the device again (which made its write already) as a rejected write's does.
+    await context.rowVersions.rejected(item.table, key);
     context.applied(index, state.version, undefined, decision.conflict(serverRow));
     return { done: true };
   }
