@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { tempDir } from "../test-utils/temp-dir.ts";
+import { authRun } from "./auth-run.ts";
 import { clientProcessRun } from "./client-process-run.ts";
 import { conflictRun } from "./conflict-run.ts";
 import { locationTemplate, relatedTemplate } from "./fixtures.ts";
@@ -29,6 +30,7 @@ const size = quick
       // A smaller warm-up: the quick pass's sends are small too.
       warmUp: { locations: 5_000, customers: 300 },
       conflictRequests: 20,
+      authRequests: 20,
     }
   : {
       n: 100_000,
@@ -43,6 +45,7 @@ const size = quick
       receiveMemory: [10_000, 1_000_000],
       warmUp: { locations: 20_000, customers: 1_000 },
       conflictRequests: 50,
+      authRequests: 50,
     };
 
 const dir = tempDir("sync-bench-");
@@ -336,6 +339,22 @@ try {
   record("conflicts.uncheckedMs", "9. the same UPDATEs without baseVersion", unchecked, "ms", 1);
   record("conflicts.ratio", "   ratio of the medians", figure([conflictRatio]), "×", 3);
 
+  // 10. Authentication (issue 18): requests of 1,000 INSERTs to a server that verifies an HS256
+  // token (with the default subject scope) alternated with the same to an open one, in-process.
+  const auth = await authRun({ dir: dir.path, requests: size.authRequests, operations: 1000 });
+  const withToken = figure(auth.tokenMs);
+  const open = figure(auth.openMs);
+  const authRatio = withToken.median / open.median;
+  record(
+    "auth.tokenMs",
+    "10. 1,000 INSERTs with a verified token (HS256, subject scope), a request",
+    withToken,
+    "ms",
+    1,
+  );
+  record("auth.openMs", "10. the same INSERTs in open mode", open, "ms", 1);
+  record("auth.ratio", "   ratio of the medians", figure([authRatio]), "×", 3);
+
   // Targets.
   const single = e2e[1000]?.median ?? 0;
   const growth = (peaks: Record<number, Figure>) => {
@@ -389,6 +408,11 @@ try {
       "1,000 UPDATEs with baseVersion ≤ 1.25 × without",
       conflictRatio <= 1.25,
       `${fmt(conflictRatio, 3)} × (${fmt(checked.median, 1)} against ${fmt(unchecked.median, 1)} ms)`,
+    ],
+    [
+      "1,000 INSERTs with a verified token ≤ 1.05 × open mode",
+      authRatio <= 1.05,
+      `${fmt(authRatio, 3)} × (${fmt(withToken.median, 1)} against ${fmt(open.median, 1)} ms)`,
     ],
   ] as const;
   results.targets = targets.map(([name, met, value]) => ({ name, met, value }));

@@ -8,7 +8,7 @@ import {
 import { explainConstraintViolation, explainRejection, missingRow } from "./explain-rejection.ts";
 import type { ConflictInfo, Rejection, SyncOperation } from "./operation.ts";
 import type { Prepared } from "./prepare-operation.ts";
-import { refuseChange } from "./refuse-by-scope.ts";
+import { refuseChange, scopeMatters } from "./refuse-by-scope.ts";
 import { restricts } from "./scope-guard.ts";
 import { ConstraintViolation, type SqlValue } from "./store/sync-store.ts";
 
@@ -108,7 +108,7 @@ export async function applyUpdateOrDelete(
     context.rejected(index, rejection, undefined, conflict ?? null);
   };
   if (refused) return rejected(refused);
-  if (restricts(context.guard)) {
+  if (restricts(context.guard) && scopeMatters(context, table)) {
     const refusal = await refuseChange(context, item, key, sent);
     // A row the client may not read is missing to it: nothing of it goes back.
     if (refusal?.giveBack) return rejected(refusal.rejection);

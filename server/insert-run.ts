@@ -4,7 +4,7 @@ import type { ApplyContext } from "./apply-context.ts";
 import { explainConstraintViolation } from "./explain-rejection.ts";
 import type { Rejection } from "./operation.ts";
 import type { InsertKey, PreparedInsert } from "./prepare-operation.ts";
-import { type RunScopes, refuseInsert } from "./refuse-by-scope.ts";
+import { type RunScopes, refuseInsert, scopeMatters } from "./refuse-by-scope.ts";
 import { restricts } from "./scope-guard.ts";
 import type { ServerKeyBlocks } from "./server-key-blocks.ts";
 import { ConstraintViolation, type Row, type SqlValue } from "./store/sync-store.ts";
@@ -139,6 +139,10 @@ async function withinScopes(context: ApplyContext, run: readonly Waiting[]): Pro
     const dependsOn = insert.operation.refs.find((ref) =>
       refused.has(rowIdentity(ref.table, String(ref.tempKey))),
     );
+    if (!dependsOn && !scopeMatters(context, insert.table)) {
+      accepted.push(waiting);
+      continue;
+    }
     const rejection = dependsOn
       ? context.tempKeys.resolve(dependsOn)
       : await refuseInsert(context, insert.table, row, scopes);

@@ -9,6 +9,26 @@ import type { Row, SqlValue } from "./store/sync-store.ts";
 /** The scopes of rows a run is about to insert, by table and key: rows the store has no state of yet. */
 export type RunScopes = Map<string, Map<SqlValue, string>>;
 
+const checkedTables = new WeakMap<TableInfo, boolean>();
+
+/**
+ * Whether a write of `table` may be refused by scope at all: a global table whose references all
+ * point to global tables never is (every row of it is `''`, read and written by everyone), so its
+ * rows skip the look-ups.
+ */
+export function scopeMatters(context: ApplyContext, table: TableInfo): boolean {
+  let matters = checkedTables.get(table);
+  if (matters === undefined) {
+    matters =
+      table.scope.kind !== "global" ||
+      table.references.some(
+        (column) => context.model.byName.get(column.references ?? "")?.scope.kind !== "global",
+      );
+    checkedTables.set(table, matters);
+  }
+  return matters;
+}
+
 /** What writing a row outside the guard's scopes gets. */
 const forbidden = (message: string): Rejection => ({ code: "FORBIDDEN", message });
 
