@@ -1,49 +1,16 @@
-import { join } from "node:path";
-import { createClient } from "@libsql/client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { createSyncClient, type SyncClient } from "../client/index.ts";
-import { conflictModel, conflictTables, conflictTablesSql } from "../test-utils/conflict-model.ts";
-import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
+import { conflictDevices } from "../test-utils/conflict-devices.ts";
+import { conflictTables } from "../test-utils/conflict-model.ts";
 
 // The device's side of SYNC.md "Conflicts": every UPDATE and DELETE carries the version the
 // device held and the changed columns' previous values; a conflict shows in the send report; an
 // event rejected for one keeps the server's row for the app, the device takes the server's values
 // at its next receive, and retryEvent sends the change again over them.
 
-type Tables = typeof conflictTables;
-const files = tempDir("sync-conflict-devices-");
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const item of open.splice(0).reverse()) await item.close();
-});
-afterAll(() => files.remove());
-
-let run = 0;
-async function setup() {
-  run += 1;
-  const server = await startHttpServer({
-    reuseDatabase: `file:${join(files.path, `server-${run}.db`)}`,
-    model: conflictModel(() => ({ accept: true })),
-    tables: conflictTablesSql,
-  });
-  open.push(server);
-  const device = async (name: string): Promise<SyncClient<Tables>> => {
-    const database = `file:${join(files.path, `${name}-${run}.db`)}`;
-    const raw = createClient({ url: database });
-    for (const sql of conflictTablesSql) await raw.execute(sql);
-    raw.close();
-    const client = await createSyncClient<Tables>({
-      database,
-      endpoint: server.endpoint,
-      model: conflictModel(() => ({ accept: true })),
-      clientId: name,
-    });
-    open.push(client);
-    return client;
-  };
-  return { server: server as HttpTestServer, a: await device("a"), b: await device("b") };
-}
+const devices = conflictDevices("sync-conflict-devices-", () => ({ accept: true }));
+const setup = devices.setup;
+afterEach(devices.closeAll);
+afterAll(devices.remove);
 
 describe("conflicts on the device", () => {
   it("sends its base, reports a merged conflict, and ends with the merged row on both devices", async () => {

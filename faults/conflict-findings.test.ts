@@ -1,56 +1,19 @@
-import { join } from "node:path";
-import { createClient } from "@libsql/client";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { createSyncClient, type SyncClient } from "../client/index.ts";
-import { conflictModel, conflictTables, conflictTablesSql } from "../test-utils/conflict-model.ts";
+import { conflictDevices } from "../test-utils/conflict-devices.ts";
+import { conflictTables } from "../test-utils/conflict-model.ts";
 import { concatTitles } from "../test-utils/conflict-reference.ts";
-import { type HttpTestServer, startHttpServer } from "../test-utils/http-server.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
 
-// Findings of faults/conflict-property.test.ts, each reduced to its smallest history.
-//
-// OPEN: an UPDATE the server applies with a conflict that it resolves with other values than the
-// device wrote (mergeColumns "server" keeping a column, all of them: SERVER_WON, or some: MERGED;
-// a custom policy's `write`) leaves the device with its own values for good. The device records
-// the version the answer gives (its first version follows the one it knows) and so skips the
-// server's row at that version when it comes at its next receive. These tests say what should
-// happen; they are marked `fails` until the device forgets the version of such a row (as it does
-// for a rejected one) and the server sends the row again when it wrote nothing.
+// Findings of faults/conflict-property.test.ts, each reduced to its smallest history and kept as
+// a regression test: a device takes the server's row after a conflict the server resolved with
+// other values than it wrote, and an edit made between a rejection and the next receive is still
+// checked for a conflict.
 
 type Tables = typeof conflictTables;
-const files = tempDir("sync-conflict-findings-");
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const item of open.splice(0).reverse()) await item.close();
-});
-afterAll(() => files.remove());
-
-let run = 0;
-async function setup() {
-  run += 1;
-  const server = await startHttpServer({
-    reuseDatabase: `file:${join(files.path, `server-${run}.db`)}`,
-    model: conflictModel(concatTitles),
-    tables: conflictTablesSql,
-  });
-  open.push(server);
-  const device = async (name: string): Promise<SyncClient<Tables>> => {
-    const database = `file:${join(files.path, `${name}-${run}.db`)}`;
-    const raw = createClient({ url: database });
-    for (const sql of conflictTablesSql) await raw.execute(sql);
-    raw.close();
-    const client = await createSyncClient<Tables>({
-      database,
-      endpoint: server.endpoint,
-      model: conflictModel(concatTitles),
-      clientId: name,
-    });
-    open.push(client);
-    return client;
-  };
-  return { server: server as HttpTestServer, a: await device("a"), b: await device("b") };
-}
+const devices = conflictDevices("sync-conflict-findings-", concatTitles);
+const setup = devices.setup;
+afterEach(devices.closeAll);
+afterAll(devices.remove);
 
 /** Both devices and the server hold row 1 of `table`; b changes its title and syncs. */
 async function changedByB(table: Tables[keyof Tables], name: string) {

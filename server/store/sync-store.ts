@@ -1,3 +1,7 @@
+// The store's contract: the one interface a second store (PostgreSQL) implements, with the types
+// it speaks in and the invariant of each method beside it. It runs past 250 lines because the
+// contract is read, and implemented, as one piece.
+
 import type { ColumnInfo, SyncModel, TableInfo } from "../../schema/index.ts";
 
 /** A value as it is stored in a column. */
