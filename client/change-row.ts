@@ -43,15 +43,17 @@ async function baseOf(
   values: Record<string, Value> | null,
 ): Promise<EventBase | null> {
   if (typeof key === "number" && key < 0) return null;
-  // The version known, else the newest one the row's events in the outbox were based on: a
-  // rejected UPDATE or DELETE makes the device forget the version until its next receive brings
-  // the server's row, and an edit in between (the row still holding the device's values) must
-  // not go unchecked.
+  // The version known, else the newest one the row's rejected events were based on: a rejected
+  // UPDATE or DELETE makes the device forget the version until its next receive brings the
+  // server's row, and an edit in between (the row still holding the device's values) must not go
+  // unchecked. Only rejected events are looked at: their partial index keeps this off a scan of
+  // the outbox, which a row the server has not answered for yet would cost at every edit.
   const { rows } = await context.tx.execute({
     sql: `SELECT coalesce(
             (SELECT version FROM sync_row_version WHERE table_name = ?1 AND row_key = ?2),
             (SELECT max(operation ->> '$.baseVersion') FROM sync_outbox
-             WHERE table_name = ?1 AND row_key = ?2 AND kind IN ('update', 'delete')))`,
+             WHERE status = 'rejected' AND table_name = ?1 AND row_key = ?2
+               AND kind IN ('update', 'delete')))`,
     args: [info.name, String(key)],
   });
   const version = rows[0]?.[0];
