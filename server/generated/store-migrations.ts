@@ -62,5 +62,15 @@ export const storeMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796328348463,
     "hash": "b691f6ca0732d2d90470668dd24c935da64b900ca55d6a1bc120dafde9acd6f9",
     "bps": true
+  },
+  {
+    "sql": [
+      "CREATE TABLE `sync_batch_mark` (\n\t`client_id` text PRIMARY KEY NOT NULL,\n\t`pruned_seq` integer NOT NULL\n);\n",
+      "\nALTER TABLE `sync_batch` ADD `batch_seq` integer DEFAULT 0 NOT NULL;",
+      "\nCREATE INDEX `sync_batch_client_seq` ON `sync_batch` (`client_id`,`batch_seq`);"
+    ],
+    "folderMillis": 1796333884897,
+    "hash": "979096aee5668c71c3b674f0375953430dd6d63a4e011e9341171d3f9e78d97d",
+    "bps": true
   }
 ];

@@ -20,6 +20,18 @@ export interface StoredBatch {
   readonly requestHash: string;
   /** The answer as text, packed by the resolvers (see `stored-answer.ts`). */
   readonly answer: string;
+  /** The request's `batchSeq` (the client's increasing number); pruning goes oldest first. */
+  readonly batchSeq: number;
+}
+
+/** What {@link SyncStore.pruneBatches} keeps of each client's stored answers. */
+export interface BatchRetention {
+  /** Answers stored at or after this (Unix milliseconds) are kept. */
+  readonly before: number;
+  /** Each client's `keep` answers of highest `batchSeq` are kept, however old. */
+  readonly keep: number;
+  /** At most this many answers go in one call (bounded work per step). */
+  readonly max: number;
 }
 
 /** A client's temporary key: mapped to a server key, or `null` when its INSERT was rejected. */
@@ -170,6 +182,11 @@ export interface SyncStoreTransaction {
   findBatch(clientId: string, batchId: string): Promise<StoredBatch | undefined>;
   saveBatch(clientId: string, batchId: string, batch: StoredBatch): Promise<void>;
   /**
+   * The highest `batchSeq` of this client whose stored answer was pruned (0: none): a batch at or
+   * below it that has no stored answer is `BATCH_EXPIRED`.
+   */
+  prunedBatchSeq(clientId: string): Promise<number>;
+  /**
    * The known temporary keys of a client among `clientKeys`: the server key, or `null` when the
    * INSERT was rejected. A key missing from the answer was never sent by this client.
    */
@@ -275,6 +292,13 @@ export interface SyncStore {
    * many went.
    */
   pruneTombstones(before: number, max: number): Promise<number>;
+  /**
+   * Removes stored answers that are neither among their client's `keep` most recent (by
+   * `batchSeq`) nor stored at or after `before`, at most `max` of them, oldest `batchSeq` first,
+   * and raises each such client's pruned mark (`prunedBatchSeq`) to the highest one removed, in the
+   * same transaction; returns how many went.
+   */
+  pruneBatches(retention: BatchRetention): Promise<number>;
   /** The column names of `table` in the database; none when it has no such table. */
   tableColumns(table: string): Promise<readonly string[]>;
   /** Waits for running transactions, then closes the database. */

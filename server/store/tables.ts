@@ -19,9 +19,26 @@ export const syncBatch = sqliteTable(
     /** The answer as JSON, without `replayed`. */
     answer: text("answer").notNull(),
     createdAt: text("created_at").notNull(),
+    /**
+     * The request's `batchSeq`: a number the client increases from batch to batch. Answers are
+     * pruned oldest `batch_seq` first; 0 for answers stored before the number existed.
+     */
+    batchSeq: integer("batch_seq").notNull().default(0),
   },
-  (table) => [primaryKey({ columns: [table.clientId, table.batchId] })],
+  (table) => [
+    primaryKey({ columns: [table.clientId, table.batchId] }),
+    index("sync_batch_client_seq").on(table.clientId, table.batchSeq),
+  ],
 );
+
+/**
+ * Per client, the highest `batchSeq` whose stored answer was pruned: a batch at or below it can no
+ * longer be recognised as a replay, so it is refused whole (`BATCH_EXPIRED`), never applied again.
+ */
+export const syncBatchMark = sqliteTable("sync_batch_mark", {
+  clientId: text("client_id").primaryKey(),
+  prunedSeq: integer("pruned_seq").notNull(),
+});
 
 /**
  * Each client's key mappings, as key runs (`writer/key-runs.ts`): the temporary keys from
