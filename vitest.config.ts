@@ -1,18 +1,50 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/** What every project shares. */
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  pool: "forks",
+} as const;
+
+/**
+ * The tests that run again on PostgreSQL (`SYNC_TEST_STORE=postgres`, one embedded server for the
+ * run). It grows as suites learn to run on both stores: add a suite here once it reads the store
+ * from `SYNC_TEST_STORE`.
+ */
+const postgresTests = ["server/store/postgres-*.test.ts", "schema/to-pg-tables.test.ts"];
+
+/** Tests of the PostgreSQL store alone: they need the server that only the `postgres` project starts. */
+const postgresOnlyTests = ["server/store/postgres-*.test.ts"];
 
 export default defineConfig({
   test: {
-    include: [
-      "schema/**/*.test.ts",
-      "writer/**/*.test.ts",
-      "server/**/*.test.ts",
-      "client/**/*.test.ts",
-      "bench/**/*.test.ts",
-      "faults/**/*.test.ts",
-      "e2e/**/*.test.ts",
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: "libsql",
+          include: [
+            "schema/**/*.test.ts",
+            "writer/**/*.test.ts",
+            "server/**/*.test.ts",
+            "client/**/*.test.ts",
+            "bench/**/*.test.ts",
+            "faults/**/*.test.ts",
+            "e2e/**/*.test.ts",
+          ],
+          exclude: [...configDefaults.exclude, ...postgresOnlyTests],
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: "postgres",
+          include: postgresTests,
+          globalSetup: ["test-utils/postgres-global-setup.ts"],
+          env: { SYNC_TEST_STORE: "postgres" },
+        },
+      },
     ],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: "forks",
   },
 });

@@ -42,6 +42,7 @@ function body(clientId: string, batch: number, operations: number): string {
       input: {
         clientId,
         batchId: `b${batch}`,
+        batchSeq: batch + 1,
         operations: Array.from({ length: operations }, (_, i) => ({
           eventId: String(i),
           table: "location",

@@ -70,6 +70,7 @@ export async function conflictRun(options: ConflictRunOptions): Promise<Conflict
       const { answer } = await post({
         clientId: "bench-seed",
         batchId: `seed-${start}`,
+        batchSeq: start / 1000 + 1,
         operations: Array.from({ length: count }, (_, i) => ({
           eventId: String(start + i),
           table: "location",
@@ -111,7 +112,12 @@ export async function conflictRun(options: ConflictRunOptions): Promise<Conflict
           data: { latitude: value },
         };
       });
-      const { ms, answer } = await post({ clientId, batchId: `u${batch}`, operations: ops });
+      const { ms, answer } = await post({
+        clientId,
+        batchId: `u${batch}`,
+        batchSeq: batch,
+        operations: ops,
+      });
       answer.results.forEach((result, i) => {
         const key = chosen[i] ?? 0;
         const expected = (version.get(key) ?? 0) + 1;
@@ -144,6 +150,7 @@ export async function conflictRun(options: ConflictRunOptions): Promise<Conflict
     const { answer } = await post({
       clientId: "bench-other",
       batchId: "stale",
+      batchSeq: 1,
       operations: [
         {
           baseVersion: (version.get(key) ?? 1) - 1,

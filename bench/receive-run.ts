@@ -37,8 +37,13 @@ export async function serverDatabase(path: string, rows: number): Promise<void> 
   database.close();
 }
 
+/** The batches of updates posted so far: each one's batchSeq is one more. */
+let updateBatches = 0;
+
 /** `count` location UPDATEs from another device, posted as one syncBatch. */
 async function postUpdates(endpoint: string, count: number, of: number): Promise<void> {
+  updateBatches += 1;
+  const batchSeq = updateBatches;
   const operations = Array.from({ length: count }, (_, i) => ({
     eventId: String(i),
     table: "location",
@@ -52,7 +57,14 @@ async function postUpdates(endpoint: string, count: number, of: number): Promise
     body: JSON.stringify({
       query:
         "mutation($input: SyncBatchInput!) { syncBatch(input: $input) { results { status } } }",
-      variables: { input: { clientId: "bench-writer", batchId: `u${Date.now()}`, operations } },
+      variables: {
+        input: {
+          clientId: "bench-writer",
+          batchId: `u${Date.now()}`,
+          batchSeq,
+          operations,
+        },
+      },
     }),
   });
   if (!response.ok) throw new Error(`updates failed: ${response.status} ${await response.text()}`);

@@ -18,6 +18,7 @@ const body = (batch: number) =>
       input: {
         clientId: "probe",
         batchId: `b${batch}`,
+        batchSeq: batch + 1,
         operations: Array.from({ length: ops }, (_, i) => ({
           eventId: String(batch * ops + i),
           table: "location",

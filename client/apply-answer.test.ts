@@ -15,6 +15,7 @@ afterEach(() => {
 
 const batch: Batch = {
   batchId: "b",
+  batchSeq: 1,
   operationsJson: new Uint8Array(),
   seqs: [],
   tempKeys: [],

@@ -6,6 +6,7 @@ import type { Batch } from "./next-batch.ts";
 
 const batch: Batch = {
   batchId: "b",
+  batchSeq: 1,
   operationsJson: new Uint8Array(),
   seqs: [4, 5],
   tempKeys: [null, null],

@@ -33,6 +33,13 @@ export function classify(error: CombinedError): SyncClientError {
       { cause: error, serverCode: "RATE_LIMITED" },
     );
   }
+  if (serverCode === "BATCH_EXPIRED") {
+    return new SyncClientError(
+      "BATCH_EXPIRED",
+      `the server refused the batch as expired: ${serverError?.message} (BATCH_EXPIRED)`,
+      { cause: error, serverCode },
+    );
+  }
   if (typeof serverCode === "string" && serverCode !== "INTERNAL_SERVER_ERROR") {
     return new SyncClientError(
       "REQUEST_REFUSED",

@@ -11,7 +11,11 @@ const options = (stub: typeof fetch): TransportOptions => ({
   retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 },
 });
 
-const batch = (batchId: string) => ({ batchId, operationsJson: new TextEncoder().encode("[]") });
+const batch = (batchId: string) => ({
+  batchId,
+  batchSeq: 1,
+  operationsJson: new TextEncoder().encode("[]"),
+});
 
 const batchIdOf = (init: RequestInit | undefined) =>
   /"batchId":"([^"]*)"/.exec(new TextDecoder().decode(init?.body as Uint8Array))?.[1] ?? "";

@@ -29,7 +29,7 @@ export type { ChangesRequest, SyncChangesAnswer } from "./sync-changes-query.ts"
 export type SyncBatchAnswer = SyncBatchMutation["syncBatch"];
 
 /** What the transport sends of a batch. */
-export type BatchRequest = Pick<Batch, "batchId" | "operationsJson">;
+export type BatchRequest = Pick<Batch, "batchId" | "batchSeq" | "operationsJson">;
 
 /** The client options the transport uses (without `getToken`, requests carry no token). */
 export type TransportOptions = Pick<
@@ -78,8 +78,9 @@ export interface Transport {
    */
   limits(refresh: boolean, signal?: AbortSignal): Promise<ServerLimits>;
   /**
-   * The bytes of a `syncBatch` request body of `clientId` besides its operations' JSON, exactly as
-   * it is sent (with a batch id as long as a UUID, as every batch's is).
+   * The bytes of a `syncBatch` request body of `clientId` besides its operations' JSON, as it is
+   * sent (with a batch id as long as a UUID, as every batch's is, and a batchSeq of one digit: a
+   * batch's body is this plus the digits of its batchSeq beyond the first).
    */
   envelopeBytes(clientId: string): number;
   /** Bytes of request bodies sent so far, retries included. */
@@ -92,6 +93,8 @@ const retryable = new Set(["NETWORK", "SERVER", "RATE_LIMITED"]);
 
 /** As long as every batch id (a UUID). */
 const batchIdLike = "00000000-0000-0000-0000-000000000000";
+/** A batchSeq of one digit: a batch adds the digits its own has beyond one (`fitBatchBody`). */
+const batchSeqLike = 1;
 
 /** A 32-bit DJB2 hash, the kind urql uses for its request keys. */
 function phash(text: string): number {
@@ -101,7 +104,7 @@ function phash(text: string): number {
 }
 
 const noVariables: SyncBatchMutationVariables = {
-  input: { clientId: "", batchId: "", operations: [] },
+  input: { clientId: "", batchId: "", batchSeq: 1, operations: [] },
 };
 const syncBatchRequest = createRequest(SyncBatchDocument, noVariables);
 
@@ -121,6 +124,7 @@ async function attemptBatch(
   const input = {
     clientId,
     batchId: batch.batchId,
+    batchSeq: batch.batchSeq,
     operations: operations as unknown as SyncOperationInput[],
   };
   // urql keys a request by hashing its stringified variables: a pass over every operation
@@ -223,7 +227,7 @@ export function createTransport(options: TransportOptions): Transport {
     },
     envelopeBytes(clientId) {
       const operations = "x" as unknown as SyncOperationInput[];
-      const input = { clientId, batchId: batchIdLike, operations };
+      const input = { clientId, batchId: batchIdLike, batchSeq: batchSeqLike, operations };
       // What urql's fetch exchange sends, with `"x"` where the operations' JSON goes.
       const body = stringifyVariables(makeFetchBody({ ...syncBatchRequest, variables: { input } }));
       return Buffer.byteLength(body) - '"x"'.length;

@@ -69,3 +69,14 @@ export async function rejectTooLarge(
     ],
   });
 }
+
+/**
+ * The body limits of a batch numbered `batchSeq`: the envelope (`Transport.envelopeBytes`) counts
+ * one digit of batchSeq, the batch's own number may have more.
+ */
+export function withSeqDigits(
+  body: NonNullable<BatchLimits["body"]>,
+  batchSeq: number,
+): NonNullable<BatchLimits["body"]> {
+  return { ...body, envelopeBytes: body.envelopeBytes + String(batchSeq).length - 1 };
+}

@@ -1,12 +1,15 @@
 import type { SyncModel } from "../schema/index.ts";
 import { batchEvents, isBatchMember } from "./batch-members.ts";
+import { nextBatchSeq } from "./batch-seq.ts";
 import type { DeviceDatabase, DeviceTransaction } from "./device-database.ts";
-import { type BatchLimits, fitBody, rejectTooLarge } from "./fit-body.ts";
+import { type BatchLimits, fitBody, rejectTooLarge, withSeqDigits } from "./fit-body.ts";
 import { type BatchParts, readBatch } from "./read-batch.ts";
 
 /** A batch of a segment: the operations of one request, and its batch id, fixed before its first attempt. */
 export interface Batch extends BatchParts {
   readonly batchId: string;
+  /** The batch's number among this device's batches (`batchSeq`), fixed with its batch id. */
+  readonly batchSeq: number;
   /**
    * The events as the wire carries them (`[SyncOperationInput!]!`), in outbox order, as one JSON
    * text in UTF-8 built by SQLite: it goes into the request body as is, never parsed or built
@@ -48,18 +51,19 @@ async function openBatch(
       // only once the one before it committed, so the later of two open batches was never applied
       // if the earlier one was not (send() may dissolve it then). By seq they can come the other
       // way round: a batch formed from retried events lies below the batch in flight.
-      sql: `SELECT batch_id, first_seq, last_seq, checkpoint_seq FROM sync_batch
+      sql: `SELECT batch_id, first_seq, last_seq, checkpoint_seq, batch_seq FROM sync_batch
             WHERE batch_id != ? ORDER BY formed LIMIT 1`,
       args: [skip ?? ""],
     });
     const [row] = rows;
     if (!row) return undefined;
-    const [batchId, firstSeq, lastSeq, checkpointSeq] = row;
+    const [batchId, firstSeq, lastSeq, checkpointSeq, batchSeq] = row;
     const range = [Number(firstSeq), Number(lastSeq)];
     const { count, parts } = await readBatch(tx, autonumbered, batchEvents, range, -1);
     if (count > 0) {
       const checkpoint = checkpointSeq === null ? null : Number(checkpointSeq);
-      return { batchId: String(batchId), ...parts, checkpointSeq: checkpoint, fresh: false };
+      const open = { batchId: String(batchId), batchSeq: Number(batchSeq) };
+      return { ...open, ...parts, checkpointSeq: checkpoint, fresh: false };
     }
     await tx.execute({ sql: "DELETE FROM sync_batch WHERE batch_id = ?", args: [String(batchId)] });
   }
@@ -120,8 +124,11 @@ async function formBatch(
 ): Promise<Batch | undefined> {
   let upTo = end;
   const where = "status = 'pending' AND kind != 'checkpoint' AND seq BETWEEN ? AND ?";
+  // Taken first: its digits are part of the request body that must fit.
+  const batchSeq = await nextBatchSeq(tx);
   if (limits.body) {
-    const fit = await fitBody(tx, where, [first, upTo], limits.maxOperations, limits.body);
+    const body = withSeqDigits(limits.body, batchSeq);
+    const fit = await fitBody(tx, where, [first, upTo], limits.maxOperations, body);
     if ("tooLarge" in fit) {
       await rejectTooLarge(tx, first, fit.tooLarge, limits.body.maxBytes);
       limits.onTooLarge?.(first);
@@ -149,11 +156,11 @@ async function formBatch(
   const checkpointSeq = rest === null ? checkpoint : null;
   const batchId = crypto.randomUUID();
   await tx.execute({
-    sql: `INSERT INTO sync_batch (batch_id, first_seq, last_seq, checkpoint_seq, formed)
-          VALUES (?, ?, ?, ?, (SELECT coalesce(max(formed), 0) + 1 FROM sync_batch))`,
-    args: [batchId, first, last, checkpointSeq],
+    sql: `INSERT INTO sync_batch (batch_id, first_seq, last_seq, checkpoint_seq, formed, batch_seq)
+          VALUES (?, ?, ?, ?, (SELECT coalesce(max(formed), 0) + 1 FROM sync_batch), ?)`,
+    args: [batchId, first, last, checkpointSeq, batchSeq],
   });
-  return { batchId, ...parts, checkpointSeq, fresh: true };
+  return { batchId, batchSeq, ...parts, checkpointSeq, fresh: true };
 }
 
 /**

@@ -78,6 +78,12 @@ export const syncBatch = sqliteTable("sync_batch", {
    * order, which is the order they were posted in (by seq they may come the other way round).
    */
   formed: integer("formed").notNull(),
+  /**
+   * The batch's `batchSeq` on the wire: one more than the last one this device gave (the
+   * `last_batch_seq` of `sync_state`), fixed with the batch id, so a resend carries both unchanged.
+   * The server prunes stored answers by it; 0 only between the migration and its own update.
+   */
+  batchSeq: integer("batch_seq").notNull().default(0),
 });
 
 /** Durable temporary-key counters: a temporary key is never reused by this device. */
@@ -106,7 +112,8 @@ export const syncMappedRun = sqliteTable(
 );
 
 /**
- * Small facts of this device database: `client_id`; and of receiving: `receive_cursor` (the cursor
+ * Small facts of this device database: `client_id`; `last_batch_seq` (the highest `batchSeq`
+ * given to a batch, never lowered: a new batch continues above it after any restart); and of receiving: `receive_cursor` (the cursor
  * of the last run applied; none: from the start), `receive_staged_cursor` (of the last page staged,
  * while a run is staged and not yet applied) and `receive_staged_reset` (the reset reason of the run
  * staged, when the server forced a snapshot).

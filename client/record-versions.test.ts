@@ -130,6 +130,7 @@ async function setUp(tx: DeviceTransaction, c: Case): Promise<[Batch, CheckedAns
   const versions = c.versions.flatMap((v, i) => (v === null ? [] : [[i + 1, v] as const]));
   const batch: Batch = {
     batchId: "b",
+    batchSeq: 1,
     operationsJson: new Uint8Array(),
     seqs,
     tempKeys,

@@ -40,6 +40,20 @@ export const syncClientErrorCodes = [
   "UNAUTHENTICATED",
   /** The server kept limiting this client's requests (HTTP 429) after every retry. */
   "RATE_LIMITED",
+  /**
+   * The server refused a batch whole because its `batchSeq` is at or below the client's pruned
+   * mark and it keeps no answer for it: it cannot tell whether the batch was applied, so it
+   * applied nothing. Not retried. The batch stays in the outbox, its events pending and unsent
+   * (never dropped, never sent under a new number): each `send()` stops at it again, and
+   * `receive()` waits for it (UNANSWERED_BATCH). A device that keeps its database never meets it
+   * (it replays its open batch before any newer one, and the server keeps each client's newest
+   * answers); it means this database is older than what the server saw of its clientId: restored
+   * from a backup, or copied to a second device. The app should keep what `events()` lists
+   * (the writes of this device the server may lack), close the client, and start over with a new
+   * device database (a new clientId, which receives the server's rows), then write again what
+   * the server's rows show is missing.
+   */
+  "BATCH_EXPIRED",
 ] as const;
 export type SyncClientErrorCode = (typeof syncClientErrorCodes)[number];
 

@@ -35,7 +35,7 @@ async function get(query: string): Promise<{ status: number; json: unknown }> {
 
 /** A syncBatch document with its input written as a literal, as in GraphiQL. */
 function literalBatch(batchId: string, key: number, eventId: string, name: string): string {
-  return `mutation { syncBatch(input: { clientId: "injection", batchId: ${JSON.stringify(batchId)},
+  return `mutation { syncBatch(input: { clientId: "injection", batchId: ${JSON.stringify(batchId)}, batchSeq: 1,
     operations: [{ eventId: ${JSON.stringify(eventId)}, table: "customer", kind: INSERT, key: "${key}",
       data: { name: ${JSON.stringify(name)} } }] }) {
     batchId results { eventId status error { code } } keyMappings { serverKey } } }`;
@@ -80,7 +80,7 @@ describe("texts that a code-generating executor would run", () => {
     const proto = await server.gql<{
       syncBatch: { results: Array<{ status: string; error: { code: string } | null }> };
     }>(
-      `mutation { syncBatch(input: { clientId: "injection", batchId: "literal-proto", operations: [
+      `mutation { syncBatch(input: { clientId: "injection", batchId: "literal-proto", batchSeq: 1, operations: [
         { eventId: "p", table: "customer", kind: INSERT, key: "-9", data: { name: "x", __proto__: "y" } }
       ] }) { results { status error { code } } } }`,
     );
@@ -95,6 +95,7 @@ describe("texts that a code-generating executor would run", () => {
       input: {
         clientId: "injection",
         batchId: "own-1",
+        batchSeq: 1,
         operations: [insert("customer", -20, { name: "Ada" })],
       },
     });

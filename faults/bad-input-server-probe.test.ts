@@ -22,6 +22,7 @@ const body = (input: unknown) => JSON.stringify({ query: syncBatchDocument, vari
 const one = (data: unknown) => ({
   clientId: "probe",
   batchId: "b",
+  batchSeq: 1,
   operations: [{ eventId: "1", table: "customer", kind: "INSERT", key: "-1", data }],
 });
 
@@ -142,7 +143,7 @@ describe("bodies that cost more than they carry", () => {
     const literal = `${"{a:".repeat(2000)}1${"}".repeat(2000)}`;
     const answer = await server.post(
       JSON.stringify({
-        query: `mutation { syncBatch(input: { clientId: "c", batchId: "b", operations: [{ eventId: "1", table: "customer", kind: INSERT, key: "-1", data: ${literal} }] }) { batchId } }`,
+        query: `mutation { syncBatch(input: { clientId: "c", batchId: "b", batchSeq: 1, operations: [{ eventId: "1", table: "customer", kind: INSERT, key: "-1", data: ${literal} }] }) { batchId } }`,
       }),
     );
     expect(answer.status).toBe(400);
@@ -186,7 +187,7 @@ describe("ids", () => {
   ])("refuses a %s with a lone surrogate, so two ids cannot become one", async (field, ids) => {
     const before = await written();
     const answer = await server.post(
-      body({ ...ids, operations: [insert("customer", -1, { name: "x" })] }),
+      body({ ...ids, batchSeq: 1, operations: [insert("customer", -1, { name: "x" })] }),
     );
     expect(answer.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(answer.errors?.[0]?.message).toBe(
@@ -200,6 +201,7 @@ describe("ids", () => {
       body({
         clientId: "dev",
         batchId: "b",
+        batchSeq: 1,
         operations: [{ ...update("customer", 1, { name: "x" }), eventId: "e\uDFFF" }],
       }),
     );

@@ -39,7 +39,7 @@ describe("bad input at the server", () => {
     ["no query", JSON.stringify({ variables: {} }), 200, /query/i],
     [
       "operations that are not a list of objects",
-      raw({ input: { clientId: "c", batchId: "b", operations: "all" } }),
+      raw({ input: { clientId: "c", batchId: "b", batchSeq: 1, operations: "all" } }),
       400,
       /Variable "\$input" got invalid value "all" at "input.operations"; Expected type "SyncOperationInput" to be an object/,
     ],
@@ -49,6 +49,7 @@ describe("bad input at the server", () => {
         input: {
           clientId: "c",
           batchId: "b",
+          batchSeq: 1,
           operations: [{ eventId: "1", table: "customer", kind: "UPSERT", key: "-1" }],
         },
       }),
@@ -61,6 +62,7 @@ describe("bad input at the server", () => {
         input: {
           clientId: "c",
           batchId: "b",
+          batchSeq: 1,
           operations: [{ eventId: "1", table: "customer", kind: "INSERT", key: { $gt: 1 } }],
         },
       }),
@@ -75,7 +77,7 @@ describe("bad input at the server", () => {
     ],
     [
       "an empty client id",
-      raw({ input: { clientId: "", batchId: "b", operations: [] } }),
+      raw({ input: { clientId: "", batchId: "b", batchSeq: 1, operations: [] } }),
       200,
       /clientId must be 1 to 200/,
     ],
@@ -120,7 +122,7 @@ describe("bad input at the server", () => {
       key: "1",
     }));
     const tooMany = await server.post(
-      raw({ input: { clientId: "c", batchId: "many", operations: many } }),
+      raw({ input: { clientId: "c", batchId: "many", batchSeq: 1, operations: many } }),
     );
     expect(tooMany.errors?.[0]?.extensions?.code).toBe("BATCH_TOO_LARGE");
     const huge = await server.post(
@@ -128,6 +130,7 @@ describe("bad input at the server", () => {
         input: {
           clientId: "c",
           batchId: "huge",
+          batchSeq: 1,
           operations: [insert("customer", -1, { name: "x".repeat(5 * 1024 * 1024) })],
         },
       }),

@@ -48,7 +48,8 @@ function changes(clientId: string, extra: Record<string, unknown> = {}) {
 }
 function batch(clientId: string, batchId: string) {
   const operations = [insert("project", -1, { team_id: "t2", name: "eve's" })];
-  return { query: syncBatchDocument, variables: { input: { clientId, batchId, operations } } };
+  const input = { clientId, batchId, batchSeq: 1, operations };
+  return { query: syncBatchDocument, variables: { input } };
 }
 
 /** Sends as `sub`, checking nothing is written but `allowed`. */

@@ -34,7 +34,8 @@ beforeEach(() => world.advance(3600));
 function batch(batchId: string, operations: SyncOperation[]) {
   return {
     query: syncBatchDocument,
-    variables: { input: { clientId: "dev-laptop", batchId, operations } },
+    // No answer is ever pruned here: one batchSeq serves every batch.
+    variables: { input: { clientId: "dev-laptop", batchId, batchSeq: 1, operations } },
   };
 }
 

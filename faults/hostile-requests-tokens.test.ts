@@ -33,6 +33,7 @@ const body = () => ({
     input: {
       clientId: "dev-laptop",
       batchId: `tokens-${++batchNo}`,
+      batchSeq: batchNo,
       operations: [insert("project", -1, { team_id: "t1", name: "should not exist" })],
     },
   },

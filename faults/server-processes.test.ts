@@ -80,7 +80,7 @@ describe("server processes", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         query: syncBatchDocument,
-        variables: { input: { clientId: "c", batchId: "b", operations } },
+        variables: { input: { clientId: "c", batchId: "b", batchSeq: 1, operations } },
       }),
     });
     await new Promise((resolve) => setTimeout(resolve, 30));

@@ -10,6 +10,8 @@ const generated = [
   "schema/generated",
   "schema/migrations",
   "server/store/migrations",
+  "schema/pg-migrations",
+  "server/store/pg-migrations",
   "client/migrations",
 ];
 

@@ -44,6 +44,18 @@ embedMigrations(
   "The drizzle-kit migrations of the server's bookkeeping tables.",
 );
 embedMigrations(
+  "schema/pg-migrations",
+  "schema/generated/example-pg-migrations.ts",
+  "examplePgMigrations",
+  "The drizzle-kit PostgreSQL migrations of the example model (`schema/pg-model.ts`).",
+);
+embedMigrations(
+  "server/store/pg-migrations",
+  "server/generated/store-pg-migrations.ts",
+  "storePgMigrations",
+  "The drizzle-kit PostgreSQL migrations of the server's bookkeeping tables (`server/store/pg-tables.ts`).",
+);
+embedMigrations(
   "client/migrations",
   "client/generated/outbox-migrations.ts",
   "outboxMigrations",

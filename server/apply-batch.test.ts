@@ -206,7 +206,7 @@ describe("edge cases of applying a batch", () => {
       body: JSON.stringify({
         query:
           "mutation($input: SyncBatchInput!) { syncBatch(input: $input) { replayed keyMappings { serverKey } } }",
-        variables: { input: { clientId: "dev", batchId: "big", operations: ops } },
+        variables: { input: { clientId: "dev", batchId: "big", batchSeq: 1, operations: ops } },
       }),
     });
     const body = (await response.json()) as {

@@ -48,7 +48,12 @@ const body = (clientId: string, batchId = "b1") =>
   JSON.stringify({
     query: syncBatchDocument,
     variables: {
-      input: { clientId, batchId, operations: [insert("customer", -1, { name: "Ada" })] },
+      input: {
+        clientId,
+        batchId,
+        batchSeq: 1,
+        operations: [insert("customer", -1, { name: "Ada" })],
+      },
     },
   });
 

@@ -72,7 +72,8 @@ function checkData(
 
 /**
  * Checks what a `syncBatch` request must be before anything is hashed, copied or looked up: the
- * ids (length, well-formed, one event id per operation) and the shape of every `data`. Refuses
+ * ids (length, well-formed, one event id per operation), the batchSeq (a positive integer) and the
+ * shape of every `data`. Refuses
  * the whole request with `BAD_USER_INPUT`, naming the field at fault.
  */
 export function checkBatchInput(
@@ -80,11 +81,18 @@ export function checkBatchInput(
   input: {
     readonly clientId: string;
     readonly batchId: string;
+    readonly batchSeq: number;
     readonly operations: readonly SyncOperation[];
   },
 ): void {
   checkId("input.clientId", input.clientId);
   checkId("input.batchId", input.batchId);
+  const { batchSeq } = input;
+  // GraphQL's Int already refuses floats and numbers beyond 32 bits; 0 and below would sit at or
+  // under every pruned mark, and a caller in-process may pass anything.
+  if (!Number.isSafeInteger(batchSeq) || batchSeq < 1) {
+    refuse(`input.batchSeq must be a positive integer (1 or more), got ${describeValue(batchSeq)}`);
+  }
   const seen = new Map<string, number>();
   for (const [index, operation] of input.operations.entries()) {
     const where = `input.operations[${index}]`;

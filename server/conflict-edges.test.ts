@@ -100,7 +100,14 @@ describe("what is and is not a conflict", () => {
     for (const [operation, message] of cases) {
       const response = await s.gql(
         "mutation($input: SyncBatchInput!) { syncBatch(input: $input) { batchId } }",
-        { input: { clientId: "a", batchId: `bad-${operation.eventId}`, operations: [operation] } },
+        {
+          input: {
+            clientId: "a",
+            batchId: `bad-${operation.eventId}`,
+            batchSeq: s.batchSeq("a", `bad-${operation.eventId}`),
+            operations: [operation],
+          },
+        },
       );
       expect(response.errors?.[0]).toMatchObject({
         message: expect.stringMatching(message),

@@ -167,6 +167,7 @@ describe("conflicts, policy by policy", () => {
         input: {
           clientId: "a",
           batchId: "throws",
+          batchSeq: 1,
           operations: [
             insert("merged", -1, { title: "not kept" }),
             edit("custom", 1, { title: "from a" }, 1, { title: "first" }),

@@ -1,6 +1,7 @@
 import { createGraphQLError } from "graphql-yoga";
 import type { SyncModel } from "../schema/index.ts";
 import { applyBatch } from "./apply-batch.ts";
+import type { ResolvedBatchRetention } from "./batch-retention.ts";
 import { checkBatchInput } from "./check-batch-input.ts";
 import { bindClientOrRefuse } from "./client-binding.ts";
 import type { Resolvers } from "./generated/resolvers-types.ts";
@@ -8,6 +9,7 @@ import { hashOperations } from "./hash-operations.ts";
 import { jsonScalar } from "./json-scalar.ts";
 import type { SyncLimits } from "./limits.ts";
 import { type RateLimits, takeRequestOrRefuse } from "./rate-limits.ts";
+import { refuseIfExpired } from "./refuse-expired-batch.ts";
 import type { ScopesOf } from "./scope-grant.ts";
 import { guardOf } from "./scope-guard.ts";
 import type { SyncStore } from "./store/sync-store.ts";
@@ -28,6 +30,8 @@ export interface ResolverOptions {
   readonly model: SyncModel;
   readonly store: SyncStore;
   readonly limits: SyncLimits;
+  /** How many stored answers are kept (told by `syncLimits`). */
+  readonly batchRetention: ResolvedBatchRetention;
   readonly scopesOf: ScopesOf;
   readonly cursorSecret?: string | undefined;
   /** The app's business rules. */
@@ -42,12 +46,16 @@ export interface ResolverOptions {
 
 /** The resolvers of `schema/sync.graphql`. */
 export function createResolvers(options: ResolverOptions): Resolvers {
-  const { model, store, limits } = options;
+  const { model, store, limits, batchRetention } = options;
   return {
     JSON: jsonScalar,
     Query: {
       syncModel: () => [...model.byName.values()],
-      syncLimits: () => limits,
+      syncLimits: () => ({
+        ...limits,
+        batchRetentionSeconds: batchRetention.seconds,
+        storedBatchesPerClient: batchRetention.keepPerClient,
+      }),
       syncChanges: (_parent, { input }, context) =>
         syncChanges(options, input, context.request, context.identity),
     },
@@ -75,7 +83,7 @@ export function createResolvers(options: ResolverOptions): Resolvers {
     },
     Mutation: {
       async syncBatch(_parent, { input }, context) {
-        const { clientId, batchId, operations } = input;
+        const { clientId, batchId, batchSeq, operations } = input;
         checkBatchInput(model, input);
         const { identity } = context;
         const guard = guardOf(
@@ -97,6 +105,9 @@ export function createResolvers(options: ResolverOptions): Resolvers {
             }
             return { batchId, replayed: true, ...unpackAnswer(stored.answer, operations) };
           }
+          // No answer stored: at or below the pruned mark it may be one whose answer was pruned,
+          // and applying it again could double its writes.
+          await refuseIfExpired(tx, clientId, batchId, batchSeq);
           // Checked after the replay lookup: a batch applied under a larger limit (or by another
           // server with one) must still get its stored answer, never be cut and applied again.
           if (operations.length > limits.maxOperationsPerRequest) {
@@ -114,7 +125,8 @@ export function createResolvers(options: ResolverOptions): Resolvers {
             batchId,
             rules: options.rules ?? {},
           });
-          await tx.saveBatch(clientId, batchId, { requestHash, answer: packAnswer(outcome) });
+          const answer = packAnswer(outcome);
+          await tx.saveBatch(clientId, batchId, { requestHash, answer, batchSeq });
           return { batchId, replayed: false, ...outcome };
         });
         // Reached only when the transaction committed (a replay's batch committed earlier).

@@ -39,6 +39,7 @@ mutation PhoneEdit {
     input: {
       clientId: "graphiql-phone"
       batchId: "graphiql-phone-1"
+      batchSeq: 1
       operations: [
         { eventId: "1", table: "customer", kind: UPDATE, key: "1"
           data: { email: "ada@phone.example" }
@@ -55,6 +56,7 @@ mutation LaptopEdit {
     input: {
       clientId: "graphiql-laptop"
       batchId: "graphiql-laptop-1"
+      batchSeq: 1
       operations: [
         { eventId: "1", table: "customer", kind: UPDATE, key: "1"
           data: { name: "Ada King", email: "ada@laptop.example" }
@@ -74,12 +76,15 @@ mutation LaptopEdit {
 export const graphiqlExample = `# The seed article's scenario: a customer created offline (temporary key -1)
 # and two invoices that reference it, sent in one request. The server numbers
 # the rows, rewrites the invoices' customer_id, and answers with key mappings.
-# Run it twice: the second answer is the stored one (replayed: true).
+# Run it twice: the second answer is the stored one (replayed: true). A device
+# numbers its batches (batchSeq, from 1, one more for each new batch) and sends
+# a batch again with the same batchId and batchSeq.
 mutation SeedScenario {
   syncBatch(
     input: {
       clientId: "graphiql-device"
       batchId: "graphiql-batch-1"
+      batchSeq: 1
       operations: [
         { eventId: "1", table: "customer", kind: INSERT, key: "-1"
           data: { name: "Ada Lovelace", email: "ada@example.com" } }
@@ -131,7 +136,11 @@ function describeBatch(model: SyncModel, { inserts, reference }: ExampleBatch): 
     model.byName.get(insert.table)?.dataColumns.some((column) => column.hasDefault),
   );
   if (defaults) lines.push("# Columns with an SQL default are left out: the server fills them in.");
-  lines.push("# Run it twice: the second answer is the stored one (replayed: true).");
+  lines.push(
+    "# Run it twice: the second answer is the stored one (replayed: true). A device",
+    "# numbers its batches (batchSeq, from 1, one more for each new batch) and sends",
+    "# a batch again with the same batchId and batchSeq.",
+  );
   return lines;
 }
 
@@ -156,6 +165,7 @@ mutation ExampleBatch {
     input: {
       clientId: "graphiql-device"
       batchId: "graphiql-batch-1"
+      batchSeq: 1
       operations: [
 ${operations.join("\n")}
       ]

@@ -1,5 +1,6 @@
 export { type ApplyBatchOptions, applyBatch } from "./apply-batch.ts";
 export type { AuthOptions, Identity } from "./authenticate.ts";
+export type { BatchRetentionOptions, ResolvedBatchRetention } from "./batch-retention.ts";
 export { createHttpServer, type HttpTimeouts } from "./create-http-server.ts";
 export { defaultLimits, type SyncLimits } from "./limits.ts";
 export type {
@@ -19,6 +20,7 @@ export type { ScopeGrant, ScopeRequest, ScopesOf } from "./scope-grant.ts";
 export { createSyncServer, type SyncServer, type SyncServerOptions } from "./server.ts";
 export { createLibsqlStore, type LibsqlStoreOptions } from "./store/libsql-store.ts";
 export {
+  type BatchRetention,
   ConstraintViolation,
   type Row,
   type SqlValue,

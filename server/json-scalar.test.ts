@@ -14,7 +14,7 @@ describe("a syncBatch written as literals (as in GraphiQL)", () => {
   it("takes variables inside the row's JSON literal, on insert and on update", async () => {
     const inserted = await server.gql(
       `mutation($lat: JSON!, $at: JSON!) {
-        syncBatch(input: { clientId: "graphiql", batchId: "b1", operations: [
+        syncBatch(input: { clientId: "graphiql", batchId: "b1", batchSeq: 1, operations: [
           { eventId: "1", table: "location", kind: INSERT, key: "-1",
             data: { device_id: "p", latitude: $lat, longitude: 2, recorded_at: $at } }
           { eventId: "2", table: "customer", kind: INSERT, key: "-1", data: { name: "Ada" } }
@@ -33,7 +33,7 @@ describe("a syncBatch written as literals (as in GraphiQL)", () => {
     });
     const updated = await server.gql(
       `mutation($email: JSON) {
-        syncBatch(input: { clientId: "graphiql", batchId: "b2", operations: [
+        syncBatch(input: { clientId: "graphiql", batchId: "b2", batchSeq: 1, operations: [
           { eventId: "3", table: "customer", kind: UPDATE, key: "1", data: { email: $email } }
         ] }) { results { status } }
       }`,
@@ -51,7 +51,7 @@ describe("a syncBatch written as literals (as in GraphiQL)", () => {
   it("compiles a JSON literal without logging anything", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const answer = await server.gql(`mutation {
-      syncBatch(input: { clientId: "graphiql", batchId: "b1", operations: [
+      syncBatch(input: { clientId: "graphiql", batchId: "b1", batchSeq: 1, operations: [
         { eventId: "1", table: "customer", kind: INSERT, key: "-1", data: { name: "Ada" } }
       ] }) { results { status } }
     }`);
@@ -60,7 +60,7 @@ describe("a syncBatch written as literals (as in GraphiQL)", () => {
   });
   it("refuses a bare word in a JSON literal, and a variable it does not get, saying which", async () => {
     const bare = await server.gql(`mutation {
-      syncBatch(input: { clientId: "graphiql", batchId: "b1", operations: [
+      syncBatch(input: { clientId: "graphiql", batchId: "b1", batchSeq: 1, operations: [
         { eventId: "1", table: "customer", kind: INSERT, key: "-1", data: { name: "Ada", email: ada_at_example } }
       ] }) { results { status } }
     }`);
@@ -70,7 +70,7 @@ describe("a syncBatch written as literals (as in GraphiQL)", () => {
     );
     const unsupplied = await server.gql(
       `mutation($email: JSON) {
-        syncBatch(input: { clientId: "graphiql", batchId: "b2", operations: [
+        syncBatch(input: { clientId: "graphiql", batchId: "b2", batchSeq: 1, operations: [
           { eventId: "1", table: "customer", kind: INSERT, key: "-1", data: { name: "Ada", email: $email } }
         ] }) { results { status } }
       }`,

@@ -37,7 +37,9 @@ describe("limits", () => {
     server = await startTestServer({ limits: { maxBodyBytes: 2_000 } });
     const body = JSON.stringify({
       query: syncBatchDocument,
-      variables: { input: { clientId: "dev", batchId: "b1", operations: customers(40) } },
+      variables: {
+        input: { clientId: "dev", batchId: "b1", batchSeq: 1, operations: customers(40) },
+      },
     });
     expect(body.length).toBeGreaterThan(2_000);
     const declared = await server.post(body);

@@ -96,6 +96,7 @@ function batch(server: TestServer, clientId: string, batchId: string, sub?: stri
   const input = sent.get(id) ?? {
     clientId,
     batchId,
+    batchSeq: server.batchSeq(clientId, batchId),
     operations: [insert("customer", --tempKey, { name: `${clientId} ${batchId}` })],
   };
   sent.set(id, input);

@@ -77,6 +77,7 @@ describe("what a rejection says", () => {
       input: {
         clientId: "dev",
         batchId: "dup",
+        batchSeq: 1,
         operations: [
           { ...insert("customer", -1, { name: "A" }), eventId: "7" },
           { ...insert("customer", -2, { name: "B" }), eventId: "8" },
@@ -93,6 +94,7 @@ describe("what a rejection says", () => {
       input: {
         clientId: "dev",
         batchId: "empty",
+        batchSeq: 1,
         operations: [{ ...insert("customer", -1, { name: "A" }), eventId: "" }],
       },
     });

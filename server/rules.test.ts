@@ -155,6 +155,7 @@ describe("server rules", () => {
           input: {
             clientId: "dev",
             batchId: "b1",
+            batchSeq: 1,
             operations: [customer(-1, "Ada"), remove("customer", 7)],
           },
         },

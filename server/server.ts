@@ -12,6 +12,12 @@ import {
   typeDefs,
 } from "../schema/index.ts";
 import { type AuthOptions, createAuthenticate } from "./authenticate.ts";
+import { startBatchPruning } from "./batch-pruning.ts";
+import {
+  type BatchRetentionOptions,
+  type ResolvedBatchRetention,
+  resolveBatchRetention,
+} from "./batch-retention.ts";
 import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExampleFor } from "./graphiql-example.ts";
@@ -87,6 +93,13 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    * `{ perClient: { requests: 120, perSeconds: 60 }, perSubject: { requests: 600, perSeconds: 60 } }`.
    */
   readonly rateLimits?: RateLimits;
+  /**
+   * Stored answers kept for replays (SYNC.md, "Stored answers do not grow forever"): each
+   * client's `keepPerClient` newest by `batchSeq` (default and least 16) and every one younger
+   * than `seconds` (default 7 days); the rest are pruned in the background in bounded steps, and
+   * a batch at or below a client's pruned mark is refused whole with `BATCH_EXPIRED`.
+   */
+  readonly batchRetention?: BatchRetentionOptions;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -94,6 +107,8 @@ export interface SyncServer {
   readonly yoga: YogaServerInstance<Record<string, unknown>, SyncContext>;
   readonly store: SyncStore;
   readonly limits: SyncLimits;
+  /** How long and how many stored answers are kept. */
+  readonly batchRetention: ResolvedBatchRetention;
   readonly model: SyncModel;
   /** Waits for running transactions, then closes the database. */
   close(): Promise<void>;
@@ -115,8 +130,10 @@ export async function createSyncServer({
   rules,
   auth,
   rateLimits,
+  batchRetention: batchRetentionOptions,
 }: SyncServerOptions = {}): Promise<SyncServer> {
   checkRateLimits(rateLimits);
+  const batchRetention = resolveBatchRetention(batchRetentionOptions);
   const authenticate = auth === undefined ? undefined : createAuthenticate(auth);
   if (
     cursorSecret !== undefined &&
@@ -152,6 +169,7 @@ export async function createSyncServer({
   }
   await store.adoptRows(model);
   const pruning = startTombstonePruning(store, limits.tombstoneRetentionSeconds);
+  const batchPruning = startBatchPruning(store, batchRetention);
   const yoga = createYoga<Record<string, unknown>, SyncContext>({
     schema: createSchema<Record<string, unknown> & SyncContext>({
       typeDefs,
@@ -159,6 +177,7 @@ export async function createSyncServer({
         model,
         store,
         limits,
+        batchRetention,
         scopesOf: scopes ?? (auth ? subjectScope : everyScope),
         cursorSecret,
         rules,
@@ -202,9 +221,11 @@ export async function createSyncServer({
     yoga,
     store,
     limits,
+    batchRetention,
     model,
     async close() {
       await pruning.stop();
+      await batchPruning.stop();
       await store.close();
     },
   };

@@ -22,7 +22,9 @@ async function post(s: TestServer, batchId: string, operations: unknown[]) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       query: syncBatchDocument,
-      variables: { input: { clientId: "dev", batchId, operations } },
+      variables: {
+        input: { clientId: "dev", batchId, batchSeq: s.batchSeq("dev", batchId), operations },
+      },
     }),
   });
   const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };

@@ -48,7 +48,7 @@ describe("compiled operations", () => {
       { ...insert("customer", -2, { name: "Bob" }), kind: "UPSERT" },
     ];
     const answer = await server.gql(syncBatchDocument, {
-      input: { clientId: "c", batchId: "b1", operations },
+      input: { clientId: "c", batchId: "b1", batchSeq: 1, operations },
     });
     expect(answer.data).toBeUndefined();
     expect(answer.errors?.[0]?.message).toContain('Variable "$input" got invalid value "UPSERT"');

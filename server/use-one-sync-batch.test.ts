@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 const batch = (batchId: string, name: string) =>
-  `syncBatch(input: { clientId: "c", batchId: "${batchId}", operations: [
+  `syncBatch(input: { clientId: "c", batchId: "${batchId}", batchSeq: 1, operations: [
     { eventId: "1", table: "customer", kind: INSERT, key: "-1", data: { name: "${name}" } }
   ] }) { batchId results { status } }`;
 

@@ -27,6 +27,7 @@ export function faultyStore(
     commitMark: (seq) => store.commitMark(seq),
     readChanges: (query) => store.readChanges(query),
     pruneTombstones: (before, max) => store.pruneTombstones(before, max),
+    pruneBatches: (retention) => store.pruneBatches(retention),
     writeTransaction(work) {
       return store.writeTransaction((tx) => {
         const wrapped: SyncStoreTransaction = { ...tx };

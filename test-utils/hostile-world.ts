@@ -110,6 +110,7 @@ export async function startHostileWorld(): Promise<HostileWorld> {
       input: {
         clientId: "admin",
         batchId: "seed-t1",
+        batchSeq: 1,
         operations: [
           insert("tag", -1, { label: "urgent" }),
           insert("project", -1, { team_id: "t1", name: "Apollo" }),

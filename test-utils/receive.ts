@@ -45,7 +45,7 @@ export async function sendBatch(
   operations: readonly SyncOperation[],
 ): Promise<SyncBatchAnswer> {
   const response = await server.gql<{ syncBatch: SyncBatchAnswer }>(syncBatchDocument, {
-    input: { clientId, batchId, operations },
+    input: { clientId, batchId, batchSeq: server.batchSeq(clientId, batchId), operations },
   });
   if (response.errors || !response.data) {
     throw new Error(`syncBatch ${batchId} failed: ${response.text}`);

@@ -9,6 +9,7 @@ import {
   type SyncServerOptions,
   type SyncStore,
 } from "../server/index.ts";
+import { type BatchSeqCounter, batchSeqCounter } from "./batch-seq-counter.ts";
 import { tempDir } from "./temp-dir.ts";
 
 /** The mutation as an app sends it, with every field of the answer. */
@@ -65,12 +66,22 @@ export interface TestServer {
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<GraphQLResponse<T>>;
-  /** Sends one syncBatch; `answer` is set when the request succeeded as a whole. */
+  /**
+   * Sends one syncBatch; `answer` is set when the request succeeded as a whole. Its `batchSeq` is
+   * `batchSeq` when given, else the one this helper gave the same clientId and batchId before (a
+   * repeat is a replay, as a device's), else one more than the highest it gave that clientId.
+   */
   syncBatch(
     clientId: string,
     batchId: string,
     operations: readonly SyncOperation[],
+    batchSeq?: number,
   ): Promise<GraphQLResponse<{ syncBatch: SyncBatchAnswer }> & { answer: SyncBatchAnswer }>;
+  /**
+   * The `batchSeq` to send with a batch of `clientId` built by hand (see {@link BatchSeqCounter}):
+   * the same for a repeated batchId, else above every one given to that clientId.
+   */
+  readonly batchSeq: BatchSeqCounter;
   /** Reads the server's database directly (a second connection to the file). */
   rows(sql: string, args?: Array<string | number | null>): Promise<Row[]>;
   close(): Promise<void>;
@@ -106,6 +117,7 @@ export async function startTestServer({
     ...options,
   });
   let reader: Client | undefined;
+  const batchSeqs = batchSeqCounter();
 
   const post = async (
     body: string,
@@ -134,10 +146,15 @@ export async function startTestServer({
     dir: dir.path,
     post,
     gql,
-    async syncBatch(clientId, batchId, operations) {
-      const response = await gql<{ syncBatch: SyncBatchAnswer }>(syncBatchDocument, {
-        input: { clientId, batchId, operations },
-      });
+    batchSeq: batchSeqs,
+    async syncBatch(clientId, batchId, operations, batchSeq) {
+      const input = {
+        clientId,
+        batchId,
+        batchSeq: batchSeqs(clientId, batchId, batchSeq),
+        operations,
+      };
+      const response = await gql<{ syncBatch: SyncBatchAnswer }>(syncBatchDocument, { input });
       return { ...response, answer: response.data?.syncBatch as SyncBatchAnswer };
     },
     async rows(sql, args = []) {

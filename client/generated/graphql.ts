@@ -45,6 +45,15 @@ export type ResetReason =
 export type SyncBatchInput = {
   /** The idempotency key of this request: the same id with the same operations is a replay. */
   batchId: string | number;
+  /**
+   * A per-client increasing number, from 1, that the device keeps durably with the batch: a retry of
+   * the batch sends the same batchSeq (and batchId), a new batch a higher one, also after a restart.
+   * The server keeps only each client's most recent stored answers (see syncLimits) and prunes older
+   * ones by batchSeq: a batch at or below the client's pruned mark that has no stored answer is
+   * refused whole with BATCH_EXPIRED (nothing applied), since the server can no longer tell whether
+   * it was applied. A positive integer, else BAD_USER_INPUT.
+   */
+  batchSeq: number;
   /** The device's id; lives exactly as long as the device's database. */
   clientId: string | number;
   /** Applied in list order. */

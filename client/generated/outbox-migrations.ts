@@ -44,5 +44,15 @@ export const outboxMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796326137809,
     "hash": "a36fd5965bdee47d57a5c401c1d2e75989d56403e249a918226ab68b0f338c50",
     "bps": true
+  },
+  {
+    "sql": [
+      "ALTER TABLE `sync_batch` ADD `batch_seq` integer DEFAULT 0 NOT NULL;",
+      "\n-- Hand-written (drizzle-kit writes no data steps): a device with open batches numbers them in the\n-- order they were formed, from 1, and its counter continues above them.\nUPDATE `sync_batch` SET `batch_seq` = `formed`;",
+      "\nINSERT INTO `sync_state` (`name`, `value`) SELECT 'last_batch_seq', CAST(max(`batch_seq`) AS TEXT) FROM `sync_batch` HAVING count(*) > 0;\n"
+    ],
+    "folderMillis": 1796334006564,
+    "hash": "e5a0c6b5f6a6b587f83702b7209b44148e2760ddba22b02fc3336c14a470497d",
+    "bps": true
   }
 ];

@@ -84,6 +84,10 @@ export type Mutation = {
   /**
    * Applies the operations in order in one transaction, with a verdict per operation, and answers
    * with the key mappings of autonumbered inserts. Repeating a request returns the stored answer.
+   * Whole-request errors carry extensions.code: BAD_USER_INPUT, BATCH_TOO_LARGE, BATCH_ID_REUSED
+   * (the batch id was applied with other operations), BATCH_EXPIRED (the batchSeq is at or below the
+   * client's pruned mark and no answer is stored: nothing applied; see SyncBatchInput.batchSeq),
+   * RATE_LIMITED, FORBIDDEN, UNAUTHENTICATED.
    */
   syncBatch: SyncBatchResult;
 };
@@ -183,6 +187,15 @@ export type RowChange = {
 export type SyncBatchInput = {
   /** The idempotency key of this request: the same id with the same operations is a replay. */
   batchId: Scalars['ID']['input'];
+  /**
+   * A per-client increasing number, from 1, that the device keeps durably with the batch: a retry of
+   * the batch sends the same batchSeq (and batchId), a new batch a higher one, also after a restart.
+   * The server keeps only each client's most recent stored answers (see syncLimits) and prunes older
+   * ones by batchSeq: a batch at or below the client's pruned mark that has no stored answer is
+   * refused whole with BATCH_EXPIRED (nothing applied), since the server can no longer tell whether
+   * it was applied. A positive integer, else BAD_USER_INPUT.
+   */
+  batchSeq: Scalars['Int']['input'];
   /** The device's id; lives exactly as long as the device's database. */
   clientId: Scalars['ID']['input'];
   /** Applied in list order. */
@@ -257,12 +270,22 @@ export type SyncColumn = {
 /** The limits the server enforces on a request. */
 export type SyncLimits = {
   __typename?: 'SyncLimits';
+  /**
+   * A stored syncBatch answer (what a replay of the batch gets) is kept at least this long, in
+   * seconds; older ones go once the client has storedBatchesPerClient newer ones.
+   */
+  batchRetentionSeconds: Scalars['Int']['output'];
   /** At most this many bytes of request body (more: HTTP 413). */
   maxBodyBytes: Scalars['Int']['output'];
   /** At most this many changes per syncChanges page (a larger limit is clamped to it). */
   maxChangesPerPage: Scalars['Int']['output'];
   /** At most this many operations per syncBatch request (more: BATCH_TOO_LARGE). */
   maxOperationsPerRequest: Scalars['Int']['output'];
+  /**
+   * Each client's this many stored answers of highest batchSeq are kept, however old. A batch whose
+   * answer was pruned is refused with BATCH_EXPIRED if sent again.
+   */
+  storedBatchesPerClient: Scalars['Int']['output'];
   /**
    * Deleted rows are remembered (as tombstones) at least this long; a device that has not received
    * for longer gets a reset (CURSOR_EXPIRED) instead of the deletes it missed.
@@ -507,9 +530,11 @@ export type SyncColumnResolvers<ContextType = SyncContext, ParentType extends Re
 };
 
 export type SyncLimitsResolvers<ContextType = SyncContext, ParentType extends ResolversParentTypes['SyncLimits'] = ResolversParentTypes['SyncLimits']> = {
+  batchRetentionSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxBodyBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxChangesPerPage?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxOperationsPerRequest?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  storedBatchesPerClient?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   tombstoneRetentionSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 

@@ -6,6 +6,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { type FileReader, openFileReader } from "../../writer/file-reader.ts";
 import { createFileWriter, createWriter, type FileWriter } from "../../writer/index.ts";
 import { storeMigrations } from "../generated/store-migrations.ts";
+import { pruneBatches } from "./libsql-batch-retention.ts";
 import { changePagePlan } from "./libsql-change-page.ts";
 import {
   adoptRows,
@@ -122,6 +123,10 @@ export async function createLibsqlStore({
     pruneTombstones(before, max) {
       if (closed) return Promise.reject(new Error("the store is closed"));
       return writer.run((tx) => pruneTombstones((statement) => tx.execute(statement), before, max));
+    },
+    pruneBatches(retention) {
+      if (closed) return Promise.reject(new Error("the store is closed"));
+      return writer.run((tx) => pruneBatches((statement) => tx.execute(statement), retention));
     },
     async tableColumns(table) {
       const { rows } = await database.execute({
