@@ -12,7 +12,25 @@ const shared = {
  * run). It grows as suites learn to run on both stores: add a suite here once it reads the store
  * from `SYNC_TEST_STORE`.
  */
-const postgresTests = ["server/store/postgres-*.test.ts", "schema/to-pg-tables.test.ts"];
+const postgresTests = [
+  "server/store/postgres-*.test.ts",
+  "schema/to-pg-tables.test.ts",
+  "server/sync-batch.test.ts",
+  "server/replay.test.ts",
+  "server/rejections.test.ts",
+  "server/rejection-messages.test.ts",
+  "server/apply-batch.test.ts",
+  "server/limits.test.ts",
+  "server/json-scalar.test.ts",
+  "server/batch-retention.test.ts",
+  "server/rules.test.ts",
+  "server/column-defaults.test.ts",
+  "server/rate-limits.test.ts",
+  "server/authentication.test.ts",
+  "server/write-scopes.test.ts",
+  "server/writes-come-back.test.ts",
+  "server/use-commit-signal.test.ts",
+];
 
 /** Tests of the PostgreSQL store alone: they need the server that only the `postgres` project starts. */
 const postgresOnlyTests = ["server/store/postgres-*.test.ts"];

@@ -4,6 +4,7 @@ import { type MigrationMeta, readMigrationFiles } from "drizzle-orm/migrator";
 import type { SyncModel } from "./define-sync-model.ts";
 import { exampleModel } from "./example-model.ts";
 import { exampleMigrations } from "./generated/example-migrations.ts";
+import { examplePgMigrations } from "./generated/example-pg-migrations.ts";
 
 /**
  * How a side is told the model's drizzle-kit migrations (options of the server and the client
@@ -21,14 +22,16 @@ export interface ModelMigrationOptions {
 }
 
 /**
- * The model's migrations from a side's options: the given folder or list, the example's own when
- * the model is the example, else none (the tables must then exist). `invalid` reports a bad option
- * in the side's own error type; it is called before any database is touched.
+ * The model's migrations from a side's options: the given folder or list, the example's own (for
+ * the database's `dialect`) when the model is the example, else none (the tables must then exist).
+ * `invalid` reports a bad option in the side's own error type; it is called before any database
+ * is touched.
  */
 export function modelMigrations(
   model: SyncModel,
   { migrationsFolder, migrations }: ModelMigrationOptions,
   invalid: (option: string, problem: string) => Error,
+  dialect: "sqlite" | "postgresql" = "sqlite",
 ): readonly MigrationMeta[] | undefined {
   if (migrationsFolder !== undefined && migrations !== undefined) {
     throw invalid("migrations", "cannot be given together with migrationsFolder");
@@ -49,5 +52,6 @@ export function modelMigrations(
     }
     return readMigrationFiles({ migrationsFolder });
   }
-  return model === exampleModel ? exampleMigrations : undefined;
+  if (model !== exampleModel) return undefined;
+  return dialect === "postgresql" ? examplePgMigrations : exampleMigrations;
 }

@@ -17,8 +17,14 @@ export type {
 export { rejectionCodes } from "./operation.ts";
 export type { RateLimit, RateLimits } from "./rate-limits.ts";
 export type { ScopeGrant, ScopeRequest, ScopesOf } from "./scope-grant.ts";
-export { createSyncServer, type SyncServer, type SyncServerOptions } from "./server.ts";
+export {
+  createSyncServer,
+  isPostgresUrl,
+  type SyncServer,
+  type SyncServerOptions,
+} from "./server.ts";
 export { createLibsqlStore, type LibsqlStoreOptions } from "./store/libsql-store.ts";
+export { createPostgresStore, type PostgresStoreOptions } from "./store/postgres-store.ts";
 export {
   type BatchRetention,
   ConstraintViolation,

@@ -10,6 +10,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
 }
 
+/** The database URL without its password, fit for a log line. */
+function shownDatabase(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** A positive integer from the environment, or undefined when the variable is not set. */
 function limitFromEnv(name: string): number | undefined {
   const text = process.env[name];
@@ -21,6 +32,7 @@ function limitFromEnv(name: string): number | undefined {
 }
 
 const maxOperationsPerRequest = limitFromEnv("SYNC_MAX_OPERATIONS");
+const poolSize = limitFromEnv("SYNC_PG_POOL_SIZE");
 const maxBodyBytes = limitFromEnv("SYNC_MAX_BODY_BYTES");
 const corsOrigins = (process.env.SYNC_CORS_ORIGINS ?? "")
   .split(",")
@@ -31,6 +43,7 @@ const perClient = rateLimitFromEnv(process.env, "SYNC_RATE_PER_CLIENT");
 const perSubject = rateLimitFromEnv(process.env, "SYNC_RATE_PER_SUBJECT");
 const sync = await createSyncServer({
   database,
+  ...(poolSize === undefined ? {} : { poolSize }),
   ...(started.mode === "token" ? { auth: started.auth } : {}),
   corsOrigins,
   debug: process.env.SYNC_DEBUG === "1",
@@ -47,7 +60,7 @@ server.listen(port, host, () => {
   const actual = typeof address === "object" && address ? address.port : port;
   // The line tests and scripts wait for; keep its shape.
   console.log(
-    `sync server listening on http://${host}:${actual}${sync.yoga.graphqlEndpoint} (database ${database})`,
+    `sync server listening on http://${host}:${actual}${sync.yoga.graphqlEndpoint} (database ${shownDatabase(database)})`,
   );
   console.log(
     started.mode === "open"

@@ -26,6 +26,7 @@ import { checkRateLimits, type RateLimits } from "./rate-limits.ts";
 import { renderGraphiQL } from "./render-graphiql.ts";
 import { everyScope, type ScopesOf, subjectScope } from "./scope-grant.ts";
 import { createLibsqlStore } from "./store/libsql-store.ts";
+import { createPostgresStore } from "./store/postgres-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
 import type { SyncRules } from "./sync-rules.ts";
@@ -42,8 +43,18 @@ import { useOneSyncBatch } from "./use-one-sync-batch.ts";
 export interface SyncServerOptions extends ModelMigrationOptions {
   /** The synced tables. Default: the example model of the spec. */
   readonly model?: SyncModel;
-  /** A libSQL URL or a ready store. Default: `file:data/server.db`. */
+  /**
+   * A libSQL URL (`file:…`, `libsql://…`), a PostgreSQL URL (`postgres://…` or `postgresql://…`:
+   * several server processes may share it), or a ready store. Default: `file:data/server.db`. On
+   * PostgreSQL, `migrationsFolder` or `migrations` are the model's PostgreSQL migrations (see
+   * `toPgTables`); the example model brings its own.
+   */
   readonly database?: string | SyncStore;
+  /**
+   * PostgreSQL only: the connections this process opens at most (default 10). Every process over
+   * one database opens its own, so their sum must stay below the server's `max_connections`.
+   */
+  readonly poolSize?: number;
   readonly limits?: Partial<SyncLimits>;
   /** Show unexpected errors' text to clients. Never in production. Default: false, whatever NODE_ENV says. */
   readonly debug?: boolean;
@@ -114,10 +125,45 @@ export interface SyncServer {
   close(): Promise<void>;
 }
 
+/** Whether a database URL names a PostgreSQL server. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** Opens the store a database URL names, with the model's migrations for its dialect. */
+async function openStore(
+  url: string,
+  model: SyncModel,
+  {
+    migrationsFolder,
+    migrations,
+  }: { readonly [K in keyof ModelMigrationOptions]?: ModelMigrationOptions[K] | undefined },
+  poolSize: number | undefined,
+): Promise<SyncStore> {
+  const postgres = isPostgresUrl(url);
+  if (poolSize !== undefined && !postgres) {
+    throw new Error('createSyncServer: option "poolSize" applies to a PostgreSQL database only');
+  }
+  const list = modelMigrations(
+    model,
+    {
+      ...(migrationsFolder === undefined ? {} : { migrationsFolder }),
+      ...(migrations === undefined ? {} : { migrations }),
+    },
+    (option, problem) => new Error(`createSyncServer: option "${option}" ${problem}`),
+    postgres ? "postgresql" : "sqlite",
+  );
+  const modelOption = list === undefined ? {} : { modelMigrations: list };
+  return postgres
+    ? createPostgresStore({ url, ...modelOption, ...(poolSize === undefined ? {} : { poolSize }) })
+    : createLibsqlStore({ url, ...modelOption });
+}
+
 /** Builds the sync server: opens (and migrates) the database, then the GraphQL endpoint. */
 export async function createSyncServer({
   model = exampleModel,
   database = "file:data/server.db",
+  poolSize,
   migrationsFolder,
   migrations,
   limits: partialLimits,
@@ -145,20 +191,14 @@ export async function createSyncServer({
   }
   const limits = resolveLimits(partialLimits);
   const cors = corsPolicy(corsOrigins);
-  const migrationList = modelMigrations(
-    model,
-    {
-      ...(migrationsFolder === undefined ? {} : { migrationsFolder }),
-      ...(migrations === undefined ? {} : { migrations }),
-    },
-    (option, problem) => new Error(`createSyncServer: option "${option}" ${problem}`),
-  );
+  if (typeof database !== "string" && poolSize !== undefined) {
+    throw new Error(
+      'createSyncServer: option "poolSize" applies to a database URL, not a ready store',
+    );
+  }
   const store =
     typeof database === "string"
-      ? await createLibsqlStore({
-          url: database,
-          ...(migrationList === undefined ? {} : { modelMigrations: migrationList }),
-        })
+      ? await openStore(database, model, { migrationsFolder, migrations }, poolSize)
       : database;
   const gap = await findModelGap(model, (table) => store.tableColumns(table));
   if (gap) {

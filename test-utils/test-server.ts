@@ -1,16 +1,20 @@
 import { join } from "node:path";
-import { type Client, createClient, type Row } from "@libsql/client";
-import { exampleMigrations } from "../schema/index.ts";
+import { createClient } from "@libsql/client";
+import { exampleMigrations, examplePgMigrations } from "../schema/index.ts";
 import {
   createLibsqlStore,
+  createPostgresStore,
   createSyncServer,
+  isPostgresUrl,
   type SyncOperation,
   type SyncServer,
   type SyncServerOptions,
   type SyncStore,
 } from "../server/index.ts";
+import { dollarParams, openPostgres } from "../server/store/postgres-connection.ts";
 import { type BatchSeqCounter, batchSeqCounter } from "./batch-seq-counter.ts";
 import { tempDir } from "./temp-dir.ts";
+import { freshPostgresDatabase, postgresUrlForTests } from "./test-postgres.ts";
 
 /** The mutation as an app sends it, with every field of the answer. */
 export const syncBatchDocument = /* GraphQL */ `
@@ -55,7 +59,16 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   text: string;
 }
 
-/** A sync server on a database file in a temporary folder, called in-process through `yoga.fetch`. */
+/** A row read back by {@link TestServer.rows}, by column name. */
+export type Row = Record<string, unknown>;
+
+/** Whether this run's tests use the PostgreSQL store (the vitest project `postgres`). */
+export const testStoreIsPostgres = process.env.SYNC_TEST_STORE === "postgres";
+
+/**
+ * A sync server on a database of its own (a file in a temporary folder, or a fresh PostgreSQL
+ * database when {@link testStoreIsPostgres}), called in-process through `yoga.fetch`.
+ */
 export interface TestServer {
   readonly sync: SyncServer;
   readonly url: string;
@@ -82,7 +95,10 @@ export interface TestServer {
    * the same for a repeated batchId, else above every one given to that clientId.
    */
   readonly batchSeq: BatchSeqCounter;
-  /** Reads the server's database directly (a second connection to the file). */
+  /**
+   * Runs a statement on the server's database directly (a second connection), `?` placeholders
+   * on both stores; its rows by column name (integers as numbers).
+   */
   rows(sql: string, args?: Array<string | number | null>): Promise<Row[]>;
   close(): Promise<void>;
 }
@@ -90,7 +106,7 @@ export interface TestServer {
 /** Options of {@link startTestServer}: `createSyncServer`'s, plus a wrapper around the store. */
 export interface TestServerOptions extends Omit<SyncServerOptions, "database"> {
   readonly wrapStore?: (store: SyncStore) => SyncStore;
-  /** A database URL to open instead of a new file (a restart); the caller owns its files. */
+  /** A database URL to open instead of a new one (a restart); the caller owns the database. */
   readonly reuseDatabase?: string;
   /** Statements run on the database before the server starts (the tables of a test's model). */
   readonly tables?: readonly string[];
@@ -104,19 +120,14 @@ export async function startTestServer({
   ...options
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = tempDir();
-  const url = reuseDatabase ?? `file:${join(dir.path, "server.db")}`;
-  const store = await createLibsqlStore({ url, modelMigrations: exampleMigrations });
-  if (tables.length > 0) {
-    const setup = createClient({ url });
-    for (const sql of tables) await setup.execute(sql);
-    setup.close();
-  }
+  const database = await openTestDatabase(dir.path, reuseDatabase);
+  const store = await database.open();
+  for (const statement of tables) await database.run(statement, []);
   const sync = await createSyncServer({
     database: wrapStore ? wrapStore(store) : store,
     logging: false,
     ...options,
   });
-  let reader: Client | undefined;
   const batchSeqs = batchSeqCounter();
 
   const post = async (
@@ -142,7 +153,7 @@ export async function startTestServer({
 
   return {
     sync,
-    url,
+    url: database.url,
     dir: dir.path,
     post,
     gql,
@@ -157,14 +168,58 @@ export async function startTestServer({
       const response = await gql<{ syncBatch: SyncBatchAnswer }>(syncBatchDocument, { input });
       return { ...response, answer: response.data?.syncBatch as SyncBatchAnswer };
     },
-    async rows(sql, args = []) {
-      reader ??= createClient({ url });
-      return (await reader.execute({ sql, args })).rows;
+    rows: (sql, args = []) => database.run(sql, args),
+    async close() {
+      await sync.close();
+      await database.close();
+      dir.remove();
+    },
+  };
+}
+
+/** A test server's database: its store, a second connection to it, and its removal. */
+interface TestDatabase {
+  readonly url: string;
+  open(): Promise<SyncStore>;
+  run(sql: string, args: ReadonlyArray<string | number | null>): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The database of a test server: `reuse` when given (a restart: the caller owns it), else a new
+ * file in `folder`, or a fresh PostgreSQL database dropped at close when the run's store is
+ * PostgreSQL.
+ */
+async function openTestDatabase(folder: string, reuse?: string): Promise<TestDatabase> {
+  const postgres = reuse === undefined ? testStoreIsPostgres : isPostgresUrl(reuse);
+  if (!postgres) {
+    const url = reuse ?? `file:${join(folder, "server.db")}`;
+    const reader = createClient({ url });
+    return {
+      url,
+      open: () => createLibsqlStore({ url, modelMigrations: exampleMigrations }),
+      async run(sql, args) {
+        const { rows, columns } = await reader.execute({ sql, args: [...args] });
+        return rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i]])));
+      },
+      async close() {
+        reader.close();
+      },
+    };
+  }
+  const fresh =
+    reuse === undefined ? await freshPostgresDatabase(postgresUrlForTests()) : undefined;
+  const url = reuse ?? fresh?.url ?? "";
+  const reader = openPostgres(url, 2);
+  return {
+    url,
+    open: () => createPostgresStore({ url, modelMigrations: examplePgMigrations, poolSize: 4 }),
+    async run(sql, args) {
+      return [...(await reader.unsafe(dollarParams(sql), args as never[]))];
     },
     async close() {
-      reader?.close();
-      await sync.close();
-      dir.remove();
+      await reader.end();
+      await fresh?.drop();
     },
   };
 }

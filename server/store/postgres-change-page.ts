@@ -30,7 +30,7 @@ function entryParts(query: ChangeQuery, params: Params, upTo?: number) {
   const below = upTo === undefined ? "" : ` AND r.seq <= ${params.add(upTo)}`;
   let rows = `r.seq > ${after}${below}`;
   if (!query.scopes) return { rows, exits: undefined };
-  const list = `(SELECT jsonb_array_elements_text(${params.add(JSON.stringify([...query.scopes]))}::jsonb))`;
+  const list = `(SELECT jsonb_array_elements_text(${params.add(JSON.stringify([...query.scopes]))}::text::jsonb))`;
   rows += ` AND (r.scope = '' OR r.scope IN ${list})`;
   const floor = params.add(query.floor);
   const upper = (alias: string) =>

@@ -58,7 +58,7 @@ async function saveMappedKeys(
   const json = keyRunsJson(runs);
   const runsSql = `SELECT value ->> 0 AS table_name, (value ->> 1)::bigint AS first_client,
       (value ->> 2)::bigint AS last_client, (value ->> 3)::bigint AS first_server
-    FROM jsonb_array_elements($2::jsonb)`;
+    FROM jsonb_array_elements($2::text::jsonb)`;
   await Promise.all([
     rowsOf(tx, {
       text: `INSERT INTO sync_key_run (client_id, table_name, first_client, last_client, first_server)
@@ -128,7 +128,7 @@ export function postgresKeys(
       if (rejected.length === 0) return;
       await rowsOf(tx, {
         text: `INSERT INTO sync_rejected_key (client_id, table_name, client_key)
-          SELECT $1, value ->> 0, (value ->> 1)::bigint FROM jsonb_array_elements($2::jsonb)
+          SELECT $1, value ->> 0, (value ->> 1)::bigint FROM jsonb_array_elements($2::text::jsonb)
           ON CONFLICT DO NOTHING`,
         args: [clientId, JSON.stringify(rejected.map((entry) => [entry.table, entry.clientKey]))],
       });
@@ -137,7 +137,7 @@ export function postgresKeys(
     async findRejectedRows(clientId, rows) {
       if (rows.length === 0) return new Set<string>();
       const found = await valuesOf(tx, {
-        text: `SELECT r.table_name, r.row_key FROM jsonb_array_elements($1::jsonb) j
+        text: `SELECT r.table_name, r.row_key FROM jsonb_array_elements($1::text::jsonb) j
           JOIN sync_rejected_row r ON r.client_id = $2 AND r.table_name = j.value ->> 0
             AND r.row_key = j.value ->> 1`,
         args: [rowsJson(rows), clientId],
@@ -151,7 +151,7 @@ export function postgresKeys(
         writes.push(
           rowsOf(tx, {
             text: `DELETE FROM sync_rejected_row WHERE client_id = $1 AND (table_name, row_key) IN
-              (SELECT value ->> 0, value ->> 1 FROM jsonb_array_elements($2::jsonb))`,
+              (SELECT value ->> 0, value ->> 1 FROM jsonb_array_elements($2::text::jsonb))`,
             args: [clientId, rowsJson(inserted)],
           }),
         );
@@ -160,7 +160,7 @@ export function postgresKeys(
         writes.push(
           rowsOf(tx, {
             text: `INSERT INTO sync_rejected_row (client_id, table_name, row_key)
-              SELECT $1, value ->> 0, value ->> 1 FROM jsonb_array_elements($2::jsonb)
+              SELECT $1, value ->> 0, value ->> 1 FROM jsonb_array_elements($2::text::jsonb)
               ON CONFLICT DO NOTHING`,
             args: [clientId, rowsJson(rejected)],
           }),

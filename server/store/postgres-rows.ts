@@ -82,7 +82,7 @@ export function postgresRows(
         reads.push(
           valuesOf(tx, {
             text: `SELECT row_key, version, scope, deleted, writer, writer_from FROM sync_row
-              WHERE table_name = $1 AND row_key IN (SELECT jsonb_array_elements_text($2::jsonb))
+              WHERE table_name = $1 AND row_key IN (SELECT jsonb_array_elements_text($2::text::jsonb))
               ORDER BY row_key FOR UPDATE`,
             args: [table.name, JSON.stringify(chunk.map(String))],
           }),

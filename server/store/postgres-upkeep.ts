@@ -157,7 +157,7 @@ export async function pruneBatches(
   }
   await rowsOf(tx, {
     text: `INSERT INTO sync_batch_mark (client_id, pruned_seq)
-      SELECT value ->> 0, (value ->> 1)::bigint FROM jsonb_array_elements($1::jsonb)
+      SELECT value ->> 0, (value ->> 1)::bigint FROM jsonb_array_elements($1::text::jsonb)
       ON CONFLICT (client_id) DO UPDATE SET pruned_seq = greatest(sync_batch_mark.pruned_seq, excluded.pruned_seq)`,
     args: [JSON.stringify([...marks])],
   });
