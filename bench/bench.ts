@@ -10,6 +10,7 @@ import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
 import { type Figure, figure, repeat } from "./measure.ts";
+import { storesScenario } from "./postgres-run.ts";
 import { receiveRun } from "./receive-run.ts";
 import { type SendRun, type SendRunOptions, sendRun } from "./send-run.ts";
 import { warmUpTemplates } from "./warm-up-server.ts";
@@ -31,6 +32,7 @@ const size = quick
       warmUp: { locations: 5_000, customers: 300 },
       conflictRequests: 20,
       authRequests: 20,
+      stores: { devices: 40, customers: 20, rounds: 1, warmUpRound: false },
     }
   : {
       n: 100_000,
@@ -46,6 +48,7 @@ const size = quick
       warmUp: { locations: 20_000, customers: 1_000 },
       conflictRequests: 50,
       authRequests: 50,
+      stores: { devices: 48, customers: 50, rounds: 5, warmUpRound: true },
     };
 
 const dir = tempDir("sync-bench-");
@@ -355,6 +358,12 @@ try {
   record("auth.openMs", "10. the same INSERTs in open mode", open, "ms", 1);
   record("auth.ratio", "   ratio of the medians", figure([authRatio]), "×", 3);
 
+  // 11. Many devices on libSQL and PostgreSQL, one and two server processes (bench/postgres-run.ts).
+  const storesTarget = await storesScenario(
+    { dir: dir.path, warmUp, batchOperations: 100, ...size.stores },
+    record,
+  );
+
   // Targets.
   const single = e2e[1000]?.median ?? 0;
   const growth = (peaks: Record<number, Figure>) => {
@@ -414,6 +423,7 @@ try {
       authRatio <= 1.05,
       `${fmt(authRatio, 3)} × (${fmt(withToken.median, 1)} against ${fmt(open.median, 1)} ms)`,
     ],
+    storesTarget,
   ] as const;
   results.targets = targets.map(([name, met, value]) => ({ name, met, value }));
 

@@ -29,7 +29,7 @@ describe("edge cases of applying a batch", () => {
     server = await startTestServer({
       model: defineSyncModel({ employee }),
       tables: [
-        "CREATE TABLE employee (id integer PRIMARY KEY AUTOINCREMENT, manager_id integer REFERENCES employee(id), name text NOT NULL)",
+        "CREATE TABLE employee (id integer PRIMARY KEY, manager_id integer REFERENCES employee(id), name text NOT NULL)",
       ],
     });
     const { answer } = await server.syncBatch("dev", "b1", [
@@ -53,7 +53,7 @@ describe("edge cases of applying a batch", () => {
     server = await startTestServer({
       model: defineSyncModel({ folder }),
       tables: [
-        "CREATE TABLE folder (id integer PRIMARY KEY AUTOINCREMENT, parent_id integer REFERENCES folder(id), name text NOT NULL UNIQUE)",
+        "CREATE TABLE folder (id integer PRIMARY KEY, parent_id integer REFERENCES folder(id), name text NOT NULL UNIQUE)",
       ],
     });
     await server.syncBatch("dev", "b0", [insert("folder", -1, { parent_id: -1, name: "root" })]);

@@ -49,7 +49,7 @@ const appTables = [
   "CREATE TABLE project (id integer PRIMARY KEY AUTOINCREMENT NOT NULL, title text NOT NULL, budget real)",
   `CREATE TABLE task (id integer PRIMARY KEY AUTOINCREMENT NOT NULL,
      project_id integer NOT NULL REFERENCES project(id), assignee_id integer NOT NULL REFERENCES person(id),
-     title text NOT NULL, done integer DEFAULT false NOT NULL, due_at text,
+     title text NOT NULL, done integer DEFAULT 0 NOT NULL, due_at text,
      created_at text DEFAULT CURRENT_TIMESTAMP NOT NULL)`,
   `CREATE TABLE comment (id text PRIMARY KEY NOT NULL, task_id integer NOT NULL REFERENCES task(id),
      body text NOT NULL, state text NOT NULL)`,

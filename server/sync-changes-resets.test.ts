@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { insert, remove, update } from "../test-utils/operations.ts";
 import { fetchPage, receiveRun, requestPage, sendBatch } from "../test-utils/receive.ts";
@@ -10,7 +9,6 @@ import {
   deleted,
   start,
 } from "../test-utils/receive-fixtures.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
 import type { TestServer } from "../test-utils/test-server.ts";
 
 describe("INVALID_CURSOR", () => {
@@ -78,12 +76,10 @@ describe("resets", () => {
 
   it("STORE_CHANGED: a store restored from an older copy snapshots a newer cursor", async () => {
     const server = await start();
-    const backups = tempDir();
-    cleanups.push(backups.remove);
     await customers(server, "b1", ["a", "b"]);
     const old = await receiveRun(server, "dev", null);
-    const copy = join(backups.path, "restored.db");
-    await server.rows("VACUUM INTO ?", [copy]);
+    const copy = await server.copyDatabase();
+    cleanups.push(copy.remove);
     const b2 = await sendBatch(server, "writer", "b2", [
       insert("customer", -3, { name: "c" }),
       remove("customer", 1),
@@ -93,7 +89,7 @@ describe("resets", () => {
     // One batch's changes commit together: their order among themselves is the server's.
     expect(byKey(newer.changes)).toEqual([deleted("customer", 1, 2), customer(3, 1, "c")]);
 
-    const restored = await start({ reuseDatabase: `file:${copy}` });
+    const restored = await start({ reuseDatabase: copy.url });
     // The older cursor is as far as the copy: nothing new, no reset.
     expect(await fetchPage(restored, "dev", old.cursor)).toMatchObject({
       changes: [],
@@ -117,18 +113,16 @@ describe("resets", () => {
   // The cursor's commit mark tells a restored store that wrote past it from the one it was made on.
   it("STORE_CHANGED: also once the restored store has written past the cursor", async () => {
     const server = await start();
-    const backups = tempDir();
-    cleanups.push(backups.remove);
     await customers(server, "b1", ["a", "b"]);
     const old = await receiveRun(server, "dev", null);
-    const copy = join(backups.path, "restored.db");
-    await server.rows("VACUUM INTO ?", [copy]);
+    const copy = await server.copyDatabase();
+    cleanups.push(copy.remove);
     await sendBatch(server, "writer", "b2", [
       insert("customer", -3, { name: "c" }),
       remove("customer", 1),
     ]);
     const newer = await receiveRun(server, "dev", old.cursor);
-    const restored = await start({ reuseDatabase: `file:${copy}` });
+    const restored = await start({ reuseDatabase: copy.url });
     await sendBatch(restored, "other", "b1", [
       insert("customer", -1, { name: "x" }),
       insert("customer", -2, { name: "y" }),

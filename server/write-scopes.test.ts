@@ -129,7 +129,7 @@ describe("writes outside the write scopes are FORBIDDEN", () => {
       insert("project", -9, { team_id: "t3", name: "t3" }),
     ]);
     const key = Number(made.keyMappings[0]?.serverKey);
-    const seqOf = `SELECT seq FROM sync_row WHERE table_name = 'project' AND row_key = ${key}`;
+    const seqOf = `SELECT seq FROM sync_row WHERE table_name = 'project' AND row_key = '${key}'`;
     const before = await s.seeded.rows(seqOf);
     const answer = await sendBatch(s.seeded, "dev", "b1", [
       update("project", key, { name: "mine now" }),

@@ -34,10 +34,19 @@ export const allowedWrites = {
  */
 const neverWritten = ["tag", "project", "task", "comment", "sync_client"];
 
-async function snapshotOf(read: (sql: string) => Promise<Rows>): Promise<Snapshot> {
-  const tables = await read("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+/**
+ * Written by any request that inserts autonumbered rows, refused or not: the PostgreSQL store
+ * reserves server keys on a connection of its own and never hands them out again (a refused
+ * INSERT burns its keys). A counter per table, it holds nothing of any row.
+ */
+const keyCounters = ["sync_key_block"];
+
+async function snapshotOf(
+  read: (sql: string) => Promise<Rows>,
+  tables: readonly string[],
+): Promise<Snapshot> {
   const out: Snapshot = {};
-  for (const { name } of tables) {
+  for (const name of tables) {
     const rows = await read(`SELECT * FROM "${String(name)}"`);
     out[String(name)] = rows.map((row) => JSON.stringify({ ...row })).sort();
   }
@@ -50,8 +59,16 @@ const serverRows = (server: TestServer) => async (sql: string) =>
 /** Both databases of the world: every table of the server's and of the device's file. */
 export async function snapshotBoth(world: HostileWorld) {
   return {
-    server: await snapshotOf(serverRows(world.server)),
-    device: await snapshotOf((sql) => queryFile(world.devicePath, sql)),
+    server: await snapshotOf(serverRows(world.server), await world.server.tableNames()),
+    device: await snapshotOf(
+      (sql) => queryFile(world.devicePath, sql),
+      (
+        await queryFile(
+          world.devicePath,
+          "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        )
+      ).map(({ name }) => String(name)),
+    ),
   };
 }
 
@@ -80,7 +97,7 @@ export async function nothingWritten<T>(
     "forbidden server writes",
   ).toEqual([]);
   expect(
-    changed.filter((t) => !allowed.includes(t)),
+    changed.filter((t) => !allowed.includes(t) && !keyCounters.includes(t)),
     "server tables changed",
   ).toEqual([]);
   return { ...result, changed };

@@ -5,10 +5,10 @@ import { startTestServer, type TestServer, type TestServerOptions } from "./test
 
 const servers: TestServer[] = [];
 /** Cleanups a test registers (temporary folders): run after it, with its servers closed. */
-export const cleanups: Array<() => void> = [];
+export const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
-  for (const cleanup of cleanups.splice(0)) cleanup();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 /** A test server closed after the test. */

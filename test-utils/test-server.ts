@@ -100,6 +100,13 @@ export interface TestServer {
    * on both stores; its rows by column name (integers as numbers).
    */
   rows(sql: string, args?: Array<string | number | null>): Promise<Row[]>;
+  /** The names of every table of the server's database (the app's and the store's), sorted. */
+  tableNames(): Promise<string[]>;
+  /**
+   * A copy of the database as it is now (a backup), for `reuseDatabase`: its URL, and `remove()`
+   * to call once no server uses it. Take it between requests.
+   */
+  copyDatabase(): Promise<{ url: string; remove(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -108,7 +115,10 @@ export interface TestServerOptions extends Omit<SyncServerOptions, "database"> {
   readonly wrapStore?: (store: SyncStore) => SyncStore;
   /** A database URL to open instead of a new one (a restart); the caller owns the database. */
   readonly reuseDatabase?: string;
-  /** Statements run on the database before the server starts (the tables of a test's model). */
+  /**
+   * Statements run on the database before the server starts (the tables of a test's model), in
+   * SQLite's words; on PostgreSQL `AUTOINCREMENT` is left out (the server numbers rows itself).
+   */
   readonly tables?: readonly string[];
 }
 
@@ -122,10 +132,11 @@ export async function startTestServer({
   const dir = tempDir();
   const database = await openTestDatabase(dir.path, reuseDatabase);
   const store = await database.open();
-  for (const statement of tables) await database.run(statement, []);
+  for (const statement of tables) await database.run(database.ddl(statement), []);
   const sync = await createSyncServer({
     database: wrapStore ? wrapStore(store) : store,
-    logging: false,
+    // SYNC_TEST_LOG=1 shows the server's unexpected errors while a test is debugged.
+    logging: process.env.SYNC_TEST_LOG === "1",
     ...options,
   });
   const batchSeqs = batchSeqCounter();
@@ -169,6 +180,10 @@ export async function startTestServer({
       return { ...response, answer: response.data?.syncBatch as SyncBatchAnswer };
     },
     rows: (sql, args = []) => database.run(sql, args),
+    copyDatabase: () => database.copy(),
+    async tableNames() {
+      return (await database.run(database.tablesQuery, [])).map(({ name }) => String(name));
+    },
     async close() {
       await sync.close();
       await database.close();
@@ -181,6 +196,12 @@ export async function startTestServer({
 interface TestDatabase {
   readonly url: string;
   open(): Promise<SyncStore>;
+  /** A copy of the database as it is now. */
+  copy(): Promise<{ url: string; remove(): Promise<void> }>;
+  /** A SELECT of `name`: every table, sorted. */
+  readonly tablesQuery: string;
+  /** A test's CREATE TABLE, written for SQLite, as this database takes it. */
+  ddl(statement: string): string;
   run(sql: string, args: ReadonlyArray<string | number | null>): Promise<Row[]>;
   close(): Promise<void>;
 }
@@ -198,6 +219,14 @@ async function openTestDatabase(folder: string, reuse?: string): Promise<TestDat
     return {
       url,
       open: () => createLibsqlStore({ url, modelMigrations: exampleMigrations }),
+      ddl: (statement) => statement,
+      async copy() {
+        const backups = tempDir();
+        const path = join(backups.path, "copy.db");
+        await reader.execute({ sql: "VACUUM INTO ?", args: [path] });
+        return { url: `file:${path}`, remove: async () => backups.remove() };
+      },
+      tablesQuery: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
       async run(sql, args) {
         const { rows, columns } = await reader.execute({ sql, args: [...args] });
         return rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i]])));
@@ -214,6 +243,10 @@ async function openTestDatabase(folder: string, reuse?: string): Promise<TestDat
   return {
     url,
     open: () => createPostgresStore({ url, modelMigrations: examplePgMigrations, poolSize: 4 }),
+    copy: () => copyPostgresDatabase(url),
+    tablesQuery:
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+    ddl: (statement) => statement.replace(/\s+AUTOINCREMENT\b/gi, ""),
     async run(sql, args) {
       return [...(await reader.unsafe(dollarParams(sql), args as never[]))];
     },
@@ -222,4 +255,38 @@ async function openTestDatabase(folder: string, reuse?: string): Promise<TestDat
       await fresh?.drop();
     },
   };
+}
+
+/**
+ * A copy of a PostgreSQL database made with `CREATE DATABASE … TEMPLATE`, which needs the source
+ * without sessions: the idle connections of the server are ended first (its pool opens new ones
+ * at its next request).
+ */
+async function copyPostgresDatabase(
+  url: string,
+): Promise<{ url: string; remove(): Promise<void> }> {
+  const source = new URL(url).pathname.slice(1);
+  const copy = await freshPostgresDatabase(postgresUrlForTests());
+  const target = new URL(copy.url).pathname.slice(1);
+  const admin = openPostgres(postgresUrlForTests(), 1);
+  try {
+    await admin.unsafe(`DROP DATABASE ${target}`);
+    for (let attempt = 0; ; attempt++) {
+      await admin.unsafe(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [source],
+      );
+      try {
+        // Names made by freshPostgresDatabase: lower-case letters, digits and underscores.
+        await admin.unsafe(`CREATE DATABASE ${target} TEMPLATE ${source}`);
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  return { url: copy.url, remove: copy.drop };
 }

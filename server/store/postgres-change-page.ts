@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import type { TableInfo } from "../../schema/index.ts";
 import { quoteIdentifier } from "../../writer/index.ts";
-import { type PgStatement, valuesOf } from "./postgres-connection.ts";
+import { jsonParam, type PgStatement, valuesOf } from "./postgres-connection.ts";
 import { rowKeyAs } from "./postgres-rows.ts";
 import { factsOf } from "./postgres-upkeep.ts";
 import type { ChangePage, ChangeQuery, SqlValue, StoredChange } from "./sync-store.ts";
@@ -23,20 +23,31 @@ const sqlText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
  * SELECT of `table_name, row_key, version, seq` of the rows that left its scopes (each once, at
  * its latest exit) and of those it wrote into scopes it does not read: the same entries as the
  * libSQL store's (see `libsql-change-page.ts`), above `after`, exits above `floor`, and up to
- * `upTo` when given.
+ * `upTo` when given. The exits are a function: their parameters are added only to a statement
+ * that uses them (PostgreSQL cannot type a parameter no expression refers to).
  */
 function entryParts(query: ChangeQuery, params: Params, upTo?: number) {
   const after = params.add(query.after);
   const below = upTo === undefined ? "" : ` AND r.seq <= ${params.add(upTo)}`;
   let rows = `r.seq > ${after}${below}`;
   if (!query.scopes) return { rows, exits: undefined };
-  const list = `(SELECT jsonb_array_elements_text(${params.add(JSON.stringify([...query.scopes]))}::text::jsonb))`;
+  const list = `(SELECT jsonb_array_elements_text(${params.add(jsonParam([...query.scopes]))}::text::jsonb))`;
   rows += ` AND (r.scope = '' OR r.scope IN ${list})`;
+  const exits = () => exitsPart(query, params, { after, list, upTo });
+  return { rows, exits };
+}
+
+/** The SELECT of the scope and writer exits of {@link entryParts}. */
+function exitsPart(
+  query: ChangeQuery,
+  params: Params,
+  { after, list, upTo }: { after: string; list: string; upTo: number | undefined },
+): string {
   const floor = params.add(query.floor);
   const upper = (alias: string) =>
     upTo === undefined ? "" : ` AND ${alias}.seq <= ${params.add(upTo)}`;
   const readable = `coalesce(r.scope = '' OR r.scope IN ${list}, false)`;
-  const exits = `SELECT e.table_name, e.row_key, coalesce(r.version, 0) AS version, e.seq FROM sync_scope_exit e
+  return `SELECT e.table_name, e.row_key, coalesce(r.version, 0) AS version, e.seq FROM sync_scope_exit e
       LEFT JOIN sync_row r ON r.table_name = e.table_name AND r.row_key = e.row_key
       WHERE e.seq > ${after} AND e.seq > ${floor}${upper("e")} AND e.scope IN ${list}
         AND NOT ${readable}
@@ -47,7 +58,6 @@ function entryParts(query: ChangeQuery, params: Params, upTo?: number) {
       LEFT JOIN sync_row r ON r.table_name = w.table_name AND r.row_key = w.row_key
       WHERE w.client_id = ${params.add(query.clientId)} AND w.seq > ${after}${upper("w")}
         AND NOT ${readable}`;
-  return { rows, exits };
 }
 
 /** The change sequence of the page's last entry and of the one after it, if there are such. */
@@ -55,7 +65,7 @@ function boundsQuery(query: ChangeQuery): PgStatement {
   const params = new Params();
   const { rows, exits } = entryParts(query, params);
   let text = `SELECT r.seq FROM sync_row r WHERE ${rows} AND (r.deleted = 0 OR r.seq > ${params.add(query.floor)})`;
-  if (exits) text += ` UNION ALL SELECT seq FROM (${exits}) x`;
+  if (exits) text += ` UNION ALL SELECT seq FROM (${exits()}) x`;
   text += ` ORDER BY seq LIMIT 2 OFFSET ${params.add(query.limit - 1)}`;
   return { text, args: params.args };
 }
@@ -102,7 +112,7 @@ function deletesQuery(query: ChangeQuery, upTo: number): PgStatement {
   const params = new Params();
   const { rows, exits } = entryParts(query, params, upTo);
   let text = `SELECT r.table_name, r.row_key, r.version, r.seq FROM sync_row r WHERE ${rows} AND r.deleted = 1 AND r.seq > ${params.add(query.floor)}`;
-  if (exits) text += ` UNION ALL ${exits}`;
+  if (exits) text += ` UNION ALL ${exits()}`;
   return { text, args: params.args };
 }
 

@@ -60,6 +60,17 @@ export async function countOf(sql: PgSql, statement: PgStatement): Promise<numbe
   return result.count;
 }
 
+/**
+ * A value as JSON text for a `$n::text::jsonb` parameter. Lone surrogates become U+FFFD, as in
+ * every other text PostgreSQL receives (UTF-8 cannot hold them, and jsonb refuses their `\u`
+ * escapes): a key that cannot be stored then simply matches no row, as on libSQL.
+ */
+export function jsonParam(value: unknown): string {
+  return JSON.stringify(value, (_, item: unknown) =>
+    typeof item === "string" ? item.toWellFormed() : item,
+  );
+}
+
 /** `?` placeholders (as the shared SQL builders write them) turned into `$1`, `$2`, …. */
 const dollarCache = new Map<string, string>();
 export function dollarParams(text: string): string {
@@ -104,39 +115,26 @@ export function constraintMessage(error: unknown): string | undefined {
   }
 }
 
-let savepoints = 0;
-
 /**
- * Runs write statements inside a savepoint and gives how many rows each wrote: a broken
+ * Runs write statements inside a savepoint (postgres.js's own, so that a failed statement does not
+ * fail the enclosing transaction at its end) and gives how many rows each wrote: a broken
  * constraint undoes them all and is thrown as a {@link ConstraintViolation}, leaving the
- * transaction usable (PostgreSQL aborts the whole transaction at a failed statement otherwise);
- * any other error passes unchanged. The statements are sent together with the savepoint and its
- * release, in one round trip.
+ * transaction usable; any other error passes unchanged. The statements are pipelined.
  */
 export async function inSavepoint(
   tx: postgres.TransactionSql,
   statements: readonly PgStatement[],
 ): Promise<number[]> {
-  const name = `w${++savepoints % 1_000_000}`;
-  const sent = [
-    tx.unsafe(`SAVEPOINT ${name}`),
-    ...statements.map(({ text, args = [] }) => tx.unsafe(text, args as never[])),
-    tx.unsafe(`RELEASE SAVEPOINT ${name}`),
-  ];
-  const settled = await Promise.allSettled(sent);
-  const failed = settled.find((outcome) => outcome.status === "rejected");
-  if (!failed) {
-    return settled
-      .slice(1, -1)
-      .map(
-        (outcome) =>
-          (outcome as PromiseFulfilledResult<postgres.RowList<postgres.Row[]>>).value.count,
+  try {
+    return await tx.savepoint(async (point) => {
+      const results = await Promise.all(
+        statements.map(({ text, args = [] }) => point.unsafe(text, args as never[])),
       );
+      return results.map((result) => result.count);
+    });
+  } catch (error) {
+    const message = constraintMessage(error);
+    if (message === undefined) throw error;
+    throw new ConstraintViolation(message);
   }
-  // The first failure is the cause; the ones after it only say the transaction was aborted.
-  const message = constraintMessage(failed.reason);
-  if (message === undefined) throw failed.reason;
-  await tx.unsafe(`ROLLBACK TO SAVEPOINT ${name}`);
-  await tx.unsafe(`RELEASE SAVEPOINT ${name}`);
-  throw new ConstraintViolation(message);
 }

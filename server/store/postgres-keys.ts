@@ -7,12 +7,12 @@ import {
   rowIdentity,
   serverKeyInRun,
 } from "../../writer/index.ts";
-import { rowsOf, valuesOf } from "./postgres-connection.ts";
+import { jsonParam, rowsOf, valuesOf } from "./postgres-connection.ts";
 import type { RowRef, SyncStoreTransaction, TempKeyEntry } from "./sync-store.ts";
 
 /** Rows as JSON rows `[table, key]`, read by `jsonb_array_elements`. */
 const rowsJson = (rows: readonly RowRef[]): string =>
-  JSON.stringify(rows.map((row) => [row.table, row.key]));
+  jsonParam(rows.map((row) => [row.table, row.key]));
 
 /** The runs of a table and client that can hold a key in `[low, high]` (see `findKeyRuns`). */
 async function findRuns(
@@ -130,7 +130,7 @@ export function postgresKeys(
         text: `INSERT INTO sync_rejected_key (client_id, table_name, client_key)
           SELECT $1, value ->> 0, (value ->> 1)::bigint FROM jsonb_array_elements($2::text::jsonb)
           ON CONFLICT DO NOTHING`,
-        args: [clientId, JSON.stringify(rejected.map((entry) => [entry.table, entry.clientKey]))],
+        args: [clientId, jsonParam(rejected.map((entry) => [entry.table, entry.clientKey]))],
       });
     },
 

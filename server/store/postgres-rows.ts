@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import type { TableInfo } from "../../schema/index.ts";
 import { multiRowInserts, quoteIdentifier } from "../../writer/index.ts";
-import { dollarParams, inSavepoint, rowsOf, valuesOf } from "./postgres-connection.ts";
+import { dollarParams, inSavepoint, jsonParam, rowsOf, valuesOf } from "./postgres-connection.ts";
 import type { RowState, SqlValue, SyncStoreTransaction } from "./sync-store.ts";
 
 /** PostgreSQL caps parameters per statement at 65,535: the shared builder keeps to 30,000. */
@@ -84,7 +84,7 @@ export function postgresRows(
             text: `SELECT row_key, version, scope, deleted, writer, writer_from FROM sync_row
               WHERE table_name = $1 AND row_key IN (SELECT jsonb_array_elements_text($2::text::jsonb))
               ORDER BY row_key FOR UPDATE`,
-            args: [table.name, JSON.stringify(chunk.map(String))],
+            args: [table.name, jsonParam(chunk.map(String))],
           }),
         );
       }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type postgres from "postgres";
 import type { SyncModel, TableInfo } from "../../schema/index.ts";
 import { quoteIdentifier } from "../../writer/index.ts";
-import { countOf, type PgSql, rowsOf, valuesOf } from "./postgres-connection.ts";
+import { countOf, jsonParam, type PgSql, rowsOf, valuesOf } from "./postgres-connection.ts";
 import { reserveSeqs } from "./postgres-row-states.ts";
 import { keyAsText } from "./postgres-rows.ts";
 import type { BatchRetention, StoreFacts } from "./sync-store.ts";
@@ -159,7 +159,7 @@ export async function pruneBatches(
     text: `INSERT INTO sync_batch_mark (client_id, pruned_seq)
       SELECT value ->> 0, (value ->> 1)::bigint FROM jsonb_array_elements($1::text::jsonb)
       ON CONFLICT (client_id) DO UPDATE SET pruned_seq = greatest(sync_batch_mark.pruned_seq, excluded.pruned_seq)`,
-    args: [JSON.stringify([...marks])],
+    args: [jsonParam([...marks])],
   });
   return rows.length;
 }
