@@ -16,6 +16,7 @@ const shared = {
 const postgresTests = [
   "server/store/postgres-*.test.ts",
   "schema/to-pg-tables.test.ts",
+  "server/store/store-contract.test.ts",
   "server/sync-batch.test.ts",
   "server/replay.test.ts",
   "server/rejections.test.ts",

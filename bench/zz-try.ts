@@ -6,10 +6,13 @@ const dir = tempDir("sync-try-");
 const t00 = performance.now();
 const orig = console.error;
 console.error = (...a: unknown[]) => orig(((performance.now() - t00) / 1000).toFixed(1), ...a);
-const [devices, customers, rounds] = process.argv.slice(2).map(Number);
+const [devices, customers, rounds, full] = process.argv.slice(2).map(Number);
 try {
-  const warmUp = await warmUpTemplates(dir.path, { locations: 5_000, customers: 300 });
-  const t0 = performance.now();
+  const warmUp = await warmUpTemplates(
+    dir.path,
+    full ? { locations: 20_000, customers: 1_000 } : { locations: 5_000, customers: 300 },
+  );
+  console.error("templates ready");
   const target = await storesScenario(
     {
       dir: dir.path,
@@ -17,12 +20,19 @@ try {
       customers: customers ?? 50,
       batchOperations: 100,
       rounds: rounds ?? 1,
-      warmUpRound: false,
+      warmUpRound: Boolean(full),
       warmUp,
     },
-    (key, label, f, unit) => console.log(label, JSON.stringify(f), unit, key),
+    (key, label, f, unit) =>
+      console.log(
+        label,
+        f.median.toFixed(2),
+        `(${f.min.toFixed(2)}–${f.max.toFixed(2)})`,
+        unit,
+        key,
+      ),
   );
-  console.log(target, ((performance.now() - t0) / 1000).toFixed(1), "s");
+  console.log(target, ((performance.now() - t00) / 1000).toFixed(1), "s");
 } finally {
   dir.remove();
 }

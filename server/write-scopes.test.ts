@@ -129,13 +129,17 @@ describe("writes outside the write scopes are FORBIDDEN", () => {
       insert("project", -9, { team_id: "t3", name: "t3" }),
     ]);
     const key = Number(made.keyMappings[0]?.serverKey);
-    const seqOf = `SELECT seq FROM sync_row WHERE table_name = 'project' AND row_key = '${key}'`;
-    const before = await s.seeded.rows(seqOf);
+    // Found by key in JS: each store keeps sync_row.row_key in its own type.
+    const seqOf = async () =>
+      (
+        await s.seeded.rows("SELECT row_key, seq FROM sync_row WHERE table_name = 'project'")
+      ).filter((row) => Number(row.row_key) === key);
+    const before = await seqOf();
     const answer = await sendBatch(s.seeded, "dev", "b1", [
       update("project", key, { name: "mine now" }),
     ]);
     expect(answer.results[0]?.error?.code).toBe("FORBIDDEN");
-    const after = await s.seeded.rows(seqOf);
+    const after = await seqOf();
     expect(Number(after[0]?.seq)).toBeGreaterThan(Number(before[0]?.seq));
   });
 });

@@ -242,11 +242,21 @@ export function pairFetch(
     batch: boolean,
   ): Promise<Reply> => {
     if (batch) pair.inFlight[index] = (pair.inFlight[index] ?? 0) + 1;
+    const t0 = Date.now();
+    let outcome = "error";
     try {
       const response = await own(pair.endpointOf(index), init);
       const committed = response.headers.get("x-sync-committed");
+      outcome = String(response.status);
       return { status: response.status, text: await response.text(), committed };
+    } catch (error) {
+      outcome = String(error);
+      throw error;
     } finally {
+      if (Date.now() - t0 > 2000)
+        console.log(
+          `DBG slow ${batch ? "batch" : "other"} to ${index} ${Date.now() - t0} ms ${outcome}`,
+        );
       if (batch) pair.inFlight[index] = (pair.inFlight[index] ?? 0) - 1;
     }
   };

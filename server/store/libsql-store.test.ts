@@ -26,43 +26,6 @@ const map = (table: string, clientKey: number, serverKey: number | null): TempKe
 });
 
 describe("temporary keys in the libSQL store", () => {
-  it("finds mapped keys across runs, gaps, tables and clients, and rejected keys until mapped", async () => {
-    const s = await openStore();
-    await s.writeTransaction(async (tx) => {
-      // -1..-3 → 10..12 and -4..-5 → 20..21 (two runs), -7 → 30 after a gap, -6 rejected.
-      await tx.saveTempKeys("a", [
-        ...[-1, -2, -3].map((k) => map("invoice", k, 9 - k)),
-        map("invoice", -4, 20),
-        map("invoice", -5, 21),
-        map("invoice", -6, null),
-        map("invoice", -7, 30),
-        map("customer", -1, 99),
-      ]);
-      await tx.saveTempKeys("b", [map("invoice", -1, 500)]);
-    });
-    const found = await s.writeTransaction((tx) =>
-      tx.findTempKeys("a", "invoice", [-8, -7, -6, -5, -4, -3, -2, -1, -100]),
-    );
-    expect(Object.fromEntries(found)).toEqual({
-      "-1": 10,
-      "-2": 11,
-      "-3": 12,
-      "-4": 20,
-      "-5": 21,
-      "-6": null,
-      "-7": 30,
-    });
-    // A range of keys that starts inside a run found by its start above the range.
-    const inside = await s.writeTransaction((tx) => tx.findTempKeys("a", "invoice", [-3, -2]));
-    expect(Object.fromEntries(inside)).toEqual({ "-2": 11, "-3": 12 });
-    const other = await s.writeTransaction((tx) => tx.findTempKeys("b", "invoice", [-1, -2]));
-    expect(Object.fromEntries(other)).toEqual({ "-1": 500 });
-    // The rejected key applied later: mapped, no longer rejected.
-    await s.writeTransaction((tx) => tx.saveTempKeys("a", [map("invoice", -6, 40)]));
-    const retried = await s.writeTransaction((tx) => tx.findTempKeys("a", "invoice", [-6]));
-    expect(Object.fromEntries(retried)).toEqual({ "-6": 40 });
-  });
-
   it("stores a request's consecutive keys as one run", async () => {
     const s = await openStore();
     await s.writeTransaction((tx) =>
