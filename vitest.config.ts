@@ -17,6 +17,7 @@ const postgresTests = [
   "server/store/postgres-*.test.ts",
   "schema/to-pg-tables.test.ts",
   "server/store/store-contract.test.ts",
+  "server/database-url.test.ts",
   "server/sync-batch.test.ts",
   "server/replay.test.ts",
   "server/rejections.test.ts",

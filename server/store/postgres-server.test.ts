@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { examplePgMigrations } from "../../schema/generated/example-pg-migrations.ts";
 import { freshPostgresDatabase, postgresUrlForTests } from "../../test-utils/test-postgres.ts";
 import { storePgMigrations } from "../generated/store-pg-migrations.ts";
+import { createSyncServer, type SyncServer } from "../server.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 
 let database: { url: string; drop(): Promise<void> };
@@ -94,5 +95,47 @@ describe("PostgreSQL for the tests", () => {
     }
     expect(await journalRows("__drizzle_migrations")).toBe(examplePgMigrations.length);
     expect(await journalRows("__sync_server_migrations")).toBe(storePgMigrations.length);
+  });
+});
+
+const insertCustomer = {
+  query: `mutation($input: SyncBatchInput!) { syncBatch(input: $input) { results { status } keyMappings { serverKey } } }`,
+  variables: {
+    input: {
+      clientId: "dev",
+      batchId: "b1",
+      batchSeq: 1,
+      operations: [
+        { eventId: "e1", kind: "INSERT", table: "customer", key: "-1", data: { name: "Ada" } },
+      ],
+    },
+  },
+};
+
+async function post(sync: SyncServer, body: unknown): Promise<unknown> {
+  const response = await sync.yoga.fetch("http://127.0.0.1/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
+describe("createSyncServer with a PostgreSQL URL", () => {
+  it("opens the PostgreSQL store, migrates it and applies a batch", async () => {
+    const server = await createSyncServer({ database: database.url, poolSize: 2, logging: false });
+    expect(await post(server, insertCustomer)).toEqual({
+      data: {
+        syncBatch: { results: [{ status: "APPLIED" }], keyMappings: [{ serverKey: "1" }] },
+      },
+    });
+    expect(await server.store.tableColumns("customer")).toContain("name");
+    await server.close();
+  });
+
+  it("refuses a poolSize that is not a positive integer", async () => {
+    await expect(
+      createSyncServer({ database: database.url, poolSize: 0, logging: false }),
+    ).rejects.toThrow("poolSize must be a positive integer, got 0");
   });
 });
