@@ -2,10 +2,14 @@ import { createNodeFetch } from "../client/index.ts";
 import { type ServerProcess, startServerProcess } from "./server-process.ts";
 
 // The world of faults/postgres-processes.test.ts: two server processes over one PostgreSQL
-// database, each SIGKILLed and restarted on a new port; a device fetch that routes to them, loses
-// answers and delivers one batch to both at once; and a ledger of every syncBatch exchange.
+// database, each SIGKILLed and replaced; a device fetch that routes to them, loses answers and
+// delivers one batch to both at once; and a ledger of every syncBatch exchange.
 
-/** Two sync server processes (0: A, 1: B) over one database; a killed one restarts on a new port. */
+/**
+ * Two sync server processes (0: A, 1: B) over one database. A killed one is replaced by a new
+ * process on a new port, started ahead while the others serve (a supervisor's warm standby, one
+ * per process): node takes 2–10 s to load the server here, and the kills must not wait for it.
+ */
 export class ProcessPair {
   /** SIGKILLs so far, by process. */
   readonly kills = [0, 0];
@@ -13,26 +17,20 @@ export class ProcessPair {
   readonly killsInFlight = [0, 0];
   /** syncBatch requests in flight, by process (kept by {@link pairFetch}). */
   readonly inFlight = [0, 0];
-  /** stderr lines of every process: a masked unexpected error still shows here. */
+  /** What the processes wrote to stderr: an unexpected error, masked in answers, shows here. */
   readonly stderr: string[] = [];
-  readonly #servers: Array<ServerProcess | undefined>;
-  readonly #endpoints: string[];
+  readonly #servers: Array<ServerProcess | undefined> = [undefined, undefined];
+  readonly #endpoints = ["", ""];
+  readonly #standbys: Array<Promise<ServerProcess> | undefined> = [undefined, undefined];
+  #withStandbys = true;
 
-  private constructor(
-    readonly url: string,
-    servers: ServerProcess[],
-  ) {
-    this.#servers = servers;
-    this.#endpoints = servers.map((server) => server.endpoint);
-    for (const server of servers) this.#watch(server);
-  }
+  private constructor(readonly url: string) {}
 
-  /** Starts both processes at once (so they also race for the migrations and `sync_meta`). */
+  /** Starts A, B and their standbys at once (they race for the migrations and `sync_meta`). */
   static async start(url: string): Promise<ProcessPair> {
-    return new ProcessPair(
-      url,
-      await Promise.all([startServerProcess(url), startServerProcess(url)]),
-    );
+    const pair = new ProcessPair(url);
+    await Promise.all([pair.#replace(0), pair.#replace(1)]);
+    return pair;
   }
 
   /** The process a request meant for `preferred` goes to: that one if it runs, else the other. */
@@ -40,72 +38,71 @@ export class ProcessPair {
     return this.#servers[preferred] || !this.#servers[1 - preferred] ? preferred : 1 - preferred;
   }
 
-  /** The endpoint of process `index` (its last one while it restarts: the request then fails). */
+  /** The endpoint of process `index` (its last one while it is replaced: the request fails). */
   endpointOf(index: number): string {
     return this.#endpoints[index] ?? "";
   }
 
-  /** Whether both processes run (none is restarting). */
+  /** Whether both processes run (none is being replaced). */
   get bothUp(): boolean {
     return this.#servers.every(Boolean);
   }
 
-  /** SIGKILLs process `index`, waits for its end, and starts it again on a new port. */
-  async killAndRestart(index: number): Promise<void> {
+  /** Resolves once the standby of process `index` listens: its replacement then takes no time. */
+  async standbyReady(index: number): Promise<void> {
+    await this.#standbys[index];
+  }
+
+  /** SIGKILLs process `index`, waits for its end, and puts its standby in its place. */
+  async killAndReplace(index: number): Promise<void> {
     const server = this.#servers[index];
     if (!server) throw new Error(`process ${index} is not running`);
     // Marked down first: requests from now on go to the other process, as a balancer's would.
     this.#servers[index] = undefined;
-    if ((this.inFlight[index] ?? 0) > 0)
-      this.killsInFlight[index] = (this.killsInFlight[index] ?? 0) + 1;
+    const during = (this.inFlight[index] ?? 0) > 0 ? 1 : 0;
+    this.killsInFlight[index] = (this.killsInFlight[index] ?? 0) + during;
     await server.kill();
     this.kills[index] = (this.kills[index] ?? 0) + 1;
-    await this.restart(index);
+    await this.#replace(index);
   }
 
-  /** Stops process `index` cleanly (if it runs) and starts it again. */
-  async restart(index: number): Promise<void> {
-    await this.#servers[index]?.stop();
-    this.#servers[index] = undefined;
-    const server = await startServerProcess(this.url);
-    this.#watch(server);
+  /** Stops both processes cleanly (SIGTERM) and puts their standbys in place; none from now on. */
+  async restartBoth(): Promise<void> {
+    this.#withStandbys = false;
+    await Promise.all(this.#servers.map((server) => server?.stop()));
+    this.#servers.fill(undefined);
+    await Promise.all([this.#replace(0), this.#replace(1)]);
+  }
+
+  /** Stops every process (SIGTERM), standbys too. */
+  async stop(): Promise<void> {
+    const standbys = await Promise.all(this.#standbys.map((s) => s?.catch(() => undefined)));
+    this.#standbys.fill(undefined);
+    await Promise.all([...this.#servers, ...standbys].map((server) => server?.stop()));
+  }
+
+  /** Puts the standby of process `index` (or a new process) in its place, and starts a standby. */
+  async #replace(index: number): Promise<void> {
+    const next = this.#standbys[index] ?? this.#launch();
+    this.#standbys[index] = this.#withStandbys ? this.#launch() : undefined;
+    const server = await next;
     this.#endpoints[index] = server.endpoint;
     this.#servers[index] = server;
   }
 
-  /** Stops both (SIGTERM). */
-  async stop(): Promise<void> {
-    await Promise.all(this.#servers.map((server) => server?.stop()));
-  }
-
-  #watch(server: ServerProcess): void {
-    server.child.stderr?.on("data", (chunk: Buffer) => {
-      if (this.stderr.length < 200)
-        this.stderr.push(...chunk.toString().split("\n").filter(Boolean));
-    });
+  #launch(): Promise<ServerProcess> {
+    const started = startServerProcess(this.url);
+    const keep = (chunk: Buffer) => this.stderr.push(chunk.toString());
+    started.then((server) => server.child.stderr?.on("data", keep)).catch(() => undefined);
+    return started;
   }
 }
 
-/** One verdict of the server on one event, as an answer said it. */
-interface Verdict {
-  readonly batchId: string;
-  readonly status: string;
-  readonly reason: string;
-}
-interface Answer {
-  readonly batchId: string;
-  readonly replayed: boolean;
-  readonly results: ReadonlyArray<{
-    eventId: string;
-    status: string;
-    error: { code: string; message: string } | null;
-  }>;
-}
-interface Request {
-  readonly clientId: string;
-  readonly batchId: string;
-  readonly operations: ReadonlyArray<{ eventId: string; table: string; kind: string }>;
-}
+type Verdict = { eventId: string; status: string; error: { message?: string } | null };
+type Answer = { replayed: boolean; results: Verdict[] };
+type Operation = { eventId: string; table: string; kind: string };
+type Request = { clientId: string; batchId: string; operations: Operation[] };
+type EventRecord = { table?: string; kind?: string; batchId?: string; status?: string };
 
 /**
  * Every syncBatch exchange of every device, also the answers a device never got: each batch
@@ -114,41 +111,39 @@ interface Request {
  */
 export class BatchLedger {
   readonly violations: string[] = [];
-  readonly counts = {
-    posts: 0,
-    lostAnswers: 0,
-    duplicates: 0,
-    switched: 0,
-    errors: {} as Record<string, number>,
-  };
-  /** By `clientId/batchId`: the answer's text without `replayed`, and whether it came fresh. */
+  readonly counts = { posts: 0, lost: 0, switched: 0, both: 0, bothNew: 0 };
+  /** Whole-request errors the servers answered, by code. */
+  readonly errors: Record<string, number> = {};
+  /** The batches posted, as `clientId/batchId`. */
+  readonly posted = new Set<string>();
+  /** By `clientId/batchId`: the answer's text without `replayed`, and whether one came fresh. */
   readonly #answers = new Map<string, { text: string; fresh: boolean }>();
-  readonly #operations = new Map<string, { table: string; kind: string }>();
-  readonly #verdicts = new Map<string, Verdict>();
+  /** By `clientId/eventId`: the event's table and kind, and the batch and status of its verdict. */
+  readonly events = new Map<string, EventRecord>();
 
-  /** Distinct batch ids posted. */
-  get batches(): number {
-    return new Set([...this.#answers.keys(), ...this.#posted]).size;
+  /** Batches only ever answered as replays: a kill took their first answer after the commit. */
+  get committedUnanswered(): number {
+    return [...this.#answers.values()].filter((answer) => !answer.fresh).length;
   }
-  readonly #posted = new Set<string>();
 
-  /** Reads a syncBatch request; says whether its batch id is posted for the first time. */
+  /** Reads a syncBatch request; `first` says whether its batch is posted for the first time. */
   posting(body: string): { request: Request; first: boolean } {
     const request = (JSON.parse(body) as { variables: { input: Request } }).variables.input;
     const key = `${request.clientId}/${request.batchId}`;
-    const first = !this.#posted.has(key);
-    this.#posted.add(key);
+    const first = !this.posted.has(key);
+    this.posted.add(key);
     this.counts.posts += 1;
     for (const { eventId, table, kind } of request.operations) {
-      this.#operations.set(`${request.clientId}/${eventId}`, { table, kind });
+      const event = `${request.clientId}/${eventId}`;
+      this.events.set(event, { ...this.events.get(event), table, kind });
     }
     return { request, first };
   }
 
-  /** Records what the server answered (`text`, HTTP 200 or not); returns the answer, if any. */
+  /** Records what a server answered to `request` (any text); returns the batch's answer, if any. */
   answered(request: Request, text: string): Answer | undefined {
     let parsed: {
-      data?: { syncBatch?: Answer | null };
+      data?: { syncBatch?: Answer };
       errors?: Array<{ extensions?: { code?: string } }>;
     };
     try {
@@ -159,150 +154,104 @@ export class BatchLedger {
     const answer = parsed.data?.syncBatch;
     if (!answer) {
       const code = parsed.errors?.[0]?.extensions?.code ?? "NONE";
-      this.counts.errors[code] = (this.counts.errors[code] ?? 0) + 1;
+      this.errors[code] = (this.errors[code] ?? 0) + 1;
       if (code === "BATCH_ID_REUSED") this.violations.push(`${request.batchId}: BATCH_ID_REUSED`);
       return undefined;
     }
     const key = `${request.clientId}/${request.batchId}`;
     const { replayed, ...rest } = answer;
-    const seen = this.#answers.get(key);
     const same = JSON.stringify(rest);
+    const seen = this.#answers.get(key);
     if (seen && seen.text !== same) this.violations.push(`${key}: answered differently`);
     if (!replayed && seen?.fresh) this.violations.push(`${key}: applied twice (two fresh answers)`);
     this.#answers.set(key, { text: same, fresh: !replayed || (seen?.fresh ?? false) });
     for (const { eventId, status, error } of answer.results) {
       const event = `${request.clientId}/${eventId}`;
-      const before = this.#verdicts.get(event);
-      if (before && before.batchId !== request.batchId)
+      const known = this.events.get(event);
+      if (known?.batchId !== undefined && known.batchId !== request.batchId) {
         this.violations.push(`${event}: answered in two batches`);
-      const reason = error ? `${error.code}: ${error.message}` : "";
-      if (status === "REJECTED" && !error?.message)
-        this.violations.push(`${event}: rejected without a reason`);
-      this.#verdicts.set(event, { batchId: request.batchId, status, reason });
+      }
+      if (status !== "APPLIED" && !error?.message) {
+        this.violations.push(`${event}: ${status} without a reason`);
+      }
+      this.events.set(event, { ...known, batchId: request.batchId, status });
     }
     return answer;
   }
 
   /**
-   * What the server must hold after every event was answered: rows per table (applied inserts
-   * less applied deletes), and the verdicts of each client (event counts by status).
+   * Records the answers of one batch delivered to both processes at once (those that arrived):
+   * when both did, the same answer, and for a batch never posted before one applied, one replayed.
    */
-  accounts(): { rows: Record<string, number>; byClient: Record<string, Record<string, number>> } {
-    const rows: Record<string, number> = {};
-    const byClient: Record<string, Record<string, number>> = {};
-    for (const [event, { table, kind }] of this.#operations) {
-      const clientId = event.slice(0, event.lastIndexOf("/"));
-      const status = this.#verdicts.get(event)?.status ?? "UNANSWERED";
-      const counts = byClient[clientId] ?? {};
-      byClient[clientId] = counts;
-      counts[status] = (counts[status] ?? 0) + 1;
-      const step = status !== "APPLIED" ? 0 : kind === "INSERT" ? 1 : kind === "DELETE" ? -1 : 0;
-      rows[table] = (rows[table] ?? 0) + step;
-    }
-    return { rows, byClient };
+  deliveredTwice(request: Request, first: boolean, texts: readonly string[]): void {
+    const answers = texts.map((text) => this.answered(request, text));
+    if (answers.length !== 2 || !answers.every(Boolean)) return;
+    this.counts.both += 1;
+    if (!first) return;
+    this.counts.bothNew += 1;
+    const fresh = answers.filter((answer) => answer?.replayed === false).length;
+    if (fresh !== 1) this.violations.push(`${request.batchId}: delivered twice, ${fresh} applied`);
   }
 }
 
-/** Chances per syncBatch request while faults are on. */
-export interface PairFaults {
-  /** Sent to the other process than the device's own. */
-  readonly switchTo: number;
-  /** Applied by the server, the answer lost on the way back. */
-  readonly lose: number;
-  /** Delivered to both processes at once. */
-  readonly duplicate: number;
-}
-
-const decoder = new TextDecoder();
-const bodyText = (init: RequestInit | undefined): string =>
-  typeof init?.body === "string"
-    ? init.body
-    : init?.body instanceof Uint8Array
-      ? decoder.decode(init.body)
-      : "";
-
 /**
  * A device's fetch over the pair: every request goes to the device's own process (`home`), or
- * the other one while that one restarts. While `faultsOn()`, syncBatch requests meet the faults
- * of `faults` at random; every exchange is shown to `ledger`.
+ * to the other while that one is replaced. While `faultsOn()`, each syncBatch request goes to
+ * the other process with the chance `faults.switchTo`, to both at once with `faults.duplicate`,
+ * or has its answer lost after the server answered with `faults.lose`. The ledger sees it all.
  */
 export function pairFetch(
   pair: ProcessPair,
   home: number,
   ledger: BatchLedger,
   random: () => number,
-  faults: PairFaults,
+  faults: { readonly switchTo: number; readonly lose: number; readonly duplicate: number },
   faultsOn: () => boolean,
 ): { fetch: typeof fetch; close(): void } {
   const own = createNodeFetch();
-  type Reply = { status: number; text: string; committed: string | null };
-  const post = async (
-    index: number,
-    init: RequestInit | undefined,
-    batch: boolean,
-  ): Promise<Reply> => {
+  const post = async (index: number, init: RequestInit | undefined, batch: boolean) => {
     if (batch) pair.inFlight[index] = (pair.inFlight[index] ?? 0) + 1;
-    const t0 = Date.now();
-    let outcome = "error";
     try {
       const response = await own(pair.endpointOf(index), init);
+      // The body is read whole, so only the headers the client reads travel on.
+      const headers = new Headers({ "content-type": "application/json" });
       const committed = response.headers.get("x-sync-committed");
-      outcome = String(response.status);
-      return { status: response.status, text: await response.text(), committed };
-    } catch (error) {
-      outcome = String(error);
-      throw error;
+      if (committed !== null) headers.set("x-sync-committed", committed);
+      return { status: response.status, headers, text: await response.text() };
     } finally {
-      if (Date.now() - t0 > 2000)
-        console.log(
-          `DBG slow ${batch ? "batch" : "other"} to ${index} ${Date.now() - t0} ms ${outcome}`,
-        );
       if (batch) pair.inFlight[index] = (pair.inFlight[index] ?? 0) - 1;
     }
   };
-  // The body is text again: only the headers the client reads travel on.
-  const reply = ({ status, text, committed }: Reply) =>
-    new Response(text, {
-      status,
-      headers: {
-        "content-type": "application/json",
-        ...(committed === null ? {} : { "x-sync-committed": committed }),
-      },
-    });
   const wrapped: typeof fetch = async (_input, init) => {
-    const text = bodyText(init);
+    const body = init?.body;
+    const text = body instanceof Uint8Array ? new TextDecoder().decode(body) : String(body);
     const faulty = faultsOn();
     const switched = faulty && random() < faults.switchTo;
     const index = pair.route(switched ? 1 - home : home);
-    if (!text.includes("syncBatch")) return reply(await post(index, init, false));
+    if (!text.includes("syncBatch")) {
+      const reply = await post(index, init, false);
+      return new Response(reply.text, reply);
+    }
     const { request, first } = ledger.posting(text);
     if (switched) ledger.counts.switched += 1;
     const roll = faulty ? random() : 1;
     if (roll < faults.duplicate && pair.bothUp) {
       const both = await Promise.allSettled([post(0, init, true), post(1, init, true)]);
-      const replies = both.flatMap((outcome) =>
-        outcome.status === "fulfilled" ? [outcome.value] : [],
-      );
-      const answers = replies.map((r) => ledger.answered(request, r.text));
-      if (answers.length === 2 && answers.every(Boolean)) {
-        ledger.counts.duplicates += 1;
-        const fresh = answers.filter((answer) => answer?.replayed === false).length;
-        if (first && fresh !== 1)
-          ledger.violations.push(
-            `${request.batchId}: ${fresh} fresh answers to a new batch delivered twice`,
-          );
-      }
+      const replies = both.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+      const texts = replies.map((reply) => reply.text);
+      ledger.deliveredTwice(request, first, texts);
+      // The device gets either answer (or a failure when both processes died under it).
       const chosen = replies[Math.floor(random() * replies.length)];
-      if (!chosen) throw new TypeError("fetch failed: both processes failed (killed)");
-      return reply(chosen);
+      if (!chosen) throw new TypeError("fetch failed: both copies failed (injected)");
+      return new Response(chosen.text, chosen);
     }
     const result = await post(index, init, true);
     ledger.answered(request, result.text);
     if (roll < faults.duplicate + faults.lose) {
-      ledger.counts.lostAnswers += 1;
+      ledger.counts.lost += 1;
       throw new TypeError("fetch failed: connection reset (injected)");
     }
-    return reply(result);
+    return new Response(result.text, result);
   };
   return { fetch: wrapped, close: () => own.close() };
 }
