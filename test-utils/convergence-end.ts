@@ -107,7 +107,7 @@ export async function checkEnd(h: ConvergenceHistory): Promise<void> {
     }
   }
   const integrity = await h.server.rows("PRAGMA integrity_check");
-  if (String(integrity[0]?.[0]) !== "ok") h.problem("server: integrity_check failed");
+  if (String(integrity[0]?.integrity_check) !== "ok") h.problem("server: integrity_check failed");
   if ((await h.server.rows("PRAGMA foreign_key_check")).length > 0) {
     h.problem("server: foreign_key_check failed");
   }
