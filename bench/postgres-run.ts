@@ -252,11 +252,17 @@ function sampleConnections(url: string, everyMs: number) {
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
   })();
+  // Kept for stop(): a failed sample must fail the run, not the process as unhandled.
+  const ended = loop.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   return {
     async stop() {
       running = false;
-      await loop;
+      const failure = await ended;
       await sql.end();
+      if (failure !== undefined) throw failure;
       return { ...peak, seen };
     },
   };
@@ -296,13 +302,18 @@ export async function storesRun(options: StoresRunOptions): Promise<StoresRuns> 
         config.store === "postgres" ? await freshPostgresDatabase(pg.url) : undefined;
       const url = database?.url ?? `file:${join(dir, `stores-server-${tag}.db`)}`;
       const processes: ServerProcess[] = [];
+      let sending: Awaited<ReturnType<typeof prepareDevices>> | undefined;
+      let sampler: ReturnType<typeof sampleConnections> | undefined;
       try {
         // One after the other: each applies the migrations (the second finds them applied).
-        for (let i = 0; i < config.processes; i++) processes.push(await startServerProcess(url));
+        // The pool size is the processes' own (SYNC_PG_POOL_SIZE, default 10); libSQL takes none.
+        const env = config.store === "postgres" ? {} : { SYNC_PG_POOL_SIZE: "" };
+        for (let i = 0; i < config.processes; i++)
+          processes.push(await startServerProcess(url, env));
         for (const [i, server] of processes.entries())
           await warmUpServer(dir, server.endpoint, warmUp, `${tag}-${i}`);
         const endpoints = processes.map((server) => server.endpoint);
-        const sending = await prepareDevices(dir, template, endpoints, devices, tag);
+        sending = await prepareDevices(dir, template, endpoints, devices, tag);
         const rowsBefore = await relatedRows(url);
         const serverOutput: string[] = [];
         const collect = (chunk: Buffer) => {
@@ -313,7 +324,7 @@ export async function storesRun(options: StoresRunOptions): Promise<StoresRuns> 
           server.child.stdout?.on("data", collect);
           server.child.stderr?.on("data", collect);
         }
-        const sampler = database ? sampleConnections(database.url, 50) : undefined;
+        sampler = database ? sampleConnections(database.url, 50) : undefined;
         const serversCpu = () =>
           processes.reduce((sum, server) => sum + (processCpuMs(server.child.pid) ?? 0), 0);
         const machineBefore = machineJiffies();
@@ -326,11 +337,13 @@ export async function storesRun(options: StoresRunOptions): Promise<StoresRuns> 
         const devicesUsage = process.cpuUsage(devicesBefore);
         const machineAfter = machineJiffies();
         const peak = await sampler?.stop();
+        sampler = undefined;
         for (const server of processes) {
           server.child.stdout?.off("data", collect);
           server.child.stderr?.off("data", collect);
         }
         await sending.close();
+        sending = undefined;
         const rowsAdded = (await relatedRows(url)) - rowsBefore;
         const expected = template.operations * devices;
         const per1000 = (ms: number) => (ms * 1000) / Math.max(1, sent.applied);
@@ -372,6 +385,8 @@ export async function storesRun(options: StoresRunOptions): Promise<StoresRuns> 
           otherCores: Math.max(0, machineCores - oursMs / 1000 / sent.seconds),
         };
       } finally {
+        await sampler?.stop();
+        await sending?.close();
         await Promise.all(processes.map((server) => server.stop()));
         await database?.drop();
       }
@@ -384,7 +399,7 @@ export async function storesRun(options: StoresRunOptions): Promise<StoresRuns> 
       for (const config of order) {
         const run = await measureOne(config, `${Date.now()}-${config.key}-${round}`);
         console.error(
-          `  ${measured < 0 ? "warm-up round" : `round ${measured + 1}`}, ${config.label}: ${Math.round(run.operationsPerSecond).toLocaleString("en-US")} ops/s, ${run.errors} errors${run.peakConnections === undefined ? "" : `, peak ${run.peakConnections} connections`}`,
+          `  ${measured < 0 ? "warm-up round" : `round ${measured + 1}`}, ${config.label}: ${Math.round(run.operationsPerSecond).toLocaleString("en-US")} ops/s, ${run.errors} errors${run.peakConnections === undefined ? "" : `, peak ${run.peakConnections} connections`}; other work on the machine ${run.otherCores.toFixed(2)} cores`,
         );
         if (measured >= 0) runs[config.key].push(run);
       }
@@ -394,6 +409,10 @@ export async function storesRun(options: StoresRunOptions): Promise<StoresRuns> 
   }
   return runs;
 }
+
+/** CPU per 1,000 operations of the three sides: cores ÷ this bounds throughput on one machine. */
+const cpuOf = (x: StoreRun) =>
+  x.cpuPer1000.devices + x.cpuPer1000.servers + (x.cpuPer1000.postgres ?? 0);
 
 /** How bench.ts records a figure. */
 type RecordFigure = (key: string, label: string, f: Figure, unit: string, digits?: number) => void;
@@ -405,7 +424,8 @@ export async function storesScenario(
 ): Promise<readonly [string, boolean, string]> {
   const runs = await storesRun(options);
   const ops = options.customers * 13;
-  const title = `11. ${options.devices} devices × ${ops} ops (related rows, batches of ${options.batchOperations})`;
+  const pool = process.env.SYNC_PG_POOL_SIZE || "10";
+  const title = `11. ${options.devices} devices × ${ops} ops (related rows, batches of ${options.batchOperations}, PostgreSQL pool ${pool} a process)`;
   const medianOf = (key: ConfigurationKey) =>
     figure(runs[key].map((r) => r.operationsPerSecond)).median;
   for (const config of configurations) {
@@ -466,6 +486,12 @@ export async function storesScenario(
         "ms",
         1,
       );
+    const latencies = r.flatMap((x) => x.latenciesMs).sort((a, b) => a - b);
+    const at = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+    record(`${k}.p50`, "   request latency p50", figure([at(0.5)]), "ms", 1);
+    record(`${k}.p99`, "   request latency p99", figure([at(0.99)]), "ms", 1);
+    record(`${k}.cpuAll`, "   CPU per 1,000 ops: all three", figure(r.map(cpuOf)), "ms", 1);
     record(
       `${k}.machineCores`,
       "   machine busy (all processes)",
@@ -507,6 +533,16 @@ export async function storesScenario(
     3,
   );
   record("stores.pairRatios", "   the same, round by round", figure(pairRatios), "×", 3);
+  // Other work takes cores from some runs and not others; CPU per operation hardly moves with it.
+  const cpuRatio = figure(runs.pg1.map(cpuOf)).median / figure(runs.pg2.map(cpuOf)).median;
+  record(
+    "stores.cpuRatio",
+    "   the ratio CPU per op predicts (1 process's ÷ 2 processes')",
+    figure([cpuRatio]),
+    "×",
+    3,
+  );
+  const noise = Math.max(...[...runs.pg1, ...runs.pg2].map((r) => r.otherCores));
   const errors = configurations.reduce(
     (sum, c) => sum + runs[c.key].reduce((s, r) => s + r.errors, 0),
     0,
@@ -515,6 +551,6 @@ export async function storesScenario(
   return [
     "2 processes on PostgreSQL ≥ 1.3 × 1 process, zero errors",
     ratio >= 1.3 && errors === 0,
-    `${ratio.toFixed(3)} × (${Math.round(medianOf("pg2")).toLocaleString("en-US")} against ${Math.round(medianOf("pg1")).toLocaleString("en-US")} ops/s; libSQL 1 process ${Math.round(medianOf("libsql1")).toLocaleString("en-US")}), ${errors} errors, peak ${peak} connections`,
+    `${ratio.toFixed(3)} × (${Math.round(medianOf("pg2")).toLocaleString("en-US")} against ${Math.round(medianOf("pg1")).toLocaleString("en-US")} ops/s; libSQL 1 process ${Math.round(medianOf("libsql1")).toLocaleString("en-US")}), ${errors} errors, peak ${peak} connections; other work up to ${noise.toFixed(2)} cores${noise > 0.25 ? ` (noisy: CPU per op predicts ${cpuRatio.toFixed(3)} ×)` : ""}`,
   ] as const;
 }
