@@ -10,9 +10,9 @@ import { locationTemplate, relatedTemplate } from "./fixtures.ts";
 import { limitRun } from "./limit-run.ts";
 import { manyDevicesRun } from "./many-devices-run.ts";
 import { type Figure, figure, repeat } from "./measure.ts";
-import { storesScenario } from "./postgres-run.ts";
 import { receiveRun } from "./receive-run.ts";
 import { type SendRun, type SendRunOptions, sendRun } from "./send-run.ts";
+import { storesScenario } from "./stores-scenario.ts";
 import { warmUpTemplates } from "./warm-up-server.ts";
 
 const quick = process.argv.includes("--quick");

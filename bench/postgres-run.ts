@@ -2,113 +2,29 @@
 // and on PostgreSQL, in one sitting: one process on libSQL, one on PostgreSQL, two on PostgreSQL
 // with the devices split between them. The bench starts a PostgreSQL of its own with its default
 // settings (durability as shipped: fsync and synchronous_commit on) and stops it at the end.
-import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import postgres from "postgres";
-import { createNodeFetch, createSyncClient, type NodeFetch } from "../client/index.ts";
 import { startPostgres } from "../test-utils/postgres-server.ts";
 import { type ServerProcess, startServerProcess } from "../test-utils/server-process.ts";
 // Its vitest import is only used by postgresUrlForTests, which the bench never calls.
 import { freshPostgresDatabase } from "../test-utils/test-postgres.ts";
-import { copyTemplate, type DeviceTemplate, relatedTemplate } from "./fixtures.ts";
-import { type Figure, figure } from "./measure.ts";
+import { type DeviceTemplate, relatedTemplate } from "./fixtures.ts";
+import { machineJiffies, postgresCpuMs, postmasterPid } from "./machine-cpu.ts";
+import { prepareDevices } from "./prepare-devices.ts";
 import { processCpuMs } from "./process-cpu-ms.ts";
+import { sampleConnections } from "./sample-connections.ts";
 import { warmUpServer } from "./warm-up-server.ts";
 
-/** What many devices sending at once to some endpoints measured. */
-export interface DevicesSent {
-  readonly seconds: number;
-  readonly applied: number;
-  readonly batches: number;
-  /** Sends that threw, rejected operations, and operations that did not arrive (short sends). */
-  readonly errors: number;
-  /** The distinct messages of the sends that threw, with how many threw each. */
-  readonly messages: ReadonlyMap<string, number>;
-  readonly latenciesMs: readonly number[];
-}
-
-/**
- * `devices` copies of the template under client ids of their own, device i sending to
- * `endpoints[i % endpoints.length]` with its own keep-alive sockets, no retries. `send()` sends
- * them all at once (call it once); `close()` closes the clients.
- */
-export async function prepareDevices(
-  dir: string,
-  template: DeviceTemplate,
-  endpoints: readonly string[],
-  devices: number,
-  tag: string,
-): Promise<{ send(): Promise<DevicesSent>; close(): Promise<void> }> {
-  const latenciesMs: number[] = [];
-  const fetches: NodeFetch[] = [];
-  const clients = await Promise.all(
-    Array.from({ length: devices }, async (_, i) => {
-      const own = createNodeFetch();
-      fetches.push(own);
-      const timedFetch: typeof fetch = async (input, init) => {
-        const started = performance.now();
-        const response = await own(input, init);
-        latenciesMs.push(performance.now() - started);
-        return response;
-      };
-      return createSyncClient({
-        database: await copyTemplate(
-          template,
-          join(dir, `stores-device-${tag}-${i}.db`),
-          `stores-device-${tag}-${i}`,
-        ),
-        endpoint: endpoints[i % endpoints.length] ?? "",
-        fetch: timedFetch,
-        maxOperationsPerRequest: 1000,
-        retry: { retries: 0 },
-      });
-    }),
-  );
-  return {
-    async send() {
-      const messages = new Map<string, number>();
-      const started = performance.now();
-      const reports = await Promise.all(
-        clients.map((client) =>
-          client.send().catch((error: unknown) => {
-            const message = error instanceof Error ? error.message : String(error);
-            messages.set(message, (messages.get(message) ?? 0) + 1);
-            return undefined;
-          }),
-        ),
-      );
-      const seconds = (performance.now() - started) / 1000;
-      let applied = 0;
-      let batches = 0;
-      let errors = 0;
-      for (const report of reports) {
-        if (report === undefined) {
-          errors += 1;
-          continue;
-        }
-        applied += report.applied;
-        batches += report.batches;
-        errors += report.rejected + Math.max(0, template.operations - report.applied);
-      }
-      return { seconds, applied, batches, errors, messages, latenciesMs };
-    },
-    async close() {
-      await Promise.all(clients.map((client) => client.close()));
-      for (const own of fetches) own.close();
-    },
-  };
-}
-
 /** The configurations, each measured on a fresh database with fresh server processes. */
-const configurations = [
+export const configurations = [
   { key: "libsql1", label: "1 process on libSQL", store: "libsql", processes: 1 },
   { key: "pg1", label: "1 process on PostgreSQL", store: "postgres", processes: 1 },
   { key: "pg2", label: "2 processes on PostgreSQL", store: "postgres", processes: 2 },
 ] as const;
 type Configuration = (typeof configurations)[number];
-type ConfigurationKey = Configuration["key"];
+export type ConfigurationKey = Configuration["key"];
 
 /** One configuration's measured send. */
 export interface StoreRun {
@@ -138,61 +54,6 @@ export interface StoreRun {
   readonly otherCores: number;
 }
 
-/** The machine's busy and total jiffies so far (first line of /proc/stat). */
-function machineJiffies(): { busy: number; total: number } {
-  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
-    .trim()
-    .split(/\s+/)
-    .slice(1, 9)
-    .map(Number);
-  const total = fields.reduce((sum, value) => sum + value, 0);
-  // idle and iowait are the 4th and 5th.
-  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
-}
-
-/** The fields of /proc/PID/stat after the command name (state first); undefined if gone. */
-function statFields(pid: string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
-/** The postmaster listening on `port`: the process started with `-p PORT` by startPostgres. */
-function postmasterPid(port: string): string | undefined {
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      const p = args.indexOf("-p");
-      if (p >= 0 && args[p + 1] === port && args.includes("-D")) return pid;
-    } catch {
-      // A process that ended while the folder was read.
-    }
-  }
-  return undefined;
-}
-
-/**
- * CPU milliseconds of a PostgreSQL server so far: the postmaster's own, that of the backends it
- * has reaped (its cutime and cstime) and that of its live children (backends, WAL writer,
- * checkpointer, …). Ten-millisecond resolution.
- */
-function postgresCpuMs(postmaster: string): number {
-  // utime, stime, cutime, cstime are fields 12–15 counted from state (1).
-  const ticks = (fields: string[] | undefined) =>
-    fields ? [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) : 0;
-  let sum = ticks(statFields(postmaster));
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid) || pid === postmaster) continue;
-    const fields = statFields(pid);
-    if (fields?.[1] === postmaster) sum += ticks(fields);
-  }
-  return sum * 10;
-}
-
 /** Rows of the example model's related tables, on either store. */
 async function relatedRows(url: string): Promise<number> {
   const text =
@@ -212,60 +73,6 @@ async function relatedRows(url: string): Promise<number> {
   } finally {
     await sql.end();
   }
-}
-
-/**
- * Samples the server connections of the database of `url` every `everyMs` until `stop()`:
- * the peaks of open, busy and lock-waiting ones. Runs in the load generator's event loop, so
- * under load the interval stretches (the sample count says by how much).
- */
-function sampleConnections(url: string, everyMs: number) {
-  const sql = postgres(url, {
-    max: 1,
-    onnotice: () => undefined,
-    connection: { application_name: "sync-bench-sampler" },
-  });
-  const peak = { open: 0, busy: 0, waiting: 0, samples: 0 };
-  /** Busy connections seen, by what they waited for and the start of their statement. */
-  const seen = new Map<string, number>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const rows = await sql.unsafe(
-        `SELECT state, wait_event_type, wait_event,
-          left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query
-        FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = 'checkpoint-sync'`,
-      );
-      const busy = rows.filter((row) => row.state !== "idle");
-      peak.open = Math.max(peak.open, rows.length);
-      peak.busy = Math.max(peak.busy, busy.length);
-      peak.waiting = Math.max(
-        peak.waiting,
-        busy.filter((row) => row.wait_event_type === "Lock").length,
-      );
-      peak.samples += 1;
-      for (const row of busy) {
-        const what = `${row.state}, ${row.wait_event_type ?? "on CPU"}/${row.wait_event ?? "-"}: ${row.query}`;
-        seen.set(what, (seen.get(what) ?? 0) + 1);
-      }
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
-  })();
-  // Kept for stop(): a failed sample must fail the run, not the process as unhandled.
-  const ended = loop.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  return {
-    async stop() {
-      running = false;
-      const failure = await ended;
-      await sql.end();
-      if (failure !== undefined) throw failure;
-      return { ...peak, seen };
-    },
-  };
 }
 
 /** Options of {@link storesRun}. */
@@ -408,149 +215,4 @@ export async function storesRun(options: StoresRunOptions): Promise<StoresRuns> 
     await pg.stop();
   }
   return runs;
-}
-
-/** CPU per 1,000 operations of the three sides: cores ÷ this bounds throughput on one machine. */
-const cpuOf = (x: StoreRun) =>
-  x.cpuPer1000.devices + x.cpuPer1000.servers + (x.cpuPer1000.postgres ?? 0);
-
-/** How bench.ts records a figure. */
-type RecordFigure = (key: string, label: string, f: Figure, unit: string, digits?: number) => void;
-
-/** The scenario's rows of the bench table; returns its target line. */
-export async function storesScenario(
-  options: StoresRunOptions,
-  record: RecordFigure,
-): Promise<readonly [string, boolean, string]> {
-  const runs = await storesRun(options);
-  const ops = options.customers * 13;
-  const pool = process.env.SYNC_PG_POOL_SIZE || "10";
-  const title = `11. ${options.devices} devices × ${ops} ops (related rows, batches of ${options.batchOperations}, PostgreSQL pool ${pool} a process)`;
-  const medianOf = (key: ConfigurationKey) =>
-    figure(runs[key].map((r) => r.operationsPerSecond)).median;
-  for (const config of configurations) {
-    const r = runs[config.key];
-    const k = `stores.${config.key}`;
-    record(
-      `${k}.opsPerSecond`,
-      `${title}, ${config.label}`,
-      figure(r.map((x) => x.operationsPerSecond)),
-      "ops/s",
-    );
-    record(
-      `${k}.batchesPerSecond`,
-      "   batches applied",
-      figure(r.map((x) => x.batchesPerSecond)),
-      "batches/s",
-    );
-    record(`${k}.errors`, "   errors", figure([r.reduce((sum, x) => sum + x.errors, 0)]), "");
-    if (config.store === "postgres") {
-      record(
-        `${k}.peakConnections`,
-        "   peak server connections",
-        figure(r.map((x) => x.peakConnections ?? 0)),
-        "",
-      );
-      record(
-        `${k}.peakBusy`,
-        "   … of them busy at once (peak)",
-        figure(r.map((x) => x.peakBusy ?? 0)),
-        "",
-      );
-      record(
-        `${k}.peakLockWaits`,
-        "   … of them waiting for a lock (peak)",
-        figure(r.map((x) => x.peakLockWaits ?? 0)),
-        "",
-      );
-    }
-    record(
-      `${k}.cpuDevices`,
-      "   CPU per 1,000 ops: devices (load generator)",
-      figure(r.map((x) => x.cpuPer1000.devices)),
-      "ms",
-      1,
-    );
-    record(
-      `${k}.cpuServers`,
-      "   CPU per 1,000 ops: server processes",
-      figure(r.map((x) => x.cpuPer1000.servers)),
-      "ms",
-      1,
-    );
-    if (config.store === "postgres")
-      record(
-        `${k}.cpuPostgres`,
-        "   CPU per 1,000 ops: PostgreSQL",
-        figure(r.map((x) => x.cpuPer1000.postgres ?? 0)),
-        "ms",
-        1,
-      );
-    const latencies = r.flatMap((x) => x.latenciesMs).sort((a, b) => a - b);
-    const at = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-    record(`${k}.p50`, "   request latency p50", figure([at(0.5)]), "ms", 1);
-    record(`${k}.p99`, "   request latency p99", figure([at(0.99)]), "ms", 1);
-    record(`${k}.cpuAll`, "   CPU per 1,000 ops: all three", figure(r.map(cpuOf)), "ms", 1);
-    record(
-      `${k}.machineCores`,
-      "   machine busy (all processes)",
-      figure(r.map((x) => x.machineCores)),
-      "cores",
-      2,
-    );
-    record(
-      `${k}.otherCores`,
-      "   … of it other work on the machine",
-      figure(r.map((x) => x.otherCores)),
-      "cores",
-      2,
-    );
-    const states = new Map<string, number>();
-    for (const x of r)
-      for (const [what, n] of x.busyStates ?? []) states.set(what, (states.get(what) ?? 0) + n);
-    const samples = r.reduce((sum, x) => sum + (x.samples ?? 0), 0);
-    for (const [what, n] of [...states].sort((a, b) => b[1] - a[1]).slice(0, 8))
-      console.error(
-        `   ${config.label}, busy connections on average: ${(n / samples).toFixed(2)} ${what}`,
-      );
-    for (const x of r) {
-      for (const [message, count] of x.messages)
-        console.error(`   ${config.label}: ${count} × send failed: ${message}`);
-      for (const line of x.serverOutput.slice(0, 20))
-        console.error(`   ${config.label}, server said: ${line}`);
-    }
-  }
-  const pairRatios = runs.pg2.map(
-    (r, i) => r.operationsPerSecond / (runs.pg1[i]?.operationsPerSecond ?? Number.NaN),
-  );
-  const ratio = medianOf("pg2") / medianOf("pg1");
-  record(
-    "stores.ratio",
-    "   2 processes ÷ 1 process on PostgreSQL (medians)",
-    figure([ratio]),
-    "×",
-    3,
-  );
-  record("stores.pairRatios", "   the same, round by round", figure(pairRatios), "×", 3);
-  // Other work takes cores from some runs and not others; CPU per operation hardly moves with it.
-  const cpuRatio = figure(runs.pg1.map(cpuOf)).median / figure(runs.pg2.map(cpuOf)).median;
-  record(
-    "stores.cpuRatio",
-    "   the ratio CPU per op predicts (1 process's ÷ 2 processes')",
-    figure([cpuRatio]),
-    "×",
-    3,
-  );
-  const noise = Math.max(...[...runs.pg1, ...runs.pg2].map((r) => r.otherCores));
-  const errors = configurations.reduce(
-    (sum, c) => sum + runs[c.key].reduce((s, r) => s + r.errors, 0),
-    0,
-  );
-  const peak = Math.max(...runs.pg2.map((r) => r.peakConnections ?? 0));
-  return [
-    "2 processes on PostgreSQL ≥ 1.3 × 1 process, zero errors",
-    ratio >= 1.3 && errors === 0,
-    `${ratio.toFixed(3)} × (${Math.round(medianOf("pg2")).toLocaleString("en-US")} against ${Math.round(medianOf("pg1")).toLocaleString("en-US")} ops/s; libSQL 1 process ${Math.round(medianOf("libsql1")).toLocaleString("en-US")}), ${errors} errors, peak ${peak} connections; other work up to ${noise.toFixed(2)} cores${noise > 0.25 ? ` (noisy: CPU per op predicts ${cpuRatio.toFixed(3)} ×)` : ""}`,
-  ] as const;
 }
