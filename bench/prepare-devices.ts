@@ -1,4 +1,4 @@
-// Many devices made from one template, each sending to one of some endpoints (scenario 11).
+// Many devices made from one template, each sending to one of some endpoints (scenarios 7 and 11).
 import { join } from "node:path";
 import { createNodeFetch, createSyncClient, type NodeFetch } from "../client/index.ts";
 import { copyTemplate, type DeviceTemplate } from "./fixtures.ts";
@@ -42,8 +42,8 @@ export async function prepareDevices(
       return createSyncClient({
         database: await copyTemplate(
           template,
-          join(dir, `stores-device-${tag}-${i}.db`),
-          `stores-device-${tag}-${i}`,
+          join(dir, `device-${tag}-${i}.db`),
+          `bench-device-${tag}-${i}`,
         ),
         endpoint: endpoints[i % endpoints.length] ?? "",
         fetch: timedFetch,

@@ -43,24 +43,13 @@ export async function storesScenario(
     );
     record(`${k}.errors`, "   errors", figure([r.reduce((sum, x) => sum + x.errors, 0)]), "");
     if (config.store === "postgres") {
-      record(
-        `${k}.peakConnections`,
-        "   peak server connections",
-        figure(r.map((x) => x.peakConnections ?? 0)),
-        "",
-      );
-      record(
-        `${k}.peakBusy`,
-        "   … of them busy at once (peak)",
-        figure(r.map((x) => x.peakBusy ?? 0)),
-        "",
-      );
-      record(
-        `${k}.peakLockWaits`,
-        "   … of them waiting for a lock (peak)",
-        figure(r.map((x) => x.peakLockWaits ?? 0)),
-        "",
-      );
+      const peaks: ReadonlyArray<readonly [string, string, (x: StoreRun) => number]> = [
+        ["peakConnections", "   peak server connections", (x) => x.peakConnections ?? 0],
+        ["peakBusy", "   … of them busy at once (peak)", (x) => x.peakBusy ?? 0],
+        ["peakLockWaits", "   … of them waiting for a lock (peak)", (x) => x.peakLockWaits ?? 0],
+      ];
+      for (const [name, label, pick] of peaks)
+        record(`${k}.${name}`, label, figure(r.map(pick)), "");
     }
     record(
       `${k}.cpuDevices`,

@@ -3,6 +3,7 @@ export type { AuthOptions, Identity } from "./authenticate.ts";
 export type { BatchRetentionOptions, ResolvedBatchRetention } from "./batch-retention.ts";
 export { createHttpServer, type HttpTimeouts } from "./create-http-server.ts";
 export { defaultLimits, type SyncLimits } from "./limits.ts";
+export { isPostgresUrl } from "./open-store.ts";
 export type {
   BatchOutcome,
   ConflictInfo,
@@ -17,12 +18,7 @@ export type {
 export { rejectionCodes } from "./operation.ts";
 export type { RateLimit, RateLimits } from "./rate-limits.ts";
 export type { ScopeGrant, ScopeRequest, ScopesOf } from "./scope-grant.ts";
-export {
-  createSyncServer,
-  isPostgresUrl,
-  type SyncServer,
-  type SyncServerOptions,
-} from "./server.ts";
+export { createSyncServer, type SyncServer, type SyncServerOptions } from "./server.ts";
 export { createLibsqlStore, type LibsqlStoreOptions } from "./store/libsql-store.ts";
 export { createPostgresStore, type PostgresStoreOptions } from "./store/postgres-store.ts";
 export {

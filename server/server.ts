@@ -7,7 +7,6 @@ import {
   exampleModel,
   findModelGap,
   type ModelMigrationOptions,
-  modelMigrations,
   type SyncModel,
   typeDefs,
 } from "../schema/index.ts";
@@ -22,11 +21,10 @@ import { corsPolicy } from "./cors-policy.ts";
 import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExampleFor } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
+import { openStore } from "./open-store.ts";
 import { checkRateLimits, type RateLimits } from "./rate-limits.ts";
 import { renderGraphiQL } from "./render-graphiql.ts";
 import { everyScope, type ScopesOf, subjectScope } from "./scope-grant.ts";
-import { createLibsqlStore } from "./store/libsql-store.ts";
-import { createPostgresStore } from "./store/postgres-store.ts";
 import type { SyncStore } from "./store/sync-store.ts";
 import type { SyncContext } from "./sync-context.ts";
 import type { SyncRules } from "./sync-rules.ts";
@@ -123,40 +121,6 @@ export interface SyncServer {
   readonly model: SyncModel;
   /** Waits for running transactions, then closes the database. */
   close(): Promise<void>;
-}
-
-/** Whether a database URL names a PostgreSQL server. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
-/** Opens the store a database URL names, with the model's migrations for its dialect. */
-async function openStore(
-  url: string,
-  model: SyncModel,
-  {
-    migrationsFolder,
-    migrations,
-  }: { readonly [K in keyof ModelMigrationOptions]?: ModelMigrationOptions[K] | undefined },
-  poolSize: number | undefined,
-): Promise<SyncStore> {
-  const postgres = isPostgresUrl(url);
-  if (poolSize !== undefined && !postgres) {
-    throw new Error('createSyncServer: option "poolSize" applies to a PostgreSQL database only');
-  }
-  const list = modelMigrations(
-    model,
-    {
-      ...(migrationsFolder === undefined ? {} : { migrationsFolder }),
-      ...(migrations === undefined ? {} : { migrations }),
-    },
-    (option, problem) => new Error(`createSyncServer: option "${option}" ${problem}`),
-    postgres ? "postgresql" : "sqlite",
-  );
-  const modelOption = list === undefined ? {} : { modelMigrations: list };
-  return postgres
-    ? createPostgresStore({ url, ...modelOption, ...(poolSize === undefined ? {} : { poolSize }) })
-    : createLibsqlStore({ url, ...modelOption });
 }
 
 /** Builds the sync server: opens (and migrates) the database, then the GraphQL endpoint. */

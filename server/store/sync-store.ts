@@ -1,6 +1,6 @@
 // The store's contract: the one interface a second store (PostgreSQL) implements, with the types
 // it speaks in and the invariant of each method beside it. It runs past 250 lines because the
-// contract is read, and implemented, as one piece.
+// contract is read, and implemented, as one whole.
 
 import type { ColumnInfo, SyncModel, TableInfo } from "../../schema/index.ts";
 
