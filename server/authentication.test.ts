@@ -3,8 +3,15 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { insert } from "../test-utils/operations.ts";
-import { startTestServer, syncBatchDocument, type TestServer } from "../test-utils/test-server.ts";
+import { syncChangesDocument } from "../test-utils/receive.ts";
+import {
+  type GraphQLResponse,
+  startTestServer,
+  syncBatchDocument,
+  type TestServer,
+} from "../test-utils/test-server.ts";
 import type { AuthOptions } from "./authenticate.ts";
+import type { SyncStore } from "./store/sync-store.ts";
 
 // Tokens (SYNC.md, "Identity and ownership", 1 and 2): a request without a valid JWT is refused
 // with HTTP 401 before its body is read, nothing applied; a clientId belongs to the first subject
@@ -23,8 +30,11 @@ afterEach(async () => {
   jwks = undefined;
 });
 
-async function start(auth: AuthOptions = { secret, issuer, audience }): Promise<TestServer> {
-  server = await startTestServer({ auth });
+async function start(
+  auth: AuthOptions = { secret, issuer, audience },
+  wrapStore?: (store: SyncStore) => SyncStore,
+): Promise<TestServer> {
+  server = await startTestServer({ auth, ...(wrapStore ? { wrapStore } : {}) });
   return server;
 }
 
@@ -192,5 +202,50 @@ describe("a clientId belongs to one subject", () => {
     const revoked = await s.post(body("two", "b2"), ada);
     expect(revoked.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(await customers(s)).toBe(2);
+  });
+
+  it("pages syncChanges of a bound clientId with no write transaction; a first use binds durably", async () => {
+    let writes = 0;
+    const s = await start(undefined, (store) => ({
+      ...store,
+      writeTransaction(work) {
+        writes += 1;
+        return store.writeTransaction(work);
+      },
+    }));
+    const [ada, eve] = [bearer(await token("ada")), bearer(await token("eve"))];
+    type Page = { data: { syncChanges: { cursor: string; hasMore: boolean } } | null };
+    const page = async (who: Record<string, string>, cursor: string | null = null) => {
+      const input = { clientId: "ada-phone", cursor, limit: 1 };
+      const answer = await s.post(
+        JSON.stringify({ query: syncChangesDocument, variables: { input } }),
+        who,
+      );
+      return { ...answer, page: (answer as Page).data?.syncChanges };
+    };
+    // The first use writes the binding, durably (read back on a connection of its own).
+    expect((await page(ada)).errors).toBeUndefined();
+    const bound = await s.rows("SELECT subject FROM sync_client WHERE client_id = 'ada-phone'");
+    expect([writes, bound]).toEqual([1, [{ subject: "ada" }]]);
+    for (const seed of ["seed-1", "seed-2"])
+      expect((await s.post(body(seed), ada)).errors).toBeUndefined();
+    writes = 0;
+    let answer = await page(ada);
+    let pages = 1;
+    for (; answer.page?.hasMore; pages++) answer = await page(ada, answer.page.cursor);
+    expect([answer.errors, answer.page?.hasMore, pages, writes]).toEqual([undefined, false, 2, 0]);
+    // Another subject, then the revoked owner: refused by the read as the write refuses them.
+    const refusal = async (request: Promise<GraphQLResponse>) => {
+      const { data, errors } = await request;
+      return [data, errors?.[0]?.message, errors?.[0]?.extensions];
+    };
+    const taken = [null, 'clientId "ada-phone" belongs to another subject', { code: "FORBIDDEN" }];
+    expect(await refusal(page(eve))).toEqual(taken);
+    expect(await refusal(s.post(body("ada-phone", "b9"), eve))).toEqual(taken);
+    await s.sync.store.writeTransaction((tx) => tx.revokeClient("ada-phone"));
+    writes = 0;
+    const revoked = [null, 'clientId "ada-phone" was revoked', { code: "FORBIDDEN" }];
+    expect(await refusal(page(ada, answer.page?.cursor))).toEqual(revoked);
+    expect(writes).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import type { SyncModel } from "../schema/index.ts";
 import type { Identity } from "./authenticate.ts";
 import { type CursorState, type ResetReason, readCursor, signCursor } from "./change-cursor.ts";
 import { checkId } from "./check-batch-input.ts";
-import { bindClientOrRefuse } from "./client-binding.ts";
+import { bindClientOrRefuse, clientBoundOrRefuse } from "./client-binding.ts";
 import type { SyncChangesInput, SyncChangesResult } from "./generated/resolvers-types.ts";
 import type { SyncLimits } from "./limits.ts";
 import { type RateLimits, rateLimited, takeRequestOrRefuse } from "./rate-limits.ts";
@@ -98,8 +98,16 @@ export async function syncChanges(
   const { model, store, limits, scopesOf } = options;
   checkId("input.clientId", input.clientId);
   const limit = pageLimit(input.limit, limits.maxChangesPerPage);
-  // The binding and the rate in one write transaction; none when neither applies (open mode).
-  if (identity || rateLimited(options.rateLimits, identity)) {
+  const rated = rateLimited(options.rateLimits, identity);
+  // A clientId bound before, with no rate token to take, needs only a read of its binding: a
+  // device paging through a long run opens no write transaction per page (on libSQL they would
+  // queue behind syncBatch's). Its first use (the binding to write) and a request that takes a
+  // rate token write both in one transaction; none when neither applies (open mode).
+  const bound =
+    identity !== undefined &&
+    !rated &&
+    (await clientBoundOrRefuse(store, input.clientId, identity));
+  if (!bound && (identity || rated)) {
     const most = options.maxClientsPerSubject ?? 16;
     await store.writeTransaction(async (tx) => {
       await bindClientOrRefuse(tx, input.clientId, identity, most);

@@ -23,6 +23,7 @@ export function faultyStore(
     close: () => store.close(),
     tableColumns: (table) => store.tableColumns(table),
     adoptRows: (model) => store.adoptRows(model),
+    findClientBinding: (clientId, subject) => store.findClientBinding(clientId, subject),
     facts: () => store.facts(),
     commitMark: (seq) => store.commitMark(seq),
     readChanges: (query) => store.readChanges(query),

@@ -15,6 +15,7 @@ import {
   initStoreFacts,
   pruneTombstones,
 } from "./libsql-changes.ts";
+import { clientBindingPlan } from "./libsql-clients.ts";
 import { migrateLibsql } from "./libsql-migrate.ts";
 import { type ReadPlan, runPlan, runPlanAsync } from "./libsql-reads.ts";
 import { libsqlTransaction } from "./libsql-transaction.ts";
@@ -117,6 +118,7 @@ export async function createLibsqlStore({
       if (closed) return Promise.reject(new Error("the store is closed"));
       return writer.run((tx) => adoptRows((statement) => tx.execute(statement), model, Date.now()));
     },
+    findClientBinding: (clientId, subject) => readOne(() => clientBindingPlan(clientId, subject)),
     facts: () => readOne(factsPlan),
     commitMark: (seq) => readOne(() => commitMarkPlan(seq)),
     readChanges: (query) => read(() => changePagePlan(query)),

@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { countOf, rowsOf } from "./postgres-connection.ts";
+import { countOf, type PgRow, type PgSql, rowsOf } from "./postgres-connection.ts";
 import type { ClientBinding, SyncStoreTransaction } from "./sync-store.ts";
 
 /**
@@ -11,6 +11,30 @@ function lockText(name: string): string {
 }
 const clientLock = lockText("sync_client");
 const subjectLock = lockText("sync_subject");
+
+/** A binding found in `sync_client` (over quota is a first binding's answer only). */
+type FoundBinding = Exclude<ClientBinding, "over-quota">;
+
+/** What a clientId's row of `sync_client` means to `subject`; one rule for the write and the read. */
+function bindingOf(row: PgRow, subject: string): FoundBinding {
+  if (String(row.subject) !== subject) return "taken";
+  return Number(row.revoked) === 1 ? "revoked" : "bound";
+}
+
+const selectClient = "SELECT subject, revoked FROM sync_client WHERE client_id = $1";
+
+/**
+ * A clientId's binding as `SyncStore.findClientBinding` reads it: one statement on the pool, no
+ * lock and no write; undefined when it is not bound yet.
+ */
+export async function findClientBinding(
+  sql: PgSql,
+  clientId: string,
+  subject: string,
+): Promise<FoundBinding | undefined> {
+  const [row] = await rowsOf(sql, { text: selectClient, args: [clientId] });
+  return row === undefined ? undefined : bindingOf(row, subject);
+}
 
 /** Rows of rate buckets full again removed per request, skipping those another request holds. */
 const rateRowsPruned = 100;
@@ -67,16 +91,9 @@ export function postgresRequests(
     },
 
     async bindClient(clientId, subject, maxPerSubject): Promise<ClientBinding> {
-      const select = {
-        text: "SELECT subject, revoked FROM sync_client WHERE client_id = $1",
-        args: [clientId],
-      };
-      const decide = (row: Readonly<Record<string, unknown>>): ClientBinding => {
-        if (String(row.subject) !== subject) return "taken";
-        return Number(row.revoked) === 1 ? "revoked" : "bound";
-      };
+      const select = { text: selectClient, args: [clientId] };
       const [bound] = await rowsOf(tx, select);
-      if (bound) return decide(bound);
+      if (bound) return bindingOf(bound, subject);
       // A first binding counts the subject's clientIds: one binding of a subject at a time.
       await rowsOf(tx, { text: subjectLock, args: [subject] });
       const [held] = await rowsOf(tx, {
@@ -91,7 +108,7 @@ export function postgresRequests(
       if (inserted === 1) return "bound";
       // Another process bound it meanwhile, perhaps to another subject.
       const [now] = await rowsOf(tx, select);
-      return now ? decide(now) : "taken";
+      return now ? bindingOf(now, subject) : "taken";
     },
 
     async revokeClient(clientId) {

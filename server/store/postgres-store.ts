@@ -5,7 +5,7 @@ import { readChangePage } from "./postgres-change-page.ts";
 import { openPostgres, rowsOf, sqlState, valuesOf } from "./postgres-connection.ts";
 import { postgresKeys } from "./postgres-keys.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { postgresRequests } from "./postgres-requests.ts";
+import { findClientBinding, postgresRequests } from "./postgres-requests.ts";
 import { postgresRowStates } from "./postgres-row-states.ts";
 import { postgresRows } from "./postgres-rows.ts";
 import {
@@ -112,6 +112,10 @@ export async function createPostgresStore({
       });
     },
     adoptRows: (model) => write((tx) => adoptRows(tx, model, Date.now())),
+    findClientBinding: (clientId, subject) =>
+      closed
+        ? Promise.reject(new Error("the store is closed"))
+        : findClientBinding(sql, clientId, subject),
     facts: () => (closed ? Promise.reject(new Error("the store is closed")) : factsOf(sql)),
     commitMark: (seq) => read((tx) => commitMarkOf(tx, seq)),
     readChanges: (query) => read((tx) => readChangePage(tx, query)),

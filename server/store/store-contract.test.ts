@@ -191,6 +191,24 @@ describe("clientIds and rates", () => {
     expect(await bind("c1", "ada")).toBe("revoked");
   });
 
+  it("reads a clientId's binding, as another store over the database sees it, without binding it", async () => {
+    await opened();
+    const first = testStore?.store as SyncStore;
+    const second = (await testStore?.another()) as SyncStore;
+    expect(await second.findClientBinding("c1", "ada")).toBeUndefined();
+    // The read bound nothing: ada may still hold one clientId, and c1 is free for bob.
+    expect(await first.writeTransaction((tx) => tx.bindClient("c2", "ada", 1))).toBe("bound");
+    expect(await second.findClientBinding("c1", "bob")).toBeUndefined();
+    expect(await first.writeTransaction((tx) => tx.bindClient("c1", "bob", 1))).toBe("bound");
+    expect(await second.findClientBinding("c1", "bob")).toBe("bound");
+    expect(await second.findClientBinding("c1", "ada")).toBe("taken");
+    await first.writeTransaction((tx) => tx.revokeClient("c1"));
+    // As bindClient decides: revoked to its own subject, still taken to any other.
+    expect(await second.findClientBinding("c1", "bob")).toBe("revoked");
+    expect(await second.findClientBinding("c1", "ada")).toBe("taken");
+    expect(await first.writeTransaction((tx) => tx.bindClient("c1", "bob", 1))).toBe("revoked");
+  });
+
   it("takes tokens from a bucket shared by two stores and tells how long to wait", async () => {
     await opened();
     const first = testStore?.store as SyncStore;

@@ -277,6 +277,16 @@ export interface SyncStore {
    * written before sync bookkeeping existed, or by other means, reach the devices.
    */
   adoptRows(model: SyncModel): Promise<number>;
+  /**
+   * What `bindClient(clientId, subject, …)` would find for a clientId bound before, read without
+   * a write transaction (a bound clientId's reads need no write): `bound`, `taken` or `revoked`,
+   * decided as `bindClient` decides; undefined when the clientId is not bound yet (its first use
+   * binds it with `bindClient`). Reads committed state only, and writes nothing.
+   */
+  findClientBinding(
+    clientId: string,
+    subject: string,
+  ): Promise<Exclude<ClientBinding, "over-quota"> | undefined>;
   /** The store's facts: its epoch, cursor secret, newest and pruned change sequence. */
   facts(): Promise<StoreFacts>;
   /**
