@@ -1,29 +1,43 @@
-// Scenario 10 of `npm run bench`: what a verified token costs a request (issue 18). Two in-process
-// servers (as bench/server-probe.ts runs one), one with `auth` (HS256, issuer, audience, and the
-// default subject scope, under which the example model's global tables stay writable) and one in
-// open mode, take the same requests of 1,000 location INSERTs, alternated, so both meet the same
-// machine speed (see TRAPS.md: it drifts).
+// Scenario 10 of `npm run bench`: what a verified token costs a request (issue 18). Two server
+// processes, started as `npm start` starts one: one with tokens required (SYNC_JWT_SECRET, issuer
+// and audience: HS256, and the default subject scope, under which the example model's global tables
+// stay writable), one in open mode. They take the same requests of 1,000 location INSERTs,
+// alternated request by request (token, open, open, token, …) so both meet the same machine speed
+// (see TRAPS.md: it drifts), each server in its own process so that neither is charged the other's
+// collections or checkpoints.
 import { join } from "node:path";
 import { print } from "graphql";
 import { SignJWT } from "jose";
 import { SyncBatchDocument } from "../client/generated/graphql.ts";
-import { createSyncServer, type SyncServer } from "../server/index.ts";
+import { type ServerProcess, startServerProcess } from "../test-utils/server-process.ts";
 import type { SyncBatchAnswer } from "../test-utils/test-server.ts";
+import { processCpuMs } from "./process-cpu-ms.ts";
+
+/** One server's measured requests. */
+export interface AuthSide {
+  /** Milliseconds of each measured request, as the sender saw it. */
+  readonly ms: number[];
+  /** CPU milliseconds the server process spent over the measured requests, per request. */
+  readonly cpuMsPerRequest: number;
+}
 
 /** What one authentication run measured. */
 export interface AuthRun {
-  /** Milliseconds of each request to the server that verifies a token. */
-  readonly tokenMs: number[];
-  /** Milliseconds of each request of the same operations to the open server. */
-  readonly openMs: number[];
+  readonly token: AuthSide;
+  readonly open: AuthSide;
 }
 
 /** Options of {@link authRun}. */
 export interface AuthRunOptions {
   /** The servers' database folder. */
   readonly dir: string;
-  /** Measured requests to each server (after two unmeasured to each). */
+  /** Measured requests to each server. */
   readonly requests: number;
+  /**
+   * Unmeasured requests to each server first: a server compiles its hot paths over the first few
+   * dozen requests.
+   */
+  readonly warmUp: number;
   /** INSERTs per request. */
   readonly operations: number;
 }
@@ -35,14 +49,14 @@ const issuer = "https://auth.bench.example";
 const audience = "checkpoint-sync-bench";
 
 /** The body of request `batch`: `operations` new locations, each with its own temporary key. */
-function body(clientId: string, batch: number, operations: number): string {
+function body(batch: number, operations: number): string {
   return JSON.stringify({
     query,
     variables: {
       input: {
-        clientId,
+        clientId: "bench-phone",
         batchId: `b${batch}`,
-        batchSeq: batch + 1,
+        batchSeq: batch,
         operations: Array.from({ length: operations }, (_, i) => ({
           eventId: String(i),
           table: "location",
@@ -60,27 +74,47 @@ function body(clientId: string, batch: number, operations: number): string {
   });
 }
 
+/** Throws unless every INSERT of the answer was APPLIED with its key mapped. */
+function checkAnswer(status: number, text: string, operations: number): void {
+  const parsed = JSON.parse(text) as { data?: { syncBatch?: SyncBatchAnswer } };
+  const answer = parsed.data?.syncBatch;
+  if (!answer) throw new Error(`syncBatch failed (HTTP ${status}): ${text.slice(0, 300)}`);
+  const refused = answer.results.find((result) => result.status !== "APPLIED");
+  if (refused) throw new Error(`an INSERT answered ${JSON.stringify(refused)}`);
+  if (answer.results.length !== operations || answer.keyMappings.length !== operations) {
+    throw new Error(
+      `${answer.results.length} verdicts and ${answer.keyMappings.length} key mappings for ${operations} INSERTs`,
+    );
+  }
+}
+
+async function post(server: ServerProcess, headers: Record<string, string>, text: string) {
+  const response = await fetch(server.endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: text,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
 /**
- * Runs the requests in the order A B B A …, so neither server always comes first after a
- * collection or a checkpoint of the other, and throws unless every INSERT of every request was
- * APPLIED with its key mapped, and unless the token server refuses a request without a token.
+ * Sends the same requests to both servers, alternated, and throws unless every INSERT of every
+ * request was APPLIED with its key mapped, and unless the token server refuses a request without
+ * a token.
  */
 export async function authRun(options: AuthRunOptions): Promise<AuthRun> {
-  const { dir, requests, operations } = options;
+  const { dir, requests, warmUp, operations } = options;
   const stamp = Date.now();
-  const servers: SyncServer[] = [];
+  const servers: ServerProcess[] = [];
   try {
-    const withToken = await createSyncServer({
-      database: `file:${join(dir, `auth-token-${stamp}.db`)}`,
-      logging: false,
-      auth: { secret, issuer, audience },
+    const tokenServer = await startServerProcess(`file:${join(dir, `auth-token-${stamp}.db`)}`, {
+      SYNC_JWT_SECRET: secret,
+      SYNC_JWT_ISSUER: issuer,
+      SYNC_JWT_AUDIENCE: audience,
     });
-    servers.push(withToken);
-    const open = await createSyncServer({
-      database: `file:${join(dir, `auth-open-${stamp}.db`)}`,
-      logging: false,
-    });
-    servers.push(open);
+    servers.push(tokenServer);
+    const openServer = await startServerProcess(`file:${join(dir, `auth-open-${stamp}.db`)}`);
+    servers.push(openServer);
     // A device's token, made once and sent with every request, as the client's getToken would.
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256" })
@@ -90,57 +124,43 @@ export async function authRun(options: AuthRunOptions): Promise<AuthRun> {
       .setIssuedAt()
       .setExpirationTime("2h")
       .sign(new TextEncoder().encode(secret));
+    const sides = [
+      { server: tokenServer, headers: { authorization: `Bearer ${token}` }, ms: [] as number[] },
+      { server: openServer, headers: {}, ms: [] as number[] },
+    ] as const;
+    const cpuStart: number[] = [];
 
-    const post = async (sync: SyncServer, headers: Record<string, string>, text: string) => {
-      const started = performance.now();
-      const response = await sync.yoga.fetch("http://127.0.0.1/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: text,
-      });
-      const answerText = await response.text();
-      return { ms: performance.now() - started, status: response.status, text: answerText };
-    };
-
-    let batch = 0;
-    const send = async (authenticated: boolean): Promise<number> => {
-      batch += 1;
-      const sync = authenticated ? withToken : open;
-      const headers: Record<string, string> = authenticated
-        ? { authorization: `Bearer ${token}` }
-        : {};
-      const clientId = authenticated ? "bench-token" : "bench-open";
-      const { ms, text } = await post(sync, headers, body(clientId, batch, operations));
-      const parsed = JSON.parse(text) as { data?: { syncBatch?: SyncBatchAnswer } };
-      const answer = parsed.data?.syncBatch;
-      if (!answer) throw new Error(`syncBatch failed: ${text.slice(0, 300)}`);
-      const refused = answer.results.find((result) => result.status !== "APPLIED");
-      if (refused) throw new Error(`an INSERT answered ${JSON.stringify(refused)}`);
-      if (answer.results.length !== operations || answer.keyMappings.length !== operations) {
-        throw new Error(
-          `${answer.results.length} verdicts and ${answer.keyMappings.length} key mappings for ${operations} INSERTs`,
-        );
+    for (let batch = 1 - warmUp; batch <= requests; batch++) {
+      if (batch === 1) for (const side of sides) cpuStart.push(cpuOf(side.server));
+      // Made before the clock starts: only the request is timed.
+      const text = body(batch + warmUp, operations);
+      const order = batch % 2 === 0 ? sides : ([sides[1], sides[0]] as const);
+      for (const side of order) {
+        const started = performance.now();
+        const answer = await post(side.server, side.headers, text);
+        const ms = performance.now() - started;
+        checkAnswer(answer.status, answer.text, operations);
+        if (batch >= 1) side.ms.push(ms);
       }
-      return ms;
-    };
-
-    const run: AuthRun = { tokenMs: [], openMs: [] };
-    for (let i = -2; i < requests; i++) {
-      const tokenFirst = (i & 1) === 0;
-      const a = await send(tokenFirst);
-      const b = await send(!tokenFirst);
-      if (i < 0) continue;
-      run.tokenMs.push(tokenFirst ? a : b);
-      run.openMs.push(tokenFirst ? b : a);
     }
+    const [tokenSide, openSide] = sides.map((side, i) => ({
+      ms: side.ms,
+      cpuMsPerRequest: (cpuOf(side.server) - (cpuStart[i] ?? 0)) / requests,
+    })) as [AuthSide, AuthSide];
 
     // The check is live: the same request without a token is refused before it is read.
-    const refused = await post(withToken, {}, body("bench-token", batch + 1, 1));
+    const refused = await post(tokenServer, {}, body(requests + warmUp + 1, 1));
     if (refused.status !== 401) {
       throw new Error(`a request without a token answered HTTP ${refused.status}`);
     }
-    return run;
+    return { token: tokenSide, open: openSide };
   } finally {
-    for (const sync of servers) await sync.close();
+    for (const server of servers) await server.stop();
   }
+}
+
+function cpuOf(server: ServerProcess): number {
+  const ms = processCpuMs(server.child.pid);
+  if (ms === undefined) throw new Error("cannot read the server process's CPU time");
+  return ms;
 }
