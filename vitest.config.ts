@@ -32,6 +32,7 @@ const postgresTests = [
   "server/write-scopes.test.ts",
   "server/writes-come-back.test.ts",
   "server/use-commit-signal.test.ts",
+  "server/use-next-cursor.test.ts",
   "server/conflict-edges.test.ts",
   "server/conflict-policies.test.ts",
   "server/leaving-a-scope.test.ts",

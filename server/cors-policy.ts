@@ -1,5 +1,6 @@
 import type { CORSOptions } from "graphql-yoga";
 import { commitHeader } from "./use-commit-signal.ts";
+import { nextCursorHeader } from "./use-next-cursor.ts";
 
 /**
  * The CORS policy of the endpoint: web pages from the listed origins may call it (GET and POST,
@@ -28,8 +29,8 @@ export function corsPolicy(origins: readonly string[]): (request: Request) => CO
     return {
       origin: [origin],
       methods: ["GET", "POST"],
-      // The commit signal a browser client reads to post its next batch early.
-      exposedHeaders: [commitHeader],
+      // The hints a browser client reads to post its next batch, or ask its next page, early.
+      exposedHeaders: [commitHeader, nextCursorHeader],
       credentials: false,
       maxAge: 600,
     };

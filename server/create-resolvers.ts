@@ -56,8 +56,12 @@ export function createResolvers(options: ResolverOptions): Resolvers {
         batchRetentionSeconds: batchRetention.seconds,
         storedBatchesPerClient: batchRetention.keepPerClient,
       }),
-      syncChanges: (_parent, { input }, context) =>
-        syncChanges(options, input, context.request, context.identity),
+      syncChanges: async (_parent, { input }, context) => {
+        context.pagesRead = (context.pagesRead ?? 0) + 1;
+        const page = await syncChanges(options, input, context.request, context.identity);
+        context.nextCursor = page.hasMore ? page.cursor : undefined;
+        return page;
+      },
     },
     SyncTable: {
       keyKind: (table) => (table.keyKind === "autonumber" ? "AUTONUMBER" : "CLIENT"),

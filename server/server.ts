@@ -35,6 +35,7 @@ import { useBodyLimit } from "./use-body-limit.ts";
 import { useCommitSignal } from "./use-commit-signal.ts";
 import { useJit } from "./use-jit.ts";
 import { useNestingLimit } from "./use-nesting-limit.ts";
+import { useNextCursor } from "./use-next-cursor.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
 
 /** Options of {@link createSyncServer}; every one has a default. */
@@ -219,6 +220,7 @@ export async function createSyncServer({
       useJit({ trusted: trustedDocuments }),
       // Tells the client a batch committed: it may post the next one before reading the answer.
       useCommitSignal(),
+      useNextCursor(),
     ],
   });
   return {

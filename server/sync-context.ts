@@ -9,6 +9,10 @@ export type SyncContext = YogaInitialContext & {
    * `useCommitSignal` tells it to the client in a response header.
    */
   committedBatchId?: string | undefined;
+  /** How many `syncChanges` pages the request read (aliased fields read one each). */
+  pagesRead?: number | undefined;
+  /** The cursor of the last page read, when it said `hasMore`: `useNextCursor` tells it early. */
+  nextCursor?: string | undefined;
   /** Who the request's verified token says sent it; undefined in open mode. */
   identity?: Identity | undefined;
 };
