@@ -39,9 +39,15 @@ function shown(value: unknown): string {
 class Shapes {
   readonly list: ChangeShape[] = [];
   readonly #byKey = new Map<string, number>();
+  /** By table, the shape its last UPSERT took: the next one most often has the same columns. */
+  readonly #last = new Map<string, number>();
 
   /** The index of `table`'s shape with `columns` (null: a DELETE). */
   indexOf(table: string, columns: string[] | null): number {
+    if (columns !== null) {
+      const last = this.#last.get(table);
+      if (last !== undefined && sameColumns(this.list[last]?.[1], columns)) return last;
+    }
     // A NUL never occurs in a table or column name SQLite would take, so the key is unambiguous.
     const key = columns === null ? table : `${table}\0${columns.join("\0")}\0`;
     let index = this.#byKey.get(key);
@@ -50,8 +56,15 @@ class Shapes {
       this.list.push([table, columns]);
       this.#byKey.set(key, index);
     }
+    if (columns !== null) this.#last.set(table, index);
     return index;
   }
+}
+
+function sameColumns(known: readonly string[] | null | undefined, columns: readonly string[]) {
+  if (!known || known.length !== columns.length) return false;
+  for (let i = 0; i < columns.length; i++) if (known[i] !== columns[i]) return false;
+  return true;
 }
 
 /** An UPSERT's data, checked: an object of SQL values (null, a text, a finite number). */
@@ -60,11 +73,11 @@ function upsertOf(
   table: string,
   key: string,
   version: number,
-  where: string,
+  where: () => string,
   data: unknown,
 ): StagedChange {
   if (!isObject(data))
-    throw mismatch(`${where}: an UPSERT's data is ${shown(data)}, not an object`);
+    throw mismatch(`${where()}: an UPSERT's data is ${shown(data)}, not an object`);
   const columns = Object.keys(data);
   const change: Array<SqlValue | string | number> = [0, key, version];
   for (const column of columns) {
@@ -73,7 +86,7 @@ function upsertOf(
       value === null ||
       typeof value === "string" ||
       (typeof value === "number" && Number.isFinite(value));
-    if (!scalar) throw mismatch(`${where}: column ${shown(column)} holds ${shown(value)}`);
+    if (!scalar) throw mismatch(`${where()}: column ${shown(column)} holds ${shown(value)}`);
     change.push(value);
   }
   change[0] = shapes.indexOf(table, columns);
@@ -89,8 +102,9 @@ function checkChange(
 ): StagedChange | undefined {
   if (!isObject(change)) throw mismatch(`change ${index + 1} is ${shown(change)}, not an object`);
   const { table, key, kind, version, data } = change;
-  const where = `change ${index + 1} (${shown(table)} ${shown(key)})`;
-  if (typeof table !== "string") throw mismatch(`${where}: its table is not a text`);
+  // Built only for a message: most pages have none.
+  const where = () => `change ${index + 1} (${shown(table)} ${shown(key)})`;
+  if (typeof table !== "string") throw mismatch(`${where()}: its table is not a text`);
   const info = model.byName.get(table);
   if (!info) return undefined;
   const keyOk =
@@ -100,15 +114,15 @@ function checkChange(
       : key.length > 0);
   if (!keyOk) {
     throw mismatch(
-      `${where}: the key is not ${info.keyKind === "autonumber" ? "a server key (a positive safe integer)" : "a text"}`,
+      `${where()}: the key is not ${info.keyKind === "autonumber" ? "a server key (a positive safe integer)" : "a text"}`,
     );
   }
   if (!Number.isSafeInteger(version) || (version as number) < 0) {
-    throw mismatch(`${where}: version ${shown(version)} is not an integer of 0 or more`);
+    throw mismatch(`${where()}: version ${shown(version)} is not an integer of 0 or more`);
   }
   if (kind === "UPSERT") return upsertOf(shapes, table, key, version as number, where, data);
   if (kind === "DELETE") return [shapes.indexOf(table, null), key, version as number];
-  throw mismatch(`${where}: kind ${shown(kind)} is neither UPSERT nor DELETE`);
+  throw mismatch(`${where()}: kind ${shown(kind)} is neither UPSERT nor DELETE`);
 }
 
 /**
