@@ -221,13 +221,15 @@ async function conflictedRows(tx: DeviceTransaction, answer: CheckedAnswer): Pro
 
 /**
  * Forgets the versions of the rows of rejected UPDATEs and DELETEs (their keys as they are now,
- * the mappings applied). The server sends such a row again at the version it has; the device,
- * knowing no version of it, takes it at its next receive and so undoes its own write. The event
- * stays, rejected, with the values it tried.
+ * the mappings applied), keeping each negated (see `sync_row_version`). The server sends such a
+ * row again at the version it has; the device, knowing no version of it, takes it at its next
+ * receive and so undoes its own write. An edit before then still goes on the version forgotten,
+ * whatever becomes of the event: it stays, rejected, with the values it tried, until the app
+ * retries or removes it.
  */
 async function forgetRejectedRows(tx: DeviceTransaction, answer: CheckedAnswer): Promise<void> {
   await tx.execute({
-    sql: `DELETE FROM sync_row_version WHERE (table_name, row_key) IN
+    sql: `UPDATE sync_row_version SET version = -abs(version) WHERE (table_name, row_key) IN
             (SELECT o.table_name, o.row_key FROM json_each(?) AS j JOIN sync_outbox o
              ON o.seq = j.value ->> 0 WHERE o.kind IN ('update', 'delete'))`,
     args: [JSON.stringify(answer.rejected)],

@@ -33,7 +33,7 @@ async function readRow(
 
 /**
  * What the device knows of the row `key` of `info` before it changes it: the server version it
- * holds (none for a row the server has not answered for yet: no base), and `values`, the changed
+ * holds or forgot (none for a row the server has not answered for yet: no base), and `values`, the changed
  * columns' previous values but for references by a temporary key, which the server never knew.
  */
 async function baseOf(
@@ -43,17 +43,12 @@ async function baseOf(
   values: Record<string, Value> | null,
 ): Promise<EventBase | null> {
   if (typeof key === "number" && key < 0) return null;
-  // The version known, else the newest one the row's rejected events were based on: a rejected
-  // UPDATE or DELETE makes the device forget the version until its next receive brings the
-  // server's row, and an edit in between (the row still holding the device's values) must not go
-  // unchecked. Only rejected events are looked at: their partial index keeps this off a scan of
-  // the outbox, which a row the server has not answered for yet would cost at every edit.
+  // The version known, or the one forgotten (kept negated) when a rejected UPDATE or DELETE made
+  // the device forget it until its next receive brings the server's row: an edit in between (the
+  // row still holding the device's values) must not go unchecked, whether or not the rejected
+  // event is still in the outbox. One lookup by the table's primary key, at every edit.
   const { rows } = await context.tx.execute({
-    sql: `SELECT coalesce(
-            (SELECT version FROM sync_row_version WHERE table_name = ?1 AND row_key = ?2),
-            (SELECT max(operation ->> '$.baseVersion') FROM sync_outbox
-             WHERE status = 'rejected' AND table_name = ?1 AND row_key = ?2
-               AND kind IN ('update', 'delete')))`,
+    sql: "SELECT abs(version) FROM sync_row_version WHERE table_name = ? AND row_key = ?",
     args: [info.name, String(key)],
   });
   const version = rows[0]?.[0];

@@ -129,6 +129,12 @@ export const syncState = sqliteTable("sync_state", {
  * server key or a device-made one). A received change whose version is not above the known one
  * changes nothing: it is the device's own write coming back, or older than a write it made since.
  * A row's entry goes with the row (a received DELETE, a reset); a reset clears them all.
+ *
+ * A negative version is one the device forgot: a rejected UPDATE or DELETE left the row holding
+ * values the server refused, so the next receive must take the server's row at any version (no
+ * received version is at or below a negative one), and no answer records a version over it that
+ * does not follow 0. Until then, an edit of the row still goes on its absolute value as base, so
+ * the server checks it for conflicts (whether or not the app removed the rejected event).
  */
 export const syncRowVersion = sqliteTable(
   "sync_row_version",

@@ -16,7 +16,7 @@ const referenceSql = `INSERT INTO sync_row_version (table_name, row_key, version
     SELECT value ->> 0 AS t, ${currentKeySql("value ->> 0", "value ->> 1")} AS k, value ->> 2 AS v
     FROM json_each(?))
   GROUP BY t, k
-  HAVING min(v) - 1 = coalesce((SELECT known.version FROM sync_row_version known
+  HAVING min(v) - 1 = coalesce((SELECT max(known.version, 0) FROM sync_row_version known
                                 WHERE known.table_name = t AND known.row_key = k), 0)
   ON CONFLICT (table_name, row_key) DO UPDATE SET version = max(version, excluded.version)`;
 
@@ -46,8 +46,10 @@ function makeCase(seed: number): Case {
   const pick = random(seed);
   const c: Case = { known: [], logged: [], events: [], versions: [], mappings: new Map() };
   // Server keys 1..6 exist; temporary keys -1..-8, some mapped by earlier answers to 11..
+  // Keys 3 and 6, when known, are forgotten (negative: a rejected write of theirs).
   for (let key = 1; key <= 6; key++) {
-    if (pick(2) === 0) c.known.push(["location", String(key), 1 + pick(3)]);
+    const sign = key % 3 === 0 ? -1 : 1;
+    if (pick(2) === 0) c.known.push(["location", String(key), sign * (1 + pick(3))]);
   }
   for (let temp = -1; temp >= -8; temp--) {
     if (pick(4) === 0) c.logged.push(["location", temp, 10 - temp]);
@@ -201,6 +203,25 @@ describe("recordVersions", () => {
         versions: expected,
       });
     }
+  });
+
+  it("takes a forgotten version (negative) for none: the answer's is recorded only after 0", async () => {
+    const c: Case = {
+      known: [
+        ["location", "3", -2],
+        ["location", "6", -4],
+      ],
+      logged: [],
+      events: [
+        ["update", "location", "3"],
+        ["insert", "location", "6"],
+      ],
+      versions: [3, 1],
+      mappings: new Map(),
+    };
+    const versions = await versionsAfter(c, "recordVersions");
+    expect(versions).toEqual(["location 3 -2", "location 6 1"]);
+    expect(versions).toEqual(await versionsAfter(c, "reference"));
   });
 
   it("records a batch of inserts into two tables in turn as version 1 of each server key", async () => {

@@ -55,15 +55,15 @@ export async function versionedRows(
 
 /**
  * The general recording: keys resolved through the log of mapped runs, versions grouped by row,
- * the newest recorded only when the first follows the version the device knows (none counts as 0);
- * a known version never goes back.
+ * the newest recorded only when the first follows the version the device knows (none, or one it
+ * forgot, which is negative, counts as 0); a known version never goes back.
  */
 const recordSql = `INSERT INTO sync_row_version (table_name, row_key, version)
   SELECT t, k, max(v) FROM (
     SELECT value ->> 0 AS t, ${currentKeySql("value ->> 0", "value ->> 1")} AS k, value ->> 2 AS v
     FROM json_each(?))
   GROUP BY t, k
-  HAVING min(v) - 1 = coalesce((SELECT known.version FROM sync_row_version known
+  HAVING min(v) - 1 = coalesce((SELECT max(known.version, 0) FROM sync_row_version known
                                 WHERE known.table_name = t AND known.row_key = k), 0)
   ON CONFLICT (table_name, row_key) DO UPDATE SET version = max(version, excluded.version)`;
 

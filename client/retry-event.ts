@@ -92,10 +92,13 @@ async function refreshFromRows(
   }
 }
 
-/** The version of a row this device knows (`sync_row_version`), or null. */
+/**
+ * The version of a row this device knows (`sync_row_version`), or null; null too for one it forgot
+ * (negative), which a retry must not go on: it overwrites the server's row, taken or not.
+ */
 async function knownVersion(tx: DeviceTransaction, table: string, key: string) {
   const { rows } = await tx.execute({
-    sql: "SELECT version FROM sync_row_version WHERE table_name = ? AND row_key = ?",
+    sql: "SELECT version FROM sync_row_version WHERE table_name = ? AND row_key = ? AND version > 0",
     args: [table, key],
   });
   const version = rows[0]?.[0];

@@ -4,7 +4,8 @@ import { currentKeySql } from "./current-key-sql.ts";
 
 /**
  * SQL that is true when the staged entry `stage` (an alias of `sync_receive_stage`) is a change to
- * make: the device knows no version of its row, or an older one. An UPSERT at the version the
+ * make: the device knows no version of its row, or an older one (one it forgot, negative, is older
+ * than any). An UPSERT at the version the
  * device knows is its own write coming back (or older than one it made since) and changes nothing.
  * A DELETE at that version is still made: a row that leaves the device's read scopes comes as a
  * DELETE at the version it has, which the device may know; its own delete coming back finds no

@@ -75,8 +75,8 @@ describe("conflict findings (fixed)", () => {
   // A rejected UPDATE makes the device forget the row's version until its next receive brings
   // the server's row. An edit of the row in between (after a send() alone, or while a sync's
   // receive is still to come) went with no base, so the server applied it unchecked: serverWins
-  // was bypassed. It now goes based on the newest version its outbox events of the row were
-  // based on (client/change-row.ts), and meets the conflict.
+  // was bypassed. It now goes based on the version the device forgot, which it keeps negated
+  // until that receive (client/apply-answer.ts, client/change-row.ts), and meets the conflict.
   it("an edit made between a rejection and the next receive is still checked", async () => {
     const { a, server, notes } = await changedByB(conflictTables.serverWins, "server_wins");
     await a.update(notes, 1, { title: "from a" });
@@ -87,5 +87,29 @@ describe("conflict findings (fixed)", () => {
     expect(await server.rows("SELECT * FROM server_wins")).toMatchObject([
       { title: "from b", body: "" },
     ]);
+  });
+
+  // The same edit after the app removed the rejected event (removeEvent), before the next receive:
+  // its base was read from that event, and went with it, so the edit was sent with none and
+  // applied unchecked. The device keeps the version it forgot (client/apply-answer.ts) instead.
+  it("an edit made after the rejected event is removed, before the next receive, is still checked", async () => {
+    const { a, server, notes, expectConverged } = await changedByB(
+      conflictTables.serverWins,
+      "server_wins",
+    );
+    await a.update(notes, 1, { title: "from a" });
+    expect((await a.send()).conflicts.SERVER_WON).toBe(1);
+    const [rejected] = await a.events({ status: "rejected" });
+    expect(await a.removeEvent(rejected?.id ?? 0)).toEqual([rejected?.id]);
+    await a.update(notes, 1, { body: "a's body" });
+    const report = await a.send();
+    expect(report).toMatchObject({ applied: 0, rejected: 1, conflicts: { SERVER_WON: 1 } });
+    expect(await server.rows("SELECT * FROM server_wins")).toMatchObject([
+      { title: "from b", body: "" },
+    ]);
+    // The app lets that one go too; the next receive brings b's row.
+    const [again] = await a.events({ status: "rejected" });
+    await a.removeEvent(again?.id ?? 0);
+    await expectConverged();
   });
 });

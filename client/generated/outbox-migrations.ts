@@ -54,5 +54,13 @@ export const outboxMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796334006564,
     "hash": "e5a0c6b5f6a6b587f83702b7209b44148e2760ddba22b02fc3336c14a470497d",
     "bps": true
+  },
+  {
+    "sql": [
+      "-- Hand-written (drizzle-kit writes no data steps). A rejected UPDATE or DELETE used to delete its\n-- row's version, and an edit before the next receive took its base from the rejected events still\n-- in the outbox. The version forgotten is now kept, negated, in sync_row_version: rows forgotten\n-- before this step get the newest base their rejected events went on, as edits used until now.\nINSERT OR IGNORE INTO `sync_row_version` (`table_name`, `row_key`, `version`)\nSELECT `table_name`, `row_key`, -max(`operation` ->> '$.baseVersion') FROM `sync_outbox`\nWHERE `status` = 'rejected' AND `kind` IN ('update', 'delete')\nGROUP BY `table_name`, `row_key`\nHAVING max(`operation` ->> '$.baseVersion') IS NOT NULL;\n"
+    ],
+    "folderMillis": 1796404954087,
+    "hash": "2e99774f198615e3029bc6f21780382290f4271dad3074489a7b68d2a94533a8",
+    "bps": true
   }
 ];
