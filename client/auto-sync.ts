@@ -7,8 +7,10 @@
 //                                                                        up to maxBackoffMs); writes
 //                                                                        wait for it, online does not
 //
-// The next round is due at the earlier of the timer and the write deadline. A trigger during a
-// round counts once the round ends. stop() clears the timer and waits for a round under way.
+// The next round is due at the earlier of the timer and the write deadline, and never before the
+// `retryAt` of a round that failed RATE_LIMITED (the server's Retry-After): no trigger, online
+// included, starts one sooner. A trigger during a round counts once the round ends. stop() clears
+// the timer and waits for a round under way.
 
 import { SyncClientError } from "./sync-client-error.ts";
 
@@ -18,7 +20,11 @@ export interface AutoSyncOptions<R> {
   readonly intervalMs: number;
   /** A round this long after the last local write (each write pushes it back, up to the timer). */
   readonly debounceMs: number;
-  /** The longest wait after failed rounds (the wait doubles from `intervalMs`). Default: 10 × `intervalMs`, at least 5 minutes. */
+  /**
+   * The longest wait after failed rounds (the wait doubles from `intervalMs`). Default: 10 ×
+   * `intervalMs`, at least 5 minutes. A round that failed `RATE_LIMITED` with a `retryAt` is
+   * followed by none before that time, however long.
+   */
   readonly maxBackoffMs?: number;
   /** Told of each round that succeeded; a throw is ignored. */
   readonly onSync?: (report: R) => void;
@@ -63,6 +69,10 @@ function onOnline(listener: () => void): () => void {
   return () => target.removeEventListener?.("online", listener);
 }
 
+/** When the server takes requests again after a rate-limited round, else 0 (no wait). */
+const retryAtOf = (error: unknown): number =>
+  (error instanceof SyncClientError && error.code === "RATE_LIMITED" && error.retryAt) || 0;
+
 const quietly = (call: () => void): void => {
   try {
     call();
@@ -92,13 +102,21 @@ export function startAutoSync<R>(target: AutoSyncTarget<R>, options: AutoSyncOpt
   let failures = 0;
   let timerAt = 0;
   let writeAt: number | undefined;
+  /** No round before this (Unix ms): the `retryAt` of the last round, if it was rate-limited. */
+  let notBefore = 0;
 
   const arm = (): void => {
     if (stopped || running) return;
     if (timer !== undefined) clearTimeout(timer);
-    const at = Math.min(timerAt, writeAt ?? Number.POSITIVE_INFINITY);
-    timer = setTimeout(round, Math.min(maxTimerMs, Math.max(0, at - Date.now())));
+    const at = Math.max(notBefore, Math.min(timerAt, writeAt ?? Number.POSITIVE_INFINITY));
+    timer = setTimeout(due, Math.min(maxTimerMs, Math.max(0, at - Date.now())));
     (timer as { unref?: () => void }).unref?.();
+  };
+
+  /** The timer fired: a round, unless it fired early for `notBefore` (a timer may, by a ms). */
+  const due = (): void => {
+    if (Date.now() < notBefore) arm();
+    else round();
   };
 
   const round = (): void => {
@@ -107,10 +125,12 @@ export function startAutoSync<R>(target: AutoSyncTarget<R>, options: AutoSyncOpt
     running = target.sync().then(
       (report) => {
         failures = 0;
+        notBefore = 0;
         if (options.onSync) quietly(() => options.onSync?.(report));
       },
       (error: unknown) => {
         failures += 1;
+        notBefore = retryAtOf(error);
         if (options.onError) quietly(() => options.onError?.(error));
       },
     );

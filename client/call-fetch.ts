@@ -1,6 +1,7 @@
 import { limitAnswer } from "./answer-limit.ts";
 import { type GetToken, readToken } from "./bearer-token.ts";
 import { signalsCommit } from "./commit-signal.ts";
+import { nextCursorOf } from "./next-cursor.ts";
 import type { RawJson } from "./raw-json.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
@@ -10,6 +11,8 @@ export interface CallHooks {
   readonly signal?: AbortSignal | undefined;
   /** For a `syncBatch` request: its batch id, and what to call once the answer says it committed. */
   readonly commit?: { readonly batchId: string; readonly onCommitted: () => void } | undefined;
+  /** For a `syncChanges` request: what to call with the next page's cursor, as soon as it is known. */
+  readonly onNextCursor?: ((cursor: string) => void) | undefined;
 }
 
 /** The transport's counters and knowledge, shared by every call. */
@@ -88,7 +91,7 @@ async function sendAuthorized(
  * answer's header says the batch committed, before urql parses the answer.
  */
 export function createCallFetch(options: CallFetchOptions): (hooks: CallHooks) => typeof fetch {
-  return ({ signal, commit }) =>
+  return ({ signal, commit, onNextCursor }) =>
     async (input, init = {}) => {
       const signals = [AbortSignal.timeout(options.requestTimeoutMs)];
       if (init.signal) signals.push(init.signal);
@@ -98,6 +101,10 @@ export function createCallFetch(options: CallFetchOptions): (hooks: CallHooks) =
       let response = await sendAuthorized(options, input, request);
       // The client's own fetch stops reading a long answer itself.
       if (options.appFetch) response = limitAnswer(response, options.maxAnswerBytes);
+      if (onNextCursor && response.status === 200) {
+        const cursor = nextCursorOf(response);
+        if (cursor !== undefined) onNextCursor(cursor);
+      }
       if (!commit || response.status !== 200) return response;
       if (signalsCommit(response, commit.batchId)) {
         commit.onCommitted();

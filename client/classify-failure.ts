@@ -1,5 +1,6 @@
 import type { CombinedError } from "@urql/core";
 import { ownFailure } from "./answer-limit.ts";
+import { parseRetryAfter } from "./retry-after.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** Codes of whole-request refusals that mean the batch must be cut smaller. */
@@ -14,7 +15,8 @@ const tooLargeCodes = new Set(["BATCH_TOO_LARGE", "BODY_TOO_LARGE"]);
 export function classify(error: CombinedError): SyncClientError {
   const own = ownFailure(error.networkError);
   if (own) return own;
-  const status = (error.response as Response | undefined)?.status;
+  const response = error.response as Response | undefined;
+  const status = response?.status;
   const serverError = error.graphQLErrors[0];
   const serverCode = serverError?.extensions?.code;
   // Credentials and rate limits come as HTTP statuses (a proxy in front may answer them without a
@@ -27,10 +29,12 @@ export function classify(error: CombinedError): SyncClientError {
     );
   }
   if (status === 429 || serverCode === "RATE_LIMITED") {
+    // Read as the answer arrives: `retryAt` counts from now.
+    const retryAfterMs = parseRetryAfter(response?.headers?.get("retry-after"));
     return new SyncClientError(
       "RATE_LIMITED",
       `the server limited the request rate${serverError ? `: ${serverError.message}` : " (HTTP 429)"}`,
-      { cause: error, serverCode: "RATE_LIMITED" },
+      { cause: error, serverCode: "RATE_LIMITED", retryAfterMs },
     );
   }
   if (serverCode === "BATCH_EXPIRED") {

@@ -69,7 +69,8 @@ export interface SyncClient<TTables extends Record<string, SQLiteTable>>
   sync(options?: SyncOptions): Promise<SyncReport>;
   /**
    * Runs `sync()` on its own: at once, `debounceMs` after local writes, every `intervalMs`, and
-   * when the platform says it is online again; failed rounds back off. Until `stop()` or `close()`.
+   * when the platform says it is online again; failed rounds back off, and a rate-limited one is
+   * followed by none before its `retryAt`. Until `stop()` or `close()`.
    */
   startAutoSync(options: AutoSyncOptions<SyncReport>): AutoSync;
   /** Outbox events, oldest first. */

@@ -8,7 +8,7 @@ const options = (stub: typeof fetch): TransportOptions => ({
   fetch: stub,
   requestTimeoutMs: 10_000,
   maxAnswerBytes: 1 << 20,
-  retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1 },
+  retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
 });
 
 const batch = (batchId: string) => ({

@@ -12,7 +12,7 @@ import type {
 import type { Batch } from "./next-batch.ts";
 import { createRawJson, type RawJson } from "./raw-json.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
-import { pause, retryAfterOf } from "./retry-after.ts";
+import { pause, retryAfterOf, tooLongToWait } from "./retry-after.ts";
 import { readLimits, type ServerLimits } from "./server-limits-query.ts";
 import { SyncBatchMutation as SyncBatchDocument } from "./sync-batch-mutation.ts";
 import {
@@ -69,7 +69,15 @@ export interface Transport {
   changes(
     clientId: string,
     request: ChangesRequest,
-    hooks: { signal?: AbortSignal | undefined; onRetry?: () => void },
+    hooks: {
+      signal?: AbortSignal | undefined;
+      onRetry?: () => void;
+      /**
+       * Called once an attempt's answer names, in the server's next-cursor header, the cursor of
+       * the page after it: before the answer is parsed. It may be called again by a later attempt.
+       */
+      onNextCursor?: (cursor: string) => void;
+    },
   ): Promise<SyncChangesAnswer>;
   /**
    * The server's limits, read once and kept (read again when `refresh`); throws a
@@ -145,8 +153,9 @@ async function attemptBatch(
  * Backoff of a batch's attempts: network and server failures and rate limits are retried, a
  * refusal (credentials refused included) is not; a request cancelled because send() stopped is
  * neither retried nor counted as a retry. A rate-limited attempt first waits what the server's
- * `Retry-After` asks (at most `maxDelayMs`, cut short by the signal), then the usual backoff: its
- * jitter spreads devices that were all told the same time.
+ * `Retry-After` asks (cut short by the signal), then the usual backoff: its jitter spreads devices
+ * that were all told the same time. One that asks for longer than `maxRetryAfterMs` stops the
+ * call at once (retrying sooner would only be refused again).
  */
 function retryPolicy(
   retry: ResolvedOptions["retry"],
@@ -165,9 +174,12 @@ function retryPolicy(
     shouldRetry: ({ error }) => retries(error),
     onFailedAttempt: async ({ error, retriesLeft }) => {
       if (!retries(error) || retriesLeft === 0) return;
+      // p-retry rejects with what this throws, and makes no further attempt.
+      const stop = tooLongToWait(error, retry.maxRetryAfterMs);
+      if (stop) throw stop;
       onRetry?.();
       const asked = retryAfterOf(error);
-      if (asked !== undefined) await pause(Math.min(asked, retry.maxDelayMs), signal);
+      if (asked !== undefined) await pause(asked, signal);
     },
   };
 }
@@ -213,9 +225,9 @@ export function createTransport(options: TransportOptions): Transport {
         retryPolicy(options.retry, signal, onRetry),
       );
     },
-    changes(clientId, request, { signal, onRetry }) {
+    changes(clientId, request, { signal, onRetry, onNextCursor }) {
       return pRetry(
-        () => attemptChanges(urql, clientId, request, fetchFor({ signal })),
+        () => attemptChanges(urql, clientId, request, fetchFor({ signal, onNextCursor })),
         retryPolicy(options.retry, signal, onRetry),
       );
     },

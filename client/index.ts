@@ -24,6 +24,7 @@ export {
   SendError,
   SyncClientError,
   type SyncClientErrorCode,
+  type SyncClientErrorDetails,
   syncClientErrorCodes,
 } from "./sync-client-error.ts";
 export type { InsertValues, KeyProperty, RowKey, UpdateValues } from "./typed-tables.ts";

@@ -3,7 +3,8 @@
 //   wait for a running send; refuse while a sent batch has no answer (UNANSWERED_BATCH)
 //   cursor := the staged cursor, else the cursor of the last run applied, else null
 //   repeat: read a page after the cursor (retries with backoff; a refused cursor: once from the start)
-//           check it; start reading the next page (hasMore); stage this one with its cursor, in one
+//           (the next page is read from the answer's next-cursor header before this one is parsed)
+//           check it; read the next page (hasMore); stage this one with its cursor, in one
 //           local transaction (a reset discards first); tell the progress
 //   until a page says hasMore: false
 //   in turn with sends: apply the whole staged run in one local transaction
@@ -49,25 +50,79 @@ export interface ReceiveContext {
 /** A page being read: its answer (never an unhandled rejection), and a way to stop reading it. */
 interface PageRead {
   readonly answer: Promise<SyncChangesAnswer>;
-  /** Aborts the read if it is still under way; its answer is then ignored. */
+  /** Aborts the read if it is still under way (and the read it started early); its answer is then ignored. */
   stop(): void;
+  /**
+   * Lets this read start reading the page after it as soon as its answer names that page's cursor
+   * (the server's next-cursor header), before the answer is parsed: called when the loop takes
+   * this read as its next, so reads never run more than two pages ahead of the staging.
+   */
+  arm(): void;
+  /** The read started early, with the cursor it started from, if there is one. */
+  early(): { readonly cursor: string; readonly read: PageRead } | undefined;
+}
+
+/** What every page read of one receive shares. */
+interface ReadSetting {
+  readonly transport: Transport;
+  readonly clientId: string;
+  readonly limit: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly onRetry: () => void;
 }
 
 /** Starts reading the page after `cursor`, under the receive's signal and one of its own. */
-function readAhead(
-  transport: Transport,
-  clientId: string,
-  cursor: string | null,
-  limit: number | undefined,
-  signal: AbortSignal | undefined,
-  onRetry: () => void,
-): PageRead {
+function readAhead(setting: ReadSetting, cursor: string | null): PageRead {
+  const { transport, clientId, limit, signal, onRetry } = setting;
   const own = new AbortController();
   const both = signal ? AbortSignal.any([signal, own.signal]) : own.signal;
-  const answer = transport.changes(clientId, { cursor, limit }, { signal: both, onRetry });
+  let armed = false;
+  let named: string | undefined;
+  let early: { cursor: string; read: PageRead } | undefined;
+  const startEarly = () => {
+    if (!armed || named === undefined || early?.cursor === named || own.signal.aborted) return;
+    early?.read.stop();
+    early = { cursor: named, read: readAhead(setting, named) };
+  };
+  const onNextCursor = (next: string) => {
+    named = next;
+    startEarly();
+  };
+  const answer = transport.changes(
+    clientId,
+    { cursor, limit },
+    { signal: both, onRetry, onNextCursor },
+  );
   // A read that is stopped, or that fails after the receive stopped, is never awaited.
   answer.catch(() => undefined);
-  return { answer, stop: () => own.abort() };
+  return {
+    answer,
+    stop: () => {
+      own.abort();
+      early?.read.stop();
+    },
+    arm: () => {
+      armed = true;
+      startEarly();
+    },
+    early: () => early,
+  };
+}
+
+/**
+ * The read of the page after `page`: the one started early when it started from the page's own
+ * cursor (then armed in turn), else a new one (an early read from another cursor is stopped).
+ */
+function readAfter(setting: ReadSetting, current: PageRead, cursor: string): PageRead {
+  const early = current.early();
+  let next: PageRead;
+  if (early?.cursor === cursor) next = early.read;
+  else {
+    early?.read.stop();
+    next = readAhead(setting, cursor);
+  }
+  next.arm();
+  return next;
 }
 
 const isInvalidCursor = (error: unknown): boolean =>
@@ -106,8 +161,12 @@ export async function receive(
     const state = await readReceiveState(database);
     let cursor = fromStart ? null : (state.stagedCursor ?? state.cursor);
     let restarted = false;
-    const read = (from: string | null) =>
-      readAhead(transport, clientId, from, limit, signal, onRetry);
+    const setting: ReadSetting = { transport, clientId, limit, signal, onRetry };
+    const read = (from: string | null) => {
+      const started = readAhead(setting, from);
+      started.arm();
+      return started;
+    };
     let next = read(cursor);
     try {
       for (;;) {
@@ -122,12 +181,15 @@ export async function receive(
           restarted = true;
           fromStart = true;
           cursor = null;
+          next.stop();
           next = read(cursor);
           continue;
         }
         const page = checkPage(model, answer);
-        // The next page is read while this one is staged: the server works on it meanwhile.
-        if (page.hasMore) next = read(page.cursor);
+        // The next page is read while this one is staged (from the answer's header, already while
+        // it was parsed and checked): the server works on it meanwhile.
+        if (page.hasMore) next = readAfter(setting, next, page.cursor);
+        else next.early()?.read.stop();
         const reset = await database.transaction((tx) => stagePage(tx, page, fromStart));
         fromStart = false;
         report.pages += 1;

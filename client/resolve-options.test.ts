@@ -62,6 +62,14 @@ describe("createSyncClient options", () => {
       /"retry.minDelayMs" must be an integer from 0 to 2147483647/,
     ],
     [
+      { database: "file:x.db", endpoint: "http://h/graphql", retry: { maxRetryAfterMs: -1 } },
+      /"retry.maxRetryAfterMs" must be an integer from 0 to 2147483647, got -1/,
+    ],
+    [
+      { database: "file:x.db", endpoint: "http://h/graphql", retry: { maxRetryAfterMs: "1m" } },
+      /"retry.maxRetryAfterMs" must be an integer from 0 to 2147483647, got "1m"/,
+    ],
+    [
       { database: "file:x.db", endpoint: "http://h/graphql", headers: ["x"] },
       /"headers" must be an object of strings/,
     ],

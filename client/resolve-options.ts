@@ -7,9 +7,12 @@ import {
   type SyncModel,
 } from "../schema/index.ts";
 import type { GetToken } from "./bearer-token.ts";
-import { SyncClientError } from "./sync-client-error.ts";
+import { integerOption, invalid, maxTimerMs } from "./option-checks.ts";
 
-/** How `send()` retries a failed request: exponential backoff with jitter, then it stops. */
+/**
+ * How `send()` and `receive()` retry a failed request: exponential backoff with jitter, then they
+ * stop. A rate-limited request (HTTP 429) is never retried before its `Retry-After` has passed.
+ */
 export interface RetryOptions {
   /** Retries after the first attempt. Default 4. */
   readonly retries?: number;
@@ -17,6 +20,13 @@ export interface RetryOptions {
   readonly minDelayMs?: number;
   /** The longest delay, in milliseconds. Default 10,000. */
   readonly maxDelayMs?: number;
+  /**
+   * The longest `Retry-After` a call waits out before it retries (then the usual backoff
+   * follows), in milliseconds. A rate limit that asks for longer fails the call at once with
+   * `RATE_LIMITED`, its `retryAfterMs` and `retryAt` saying when to try again (auto-sync waits
+   * for it). 0: never wait one out. Default: `maxDelayMs`.
+   */
+  readonly maxRetryAfterMs?: number;
 }
 
 /** Options of `createSyncClient`. */
@@ -79,25 +89,6 @@ export interface ResolvedOptions<M extends SyncModel = SyncModel> {
   readonly retry: Required<RetryOptions>;
   readonly busyTimeoutMs: number;
 }
-
-const invalid = (name: string, message: string): SyncClientError =>
-  new SyncClientError("INVALID_OPTION", `createSyncClient: option "${name}" ${message}`);
-
-function integerOption(
-  name: string,
-  value: unknown,
-  fallback: number,
-  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-/** The longest delay Node's timers keep (a longer one fires after 1 ms). */
-const maxTimerMs = 2_147_483_647;
 
 /** Bounds of `maxAnswerBytes`: an answer is decoded to one text, which V8 caps below 512 MiB. */
 const answerBytes = { default: 64 * 1024 * 1024, min: 1024, max: 256 * 1024 * 1024 };
@@ -207,6 +198,10 @@ export function resolveOptions<M extends SyncModel>(
   const getToken = getTokenOption(options.getToken, checkedHeaders);
   const retry = options.retry ?? {};
   const minDelayMs = integerOption("retry.minDelayMs", retry.minDelayMs, 250, { max: maxTimerMs });
+  const maxDelayMs = Math.max(
+    minDelayMs,
+    integerOption("retry.maxDelayMs", retry.maxDelayMs, 10_000, { max: maxTimerMs }),
+  );
   return {
     databasePath: databasePath(options.database),
     endpoint: endpointUrl(options.endpoint),
@@ -236,10 +231,10 @@ export function resolveOptions<M extends SyncModel>(
     retry: {
       retries: integerOption("retry.retries", retry.retries, 4, { max: 100 }),
       minDelayMs,
-      maxDelayMs: Math.max(
-        minDelayMs,
-        integerOption("retry.maxDelayMs", retry.maxDelayMs, 10_000, { max: maxTimerMs }),
-      ),
+      maxDelayMs,
+      maxRetryAfterMs: integerOption("retry.maxRetryAfterMs", retry.maxRetryAfterMs, maxDelayMs, {
+        max: maxTimerMs,
+      }),
     },
     busyTimeoutMs: integerOption("busyTimeoutMs", options.busyTimeoutMs, 10_000, {
       max: maxTimerMs,

@@ -38,7 +38,11 @@ export const syncClientErrorCodes = [
    * fresh token, or `getToken` threw or gave no usable token. Not retried: nothing was applied.
    */
   "UNAUTHENTICATED",
-  /** The server kept limiting this client's requests (HTTP 429) after every retry. */
+  /**
+   * The server limited this client's requests (HTTP 429): after every retry, or at once when its
+   * `Retry-After` asks for a longer wait than `retry.maxRetryAfterMs`. The error's `retryAt` says
+   * when the server takes requests again (when it said).
+   */
   "RATE_LIMITED",
   /**
    * The server refused a batch whole because its `batchSeq` is at or below the client's pruned
@@ -57,27 +61,55 @@ export const syncClientErrorCodes = [
 ] as const;
 export type SyncClientErrorCode = (typeof syncClientErrorCodes)[number];
 
+/** What a {@link SyncClientError} carries besides its code and message. */
+export interface SyncClientErrorDetails {
+  readonly cause?: unknown;
+  readonly serverCode?: string | undefined;
+  /** For RATE_LIMITED: the wait the server's `Retry-After` asked for, in milliseconds. */
+  readonly retryAfterMs?: number | undefined;
+  /** When the wait ends (Unix milliseconds). Default: `retryAfterMs` from now. */
+  readonly retryAt?: number | undefined;
+}
+
 /** The client's one error type: a code, a message that says what and where, and the cause. */
 export class SyncClientError extends Error {
   override readonly name: string = "SyncClientError";
   readonly code: SyncClientErrorCode;
   /** For REQUEST_REFUSED: the server's `extensions.code`. */
   readonly serverCode: string | undefined;
+  /**
+   * For RATE_LIMITED: the wait the server's `Retry-After` asked for, in milliseconds (a date
+   * counted from when the answer came; at most a day); undefined when it gave none that reads.
+   */
+  readonly retryAfterMs: number | undefined;
+  /**
+   * For RATE_LIMITED with `retryAfterMs`: when that wait ends, in Unix milliseconds (the answer's
+   * arrival plus the wait). A request before then is refused again; auto-sync waits for it.
+   */
+  readonly retryAt: number | undefined;
 
-  constructor(
-    code: SyncClientErrorCode,
-    message: string,
-    options: { cause?: unknown; serverCode?: string } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: SyncClientErrorCode, message: string, details: SyncClientErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
-    this.serverCode = options.serverCode;
+    this.serverCode = details.serverCode;
+    this.retryAfterMs = details.retryAfterMs;
+    this.retryAt =
+      details.retryAt ??
+      (details.retryAfterMs === undefined ? undefined : Date.now() + details.retryAfterMs);
   }
 }
 
+/** The details of `failure`, for an error that stands for it. */
+const detailsOf = (failure: SyncClientError): SyncClientErrorDetails => ({
+  cause: failure.cause,
+  serverCode: failure.serverCode,
+  retryAfterMs: failure.retryAfterMs,
+  retryAt: failure.retryAt,
+});
+
 /**
  * What `send()` throws when it stops: the {@link SyncClientError} that stopped it (its code,
- * message, server code and cause), and `report`, what the send did before it stopped (batches
+ * message, server code, cause and rate-limit wait), and `report`, what the send did before it stopped (batches
  * answered and applied, retries, bytes). Every error a started send throws is a `SendError`; the
  * report is a frozen copy, taken when the send had settled its requests.
  */
@@ -86,16 +118,14 @@ export class SendError extends SyncClientError {
   readonly report: Readonly<SendReport>;
 
   constructor(failure: SyncClientError, report: SendReport) {
-    super(failure.code, failure.message, {
-      cause: failure.cause,
-      ...(failure.serverCode === undefined ? {} : { serverCode: failure.serverCode }),
-    });
+    super(failure.code, failure.message, detailsOf(failure));
     this.report = Object.freeze({ ...report });
   }
 }
 
 /**
- * What `receive()` throws when it stops: the {@link SyncClientError} that stopped it, and `report`,
+ * What `receive()` throws when it stops: the {@link SyncClientError} that stopped it (all of it, as
+ * a `SendError` has), and `report`,
  * what the receive did before (pages staged, retries). The pages staged stay staged: the next
  * `receive()` goes on from the last one.
  */
@@ -104,10 +134,7 @@ export class ReceiveError extends SyncClientError {
   readonly report: Readonly<ReceiveReport>;
 
   constructor(failure: SyncClientError, report: ReceiveReport) {
-    super(failure.code, failure.message, {
-      cause: failure.cause,
-      ...(failure.serverCode === undefined ? {} : { serverCode: failure.serverCode }),
-    });
+    super(failure.code, failure.message, detailsOf(failure));
     this.report = Object.freeze({ ...report });
   }
 }
