@@ -15,7 +15,7 @@ import { processCpuMs } from "./process-cpu-ms.ts";
 
 /** One server's measured requests. */
 export interface AuthSide {
-  /** Milliseconds of each measured request, as the sender saw it. */
+  /** Milliseconds of each measured request, as the sender saw it, the pairs' in turn. */
   readonly ms: number[];
   /** CPU milliseconds the server process spent over the measured requests, per request. */
   readonly cpuMsPerRequest: number;
@@ -31,7 +31,9 @@ export interface AuthRun {
 export interface AuthRunOptions {
   /** The servers' database folder. */
   readonly dir: string;
-  /** Measured requests to each server. */
+  /** Pairs of server processes, one token and one open each, measured one after the other. */
+  readonly pairs: number;
+  /** Measured requests to each server of a pair. */
   readonly requests: number;
   /**
    * Unmeasured requests to each server first: a server compiles its hot paths over the first few
@@ -97,24 +99,34 @@ async function post(server: ServerProcess, headers: Record<string, string>, text
   return { status: response.status, text: await response.text() };
 }
 
-/**
- * Sends the same requests to both servers, alternated, and throws unless every INSERT of every
- * request was APPLIED with its key mapped, and unless the token server refuses a request without
- * a token.
- */
-export async function authRun(options: AuthRunOptions): Promise<AuthRun> {
-  const { dir, requests, warmUp, operations } = options;
-  const stamp = Date.now();
-  const servers: ServerProcess[] = [];
+/** Starts the two servers, the token one first or second. */
+async function startPair(
+  dir: string,
+  tokenFirst: boolean,
+): Promise<[ServerProcess, ServerProcess]> {
+  const stamp = `${Date.now()}-${tokenFirst ? "t" : "o"}`;
+  const start = (withToken: boolean) =>
+    startServerProcess(
+      `file:${join(dir, `auth-${withToken ? "token" : "open"}-${stamp}.db`)}`,
+      withToken
+        ? { SYNC_JWT_SECRET: secret, SYNC_JWT_ISSUER: issuer, SYNC_JWT_AUDIENCE: audience }
+        : {},
+    );
+  const first = await start(tokenFirst);
   try {
-    const tokenServer = await startServerProcess(`file:${join(dir, `auth-token-${stamp}.db`)}`, {
-      SYNC_JWT_SECRET: secret,
-      SYNC_JWT_ISSUER: issuer,
-      SYNC_JWT_AUDIENCE: audience,
-    });
-    servers.push(tokenServer);
-    const openServer = await startServerProcess(`file:${join(dir, `auth-open-${stamp}.db`)}`);
-    servers.push(openServer);
+    const second = await start(!tokenFirst);
+    return tokenFirst ? [first, second] : [second, first];
+  } catch (error) {
+    await first.stop();
+    throw error;
+  }
+}
+
+/** One pair of processes: the same requests to both, alternated. */
+async function runPair(options: AuthRunOptions, tokenFirst: boolean): Promise<AuthRun> {
+  const { dir, requests, warmUp, operations } = options;
+  const [tokenServer, openServer] = await startPair(dir, tokenFirst);
+  try {
     // A device's token, made once and sent with every request, as the client's getToken would.
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256" })
@@ -155,8 +167,27 @@ export async function authRun(options: AuthRunOptions): Promise<AuthRun> {
     }
     return { token: tokenSide, open: openSide };
   } finally {
-    for (const server of servers) await server.stop();
+    await tokenServer.stop();
+    await openServer.stop();
   }
+}
+
+/**
+ * Sends the same requests to both servers, alternated, in `pairs` pairs of fresh processes (the
+ * token server started first in one, second in the next: a process's own compilation and
+ * collection choices differ from start to start), and throws unless every INSERT of every request
+ * was APPLIED with its key mapped, and unless the token server refuses a request without a
+ * token. The requests of all pairs are pooled; the CPU figures are the pairs' mean.
+ */
+export async function authRun(options: AuthRunOptions): Promise<AuthRun> {
+  const runs: AuthRun[] = [];
+  for (let pair = 0; pair < options.pairs; pair++)
+    runs.push(await runPair(options, pair % 2 === 0));
+  const pool = (side: "token" | "open"): AuthSide => ({
+    ms: runs.flatMap((run) => run[side].ms),
+    cpuMsPerRequest: runs.reduce((sum, run) => sum + run[side].cpuMsPerRequest, 0) / runs.length,
+  });
+  return { token: pool("token"), open: pool("open") };
 }
 
 function cpuOf(server: ServerProcess): number {

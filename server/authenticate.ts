@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createVerifiedTokens } from "./verified-tokens.ts";
 
 /**
  * How requests prove who they are (SYNC.md, "Identity and ownership"): a JWT in
@@ -115,7 +116,7 @@ function reason(error: unknown): string {
 
 /**
  * The HS256 secret as a CryptoKey, imported once: given the raw bytes, jose imports them again for
- * every token, about half of what verifying one costs. Only the key is kept, never a verdict.
+ * every token, about half of what verifying one costs.
  */
 function hs256Key(secret: string): Promise<CryptoKey> {
   const imported = crypto.subtle.importKey(
@@ -130,28 +131,50 @@ function hs256Key(secret: string): Promise<CryptoKey> {
   return imported;
 }
 
-/** Builds the verifier of {@link AuthOptions}: jose does the cryptography and the claim checks. */
-export function createAuthenticate(options: AuthOptions): Authenticate {
+/** A verdict is kept this long at most (see {@link createVerifiedTokens}). */
+const verdictMaxAgeMs = 60_000;
+/** Characters of tokens whose verdicts are kept: 16 MiB of text at most. */
+const verdictMaxCharacters = 16 * 1024 * 1024;
+
+/**
+ * Builds the verifier of {@link AuthOptions}: jose does the cryptography and the claim checks. A
+ * token that passed them is not verified again for up to a minute while its `exp` and `nbf` hold
+ * (see {@link createVerifiedTokens}); `now` (Unix milliseconds) is the clock of both, for tests.
+ */
+export function createAuthenticate(
+  options: AuthOptions,
+  now: () => number = Date.now,
+): Authenticate {
   checkOptions(options);
+  const clockTolerance = options.clockToleranceSeconds ?? 30;
+  const verified = createVerifiedTokens({
+    maxAgeMs: verdictMaxAgeMs,
+    maxCharacters: verdictMaxCharacters,
+    clockToleranceSeconds: clockTolerance,
+    now,
+  });
   const key: Promise<CryptoKey> | JWTVerifyGetKey =
     options.secret !== undefined
       ? hs256Key(options.secret)
       : createRemoteJWKSet(new URL(options.jwksUrl as string));
   const verifyOptions = {
     algorithms: options.secret !== undefined ? ["HS256"] : asymmetric,
-    clockTolerance: options.clockToleranceSeconds ?? 30,
+    clockTolerance,
     requiredClaims: ["sub", "exp"],
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
     ...(options.audience === undefined ? {} : { audience: [...[options.audience].flat()] }),
   };
   return async (request) => {
     const token = tokenOf(request);
+    const known = verified.get(token);
+    if (known) return known;
+    const checks = { ...verifyOptions, currentDate: new Date(now()) };
     let claims: JWTPayload;
     try {
       ({ payload: claims } =
         typeof key === "function"
-          ? await jwtVerify(token, key, verifyOptions)
-          : await jwtVerify(token, await key, verifyOptions));
+          ? await jwtVerify(token, key, checks)
+          : await jwtVerify(token, await key, checks));
     } catch (error) {
       throw new AuthenticationError(reason(error), { cause: error });
     }
@@ -164,6 +187,8 @@ export function createAuthenticate(options: AuthOptions): Authenticate {
     ) {
       throw new AuthenticationError("the token's sub is not a subject (1 to 200 characters)");
     }
-    return { subject, claims };
+    const identity = { subject, claims };
+    verified.set(token, identity);
+    return identity;
   };
 }
