@@ -54,7 +54,9 @@ describe("CORS", () => {
     const answer = await preflight("https://app.example");
     expect(answer.headers.get("access-control-allow-origin")).toBe("https://app.example");
     expect(answer.headers.get("access-control-allow-credentials")).toBeNull();
-    expect(answer.headers.get("access-control-expose-headers")).toBe("x-sync-committed");
+    expect(answer.headers.get("access-control-expose-headers")).toBe(
+      "x-sync-committed, x-sync-next-cursor",
+    );
   });
 
   it("allows no origin by default, and refuses an entry that is not an origin", async () => {
