@@ -110,8 +110,9 @@ function readAhead(setting: ReadSetting, cursor: string | null): PageRead {
 }
 
 /**
- * The read of the page after `page`: the one started early when it started from the page's own
- * cursor (then armed in turn), else a new one (an early read from another cursor is stopped).
+ * The read of the page after the one `current` read, whose checked cursor is `cursor`: the read
+ * `current` started early when it started from that cursor (then armed in turn), else a new one
+ * (an early read from another cursor is stopped).
  */
 function readAfter(setting: ReadSetting, current: PageRead, cursor: string): PageRead {
   const early = current.early();
