@@ -32,6 +32,7 @@ export interface VerifiedTokens {
   set(token: string, identity: Identity): void;
 }
 
+/** An empty {@link VerifiedTokens}, bounded by `maxCharacters` of token text. */
 export function createVerifiedTokens(options: VerifiedTokensOptions): VerifiedTokens {
   const verdicts = new LRUCache<string, Verdict>({
     maxSize: options.maxCharacters,
