@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type AutoSyncTarget, startAutoSync } from "./auto-sync.ts";
+import { emptyReport } from "./send-report.ts";
 import { SendError, SyncClientError } from "./sync-client-error.ts";
 
 // Auto-sync after a round the server rate-limited: no round before the error's `retryAt`, whatever
@@ -20,16 +21,7 @@ const rateLimited = (ms: number) =>
       serverCode: "RATE_LIMITED",
       retryAfterMs: ms,
     }),
-    {
-      batches: 0,
-      applied: 0,
-      rejected: 0,
-      mappingsApplied: 0,
-      retries: 0,
-      replayed: 0,
-      bytesSent: 0,
-      conflicts: { CLIENT_WON: 0, MERGED: 0, SERVER_WON: 0, DELETED_REMOTELY: 0 },
-    },
+    emptyReport(),
   );
 
 /** A target whose rounds fail with the errors of `failures`, in turn, then succeed. */
