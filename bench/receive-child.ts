@@ -16,7 +16,12 @@ if (!database || !endpoint)
 const client = await createSyncClient({ database, endpoint });
 const beforeKb = peakKb();
 let started = performance.now();
-const first = await client.receive();
+let stagedMs = 0;
+const first = await client.receive({
+  onProgress: ({ hasMore }) => {
+    if (!hasMore) stagedMs = performance.now() - started;
+  },
+});
 const firstMs = performance.now() - started;
 const firstPeakKb = peakKb();
 let secondMs = 0;
@@ -32,5 +37,5 @@ if (again === "again") {
 }
 await client.close();
 process.stdout.write(
-  `${JSON.stringify({ beforeKb, firstPeakKb, firstMs, firstChanges: first.changes, secondMs, secondChanges })}\n`,
+  `${JSON.stringify({ beforeKb, firstPeakKb, firstMs, stagedMs, firstChanges: first.changes, secondMs, secondChanges })}\n`,
 );

@@ -13,6 +13,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export interface ReceiveRun {
   /** Rows per second of the first receive (from scratch). */
   readonly rowsPerSecond: number;
+  /** Milliseconds of the first receive's apply (after its last page was staged). */
+  readonly applyMs: number;
   /** Milliseconds of the second, incremental receive (0 when not asked). */
   readonly incrementalMs: number;
   readonly incrementalChanges: number;
@@ -124,6 +126,7 @@ export async function receiveRun(
       beforeKb: number;
       firstPeakKb: number;
       firstMs: number;
+      stagedMs: number;
       firstChanges: number;
       secondMs: number;
       secondChanges: number;
@@ -133,6 +136,7 @@ export async function receiveRun(
     }
     return {
       rowsPerSecond: (rows * 1000) / result.firstMs,
+      applyMs: result.firstMs - result.stagedMs,
       incrementalMs: result.secondMs,
       incrementalChanges: result.secondChanges,
       peakMb: result.firstPeakKb / 1024,

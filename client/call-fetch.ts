@@ -103,7 +103,13 @@ export function createCallFetch(options: CallFetchOptions): (hooks: CallHooks) =
       if (options.appFetch) response = limitAnswer(response, options.maxAnswerBytes);
       if (onNextCursor && response.status === 200) {
         const cursor = nextCursorOf(response);
-        if (cursor !== undefined) onNextCursor(cursor);
+        if (cursor !== undefined) {
+          onNextCursor(cursor);
+          // As for a commit below: the next page's request reaches its socket in the next turn of
+          // the event loop (Node hands a request its socket in a later tick), before this answer
+          // is parsed and the page checked and staged (synchronous work of several milliseconds).
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
       if (!commit || response.status !== 200) return response;
       if (signalsCommit(response, commit.batchId)) {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { Socket } from "node:net";
+import { describe, expect, it, vi } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
 import type { HttpTestServer } from "../test-utils/http-server.ts";
@@ -88,5 +89,37 @@ describe("receive() reads the next page from the answer's next-cursor header", (
     const device = await fixtures.device(server.endpoint, { fetch });
     expect(await device.client.receive({ limit: 3 })).toMatchObject({ pages: 4, changes: 10 });
     expect(cursors).toHaveLength(4);
+  });
+});
+
+describe("receive() lets the next page's request go out before it stages a page", () => {
+  it("gives the event loop a turn once the early read is asked for: its request is not held behind the staging", async () => {
+    const server = await tenCustomers();
+    // The client's own fetch: Node hands a request its socket in a later tick, which waits while
+    // promise jobs run (the check and the staging of a page are such jobs, synchronous SQLite
+    // work in between). Seen at the sockets: the requests for pages written to them so far.
+    let written = 0;
+    const write = Socket.prototype.write;
+    const spy = vi.spyOn(Socket.prototype, "write").mockImplementation(function (
+      this: Socket,
+      ...args: Parameters<Socket["write"]>
+    ) {
+      const text = String(args[0]);
+      if (text.includes("syncChanges") && !text.includes('"data"')) written += 1;
+      return write.apply(this, args);
+    });
+    try {
+      const device = await fixtures.device(server.endpoint);
+      const atStaging: number[] = [];
+      const report = await device.client.receive({
+        limit: 3,
+        onProgress: () => atStaging.push(written),
+      });
+      expect(report).toMatchObject({ pages: 4, changes: 10, applied: 10 });
+      // While page n was staged, the request for page n + 1 was already on its socket.
+      expect(atStaging).toEqual([2, 3, 4, 4]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

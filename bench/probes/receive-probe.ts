@@ -11,7 +11,7 @@ const dir = tempDir("receive-probe-");
 try {
   for (let run = 0; run < Number(runs); run++) {
     const result = await receiveRun(dir.path, Number(rows), 0, run, flags);
-    let line = `${Math.round(result.rowsPerSecond)} rows/s, peak ${result.peakMb.toFixed(1)} MB`;
+    let line = `${Math.round(result.rowsPerSecond)} rows/s (apply ${Math.round(result.applyMs)} ms), peak ${result.peakMb.toFixed(1)} MB`;
     if (withLimit === "limit") {
       const limit = await limitRun(dir.path, 100_000, run, "file-writer");
       line += `, limit ${Math.round(limit)} rows/s, ratio ${(result.rowsPerSecond / limit).toFixed(3)}`;
