@@ -40,6 +40,7 @@ const postgresTests = [
   "server/sync-changes.test.ts",
   "server/sync-changes-order.test.ts",
   "server/sync-changes-resets.test.ts",
+  "server/sync-changes-read-ahead.test.ts",
   "server/stored-answer.test.ts",
   "server/use-jit.test.ts",
   "server/use-one-sync-batch.test.ts",

@@ -8,6 +8,7 @@ import type { Resolvers } from "./generated/resolvers-types.ts";
 import { hashOperations } from "./hash-operations.ts";
 import { jsonScalar } from "./json-scalar.ts";
 import type { SyncLimits } from "./limits.ts";
+import type { PageReadAhead } from "./page-read-ahead.ts";
 import { type RateLimits, takeRequestOrRefuse } from "./rate-limits.ts";
 import { refuseIfExpired } from "./refuse-expired-batch.ts";
 import type { ScopesOf } from "./scope-grant.ts";
@@ -40,6 +41,8 @@ export interface ResolverOptions {
   readonly maxClientsPerSubject?: number;
   /** Request rates per clientId and per subject; none when undefined. */
   readonly rateLimits?: RateLimits | undefined;
+  /** Reads the page after one that says `hasMore` ahead of its request. */
+  readonly pageReadAhead?: PageReadAhead | undefined;
   /** Where an `afterCommit` rule's error goes (the batch is committed by then). */
   readonly logRuleError?: (error: unknown) => void;
 }

@@ -31,7 +31,18 @@ function limitFromEnv(name: string): number | undefined {
   return value;
 }
 
+/** A count of 0 or more from the environment, or undefined when the variable is not set. */
+function countFromEnv(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value))
+    throw new Error(`${name} must be an integer of 0 or more, got ${text}`);
+  return value;
+}
+
 const maxOperationsPerRequest = limitFromEnv("SYNC_MAX_OPERATIONS");
+const readAheadPages = countFromEnv("SYNC_READ_AHEAD_PAGES");
 const poolSize = limitFromEnv("SYNC_PG_POOL_SIZE");
 const maxBodyBytes = limitFromEnv("SYNC_MAX_BODY_BYTES");
 const corsOrigins = (process.env.SYNC_CORS_ORIGINS ?? "")
@@ -44,6 +55,7 @@ const perSubject = rateLimitFromEnv(process.env, "SYNC_RATE_PER_SUBJECT");
 const sync = await createSyncServer({
   database,
   ...(poolSize === undefined ? {} : { poolSize }),
+  ...(readAheadPages === undefined ? {} : { readAheadPages }),
   ...(started.mode === "token" ? { auth: started.auth } : {}),
   corsOrigins,
   debug: process.env.SYNC_DEBUG === "1",

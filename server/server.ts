@@ -22,6 +22,7 @@ import { createResolvers } from "./create-resolvers.ts";
 import { graphiqlExampleFor } from "./graphiql-example.ts";
 import { resolveLimits, type SyncLimits } from "./limits.ts";
 import { openStore } from "./open-store.ts";
+import { createPageReadAhead } from "./page-read-ahead.ts";
 import { checkRateLimits, type RateLimits } from "./rate-limits.ts";
 import { renderGraphiQL } from "./render-graphiql.ts";
 import { everyScope, type ScopesOf, subjectScope } from "./scope-grant.ts";
@@ -110,6 +111,14 @@ export interface SyncServerOptions extends ModelMigrationOptions {
    * a batch at or below a client's pruned mark is refused whole with `BATCH_EXPIRED`.
    */
   readonly batchRetention?: BatchRetentionOptions;
+  /**
+   * Pages of changes read ahead (see `PageReadAhead`): the page after one that says `hasMore` is
+   * read while its answer travels, for at most this many devices at once (each page kept at most
+   * 5 s); 0 reads every page when asked. Behind a load balancer that spreads one device's requests
+   * over several processes, a page read ahead by one process is wasted work: use 0 there, or send
+   * each device to one process. Default: 32.
+   */
+  readonly readAheadPages?: number;
 }
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
@@ -142,6 +151,7 @@ export async function createSyncServer({
   auth,
   rateLimits,
   batchRetention: batchRetentionOptions,
+  readAheadPages = 32,
 }: SyncServerOptions = {}): Promise<SyncServer> {
   checkRateLimits(rateLimits);
   const batchRetention = resolveBatchRetention(batchRetentionOptions);
@@ -152,6 +162,11 @@ export async function createSyncServer({
   ) {
     throw new Error(
       'createSyncServer: option "cursorSecret" must be a text of at least 32 characters',
+    );
+  }
+  if (!Number.isSafeInteger(readAheadPages) || readAheadPages < 0) {
+    throw new Error(
+      `createSyncServer: option "readAheadPages" must be an integer of 0 or more, got ${String(readAheadPages)}`,
     );
   }
   const limits = resolveLimits(partialLimits);
@@ -188,6 +203,8 @@ export async function createSyncServer({
         rules,
         maxClientsPerSubject: auth?.maxClientsPerSubject ?? 16,
         rateLimits,
+        pageReadAhead:
+          readAheadPages > 0 ? createPageReadAhead({ maxPages: readAheadPages }) : undefined,
         logRuleError: (error) => {
           if (logging) console.error("afterCommit rule failed:", error);
         },

@@ -6,9 +6,10 @@ import { checkId } from "./check-batch-input.ts";
 import { bindClientOrRefuse, clientBoundOrRefuse } from "./client-binding.ts";
 import type { SyncChangesInput, SyncChangesResult } from "./generated/resolvers-types.ts";
 import type { SyncLimits } from "./limits.ts";
+import type { PageReadAhead } from "./page-read-ahead.ts";
 import { type RateLimits, rateLimited, takeRequestOrRefuse } from "./rate-limits.ts";
 import { readScopes, type ScopesOf, scopesDigest } from "./scope-grant.ts";
-import type { StoreFacts, SyncStore } from "./store/sync-store.ts";
+import type { ChangeQuery, StoreFacts, SyncStore } from "./store/sync-store.ts";
 
 /** What answering `syncChanges` needs. */
 export interface SyncChangesOptions {
@@ -22,6 +23,8 @@ export interface SyncChangesOptions {
   readonly maxClientsPerSubject?: number | undefined;
   /** Request rates per clientId and per subject; none when undefined. */
   readonly rateLimits?: RateLimits | undefined;
+  /** Reads the page after one that says `hasMore` ahead of its request; none: each page when asked. */
+  readonly pageReadAhead?: PageReadAhead | undefined;
 }
 
 /** Where a page starts: after which change, leaving out which tombstones, and why (a reset). */
@@ -119,15 +122,18 @@ export async function syncChanges(
   const facts = await store.facts();
   const secret = options.cursorSecret ?? facts.cursorSecret;
   const start = await pageStart(store, input, facts, digest, secret);
-  const page = await store.readChanges({
+  const query: ChangeQuery = {
     model,
     after: start.after,
     floor: start.snapshot?.floor ?? 0,
     scopes,
     clientId: input.clientId,
     limit,
-  });
+  };
+  const ahead = options.pageReadAhead;
+  const page = await (ahead ? ahead.read(store, query, facts) : store.readChanges(query));
   const last = page.changes[page.changes.length - 1]?.seq ?? start.after;
+  if (ahead && page.hasMore) ahead.readAhead(store, { ...query, after: last });
   // A finished run has seen every change up to the store's newest, in its scopes or not.
   const seq = page.hasMore ? last : Math.max(last, page.facts.lastSeq);
   const cursor: CursorState = {
