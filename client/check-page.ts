@@ -67,17 +67,23 @@ function sameColumns(known: readonly string[] | null | undefined, columns: reado
   return true;
 }
 
+/** Where a change is, for a message: its place in the page, its table and key. */
+const where = (index: number, table: unknown, key: unknown): string =>
+  `change ${index + 1} (${shown(table)} ${shown(key)})`;
+
 /** An UPSERT's data, checked: an object of SQL values (null, a text, a finite number). */
 function upsertOf(
   shapes: Shapes,
   table: string,
   key: string,
   version: number,
-  where: () => string,
+  index: number,
   data: unknown,
 ): StagedChange {
   if (!isObject(data))
-    throw mismatch(`${where()}: an UPSERT's data is ${shown(data)}, not an object`);
+    throw mismatch(
+      `${where(index, table, key)}: an UPSERT's data is ${shown(data)}, not an object`,
+    );
   const columns = Object.keys(data);
   const change: Array<SqlValue | string | number> = [0, key, version];
   for (const column of columns) {
@@ -86,7 +92,9 @@ function upsertOf(
       value === null ||
       typeof value === "string" ||
       (typeof value === "number" && Number.isFinite(value));
-    if (!scalar) throw mismatch(`${where()}: column ${shown(column)} holds ${shown(value)}`);
+    if (!scalar) {
+      throw mismatch(`${where(index, table, key)}: column ${shown(column)} holds ${shown(value)}`);
+    }
     change.push(value);
   }
   change[0] = shapes.indexOf(table, columns);
@@ -102,9 +110,8 @@ function checkChange(
 ): StagedChange | undefined {
   if (!isObject(change)) throw mismatch(`change ${index + 1} is ${shown(change)}, not an object`);
   const { table, key, kind, version, data } = change;
-  // Built only for a message: most pages have none.
-  const where = () => `change ${index + 1} (${shown(table)} ${shown(key)})`;
-  if (typeof table !== "string") throw mismatch(`${where()}: its table is not a text`);
+  if (typeof table !== "string")
+    throw mismatch(`${where(index, table, key)}: its table is not a text`);
   const info = model.byName.get(table);
   if (!info) return undefined;
   const keyOk =
@@ -114,15 +121,17 @@ function checkChange(
       : key.length > 0);
   if (!keyOk) {
     throw mismatch(
-      `${where()}: the key is not ${info.keyKind === "autonumber" ? "a server key (a positive safe integer)" : "a text"}`,
+      `${where(index, table, key)}: the key is not ${info.keyKind === "autonumber" ? "a server key (a positive safe integer)" : "a text"}`,
     );
   }
   if (!Number.isSafeInteger(version) || (version as number) < 0) {
-    throw mismatch(`${where()}: version ${shown(version)} is not an integer of 0 or more`);
+    throw mismatch(
+      `${where(index, table, key)}: version ${shown(version)} is not an integer of 0 or more`,
+    );
   }
-  if (kind === "UPSERT") return upsertOf(shapes, table, key, version as number, where, data);
+  if (kind === "UPSERT") return upsertOf(shapes, table, key, version as number, index, data);
   if (kind === "DELETE") return [shapes.indexOf(table, null), key, version as number];
-  throw mismatch(`${where()}: kind ${shown(kind)} is neither UPSERT nor DELETE`);
+  throw mismatch(`${where(index, table, key)}: kind ${shown(kind)} is neither UPSERT nor DELETE`);
 }
 
 /**
