@@ -293,6 +293,13 @@ try {
     "rows/s",
   );
   record(
+    "receive.applyMs",
+    "   … of which the apply (after the last page was staged)",
+    figure(receiving.map((r) => r.applyMs)),
+    "ms",
+    1,
+  );
+  record(
     "receive.incrementalMs",
     `8. receive 1,000 changes among ${fmt(size.receive)}`,
     figure(receiving.map((r) => r.incrementalMs)),
