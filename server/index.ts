@@ -18,7 +18,7 @@ export type {
 export { rejectionCodes } from "./operation.ts";
 export type { RateLimit, RateLimits } from "./rate-limits.ts";
 export type { ScopeGrant, ScopeRequest, ScopesOf } from "./scope-grant.ts";
-export { createSyncServer, type SyncServer, type SyncServerOptions } from "./server.ts";
+export { createSyncServer, type SyncServer } from "./server.ts";
 export { createLibsqlStore, type LibsqlStoreOptions } from "./store/libsql-store.ts";
 export { createPostgresStore, type PostgresStoreOptions } from "./store/postgres-store.ts";
 export {
@@ -38,3 +38,4 @@ export type {
   RuleVerdict,
   SyncRules,
 } from "./sync-rules.ts";
+export type { SyncServerOptions } from "./sync-server-options.ts";
