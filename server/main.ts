@@ -2,6 +2,7 @@ import { authFromEnv } from "./auth-from-env.ts";
 import { createHttpServer } from "./create-http-server.ts";
 import { rateLimitFromEnv } from "./rate-limits.ts";
 import { createSyncServer } from "./server.ts";
+import { maxReadAheadPages } from "./sync-server-options.ts";
 
 const port = Number(process.env.PORT ?? 4000);
 const host = process.env.HOST ?? "127.0.0.1";
@@ -32,17 +33,17 @@ function limitFromEnv(name: string): number | undefined {
 }
 
 /** A count of 0 or more from the environment, or undefined when the variable is not set. */
-function countFromEnv(name: string): number | undefined {
+function countFromEnv(name: string, most: number): number | undefined {
   const text = process.env[name];
   if (text === undefined || text === "") return undefined;
   const value = Number(text);
-  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value))
-    throw new Error(`${name} must be an integer of 0 or more, got ${text}`);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value > most)
+    throw new Error(`${name} must be an integer from 0 to ${most}, got ${text}`);
   return value;
 }
 
 const maxOperationsPerRequest = limitFromEnv("SYNC_MAX_OPERATIONS");
-const readAheadPages = countFromEnv("SYNC_READ_AHEAD_PAGES");
+const readAheadPages = countFromEnv("SYNC_READ_AHEAD_PAGES", maxReadAheadPages);
 const poolSize = limitFromEnv("SYNC_PG_POOL_SIZE");
 const maxBodyBytes = limitFromEnv("SYNC_MAX_BODY_BYTES");
 const corsOrigins = (process.env.SYNC_CORS_ORIGINS ?? "")

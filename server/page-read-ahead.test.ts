@@ -5,7 +5,13 @@ import { createPageReadAhead } from "./page-read-ahead.ts";
 import type { ChangePage, ChangeQuery, StoreFacts, SyncStore } from "./store/sync-store.ts";
 
 /** The store's facts as every read of {@link pageStore} finds them. */
-const facts: StoreFacts = { epoch: "e1", cursorSecret: "s", lastSeq: 70, prunedSeq: 20 };
+const facts: StoreFacts = {
+  epoch: "e1",
+  cursorSecret: "s",
+  lastSeq: 70,
+  prunedSeq: 20,
+  newestMark: "m1",
+};
 
 /** A store whose pages say which read made them; `fail` decides, per read, to reject or throw. */
 function pageStore(fail: (read: number) => "reject" | "throw" | null = () => null) {
@@ -74,11 +80,13 @@ describe("createPageReadAhead", () => {
     }
   });
 
-  it("reads again when the store changed since the page was read ahead: a change, a pruning, another store", async () => {
+  it("reads again when the store changed since the page was read ahead: a change, a pruning, another store, a restored one", async () => {
     for (const now of [
       { ...facts, lastSeq: 71 },
       { ...facts, prunedSeq: 21 },
       { ...facts, epoch: "e2" },
+      // Restored in place from a backup (same epoch) and written up to the same sequence again.
+      { ...facts, newestMark: "m2" },
     ]) {
       const { store, reads } = pageStore();
       const ahead = createPageReadAhead();
@@ -127,5 +135,45 @@ describe("createPageReadAhead", () => {
     await turn();
     await sleep(60);
     expect(readOf(await ahead.read(store, query, facts))).toBe(2);
+  });
+
+  it("reads at most maxReads pages ahead at once; the request of another reads its own", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { store, reads } = pageStore();
+    const slow = {
+      readChanges: async (q: ChangeQuery) => {
+        const page = await store.readChanges(q);
+        await held;
+        return page;
+      },
+    } as unknown as SyncStore;
+    const ahead = createPageReadAhead({ maxReads: 2 });
+    for (const clientId of ["a", "b", "c"]) ahead.readAhead(slow, { ...query, clientId });
+    await turn();
+    expect(reads.map((read) => read.clientId)).toEqual(["a", "b"]);
+    release();
+    expect(readOf(await ahead.read(slow, { ...query, clientId: "c" }, facts))).toBe(3);
+    expect(readOf(await ahead.read(slow, { ...query, clientId: "a" }, facts))).toBe(1);
+    // The reads ended: another may start.
+    ahead.readAhead(store, { ...query, clientId: "d" });
+    await turn();
+    expect(reads.at(-1)?.clientId).toBe("d");
+  });
+
+  it("drops every page and reads none ahead once closed", async () => {
+    const { store, reads } = pageStore();
+    const ahead = createPageReadAhead();
+    ahead.readAhead(store, query);
+    ahead.readAhead(store, { ...query, clientId: "b" });
+    await turn();
+    expect(reads).toHaveLength(2);
+    ahead.close();
+    ahead.readAhead(store, { ...query, clientId: "c" });
+    await turn();
+    expect(reads).toHaveLength(2);
+    expect(readOf(await ahead.read(store, query, facts))).toBe(3);
   });
 });

@@ -7,6 +7,11 @@ export interface PageReadAheadOptions {
   readonly maxPages?: number;
   /** A page read ahead and not asked for within this many milliseconds is dropped. Default 5,000. */
   readonly maxAgeMs?: number;
+  /**
+   * Reads ahead running at once; a page that would start another is not read ahead (its request
+   * reads it). Bounds the store work and connections spent on guesses. Default 4.
+   */
+  readonly maxReads?: number;
 }
 
 /**
@@ -18,8 +23,9 @@ export interface PageReadAheadOptions {
  * query is the request's in every field (the reader's clientId, the change it starts after, the
  * snapshot floor, the read scopes, the limit), each taken from the request only after its cursor
  * was verified and its scopes computed as for any request; and the store's facts read for the
- * request are the ones read with the page (same epoch, no change handed out and no tombstone
- * pruned since). Otherwise the page is read again. A page is used once, kept at most `maxAgeMs`.
+ * request are the ones read with the page (same epoch, no change handed out, no tombstone pruned
+ * and no backup restored since: the same newest commit mark). Otherwise the page is read again. A
+ * page is used once, kept at most `maxAgeMs`.
  */
 export interface PageReadAhead {
   /**
@@ -29,11 +35,16 @@ export interface PageReadAhead {
   read(store: SyncStore, query: ChangeQuery, facts: StoreFacts): Promise<ChangePage>;
   /** Starts reading the page for `query`, once the current request's answer is on its way. */
   readAhead(store: SyncStore, query: ChangeQuery): void;
+  /** Drops every page and reads none ahead from now on (the server is closing its store). */
+  close(): void;
 }
 
 /** True when nothing a page depends on changed between two reads of the store's facts. */
 const sameFacts = (a: StoreFacts, b: StoreFacts): boolean =>
-  a.epoch === b.epoch && a.lastSeq === b.lastSeq && a.prunedSeq === b.prunedSeq;
+  a.epoch === b.epoch &&
+  a.lastSeq === b.lastSeq &&
+  a.prunedSeq === b.prunedSeq &&
+  a.newestMark === b.newestMark;
 
 /** A query's key: every field that decides its page (the model is the server's one). */
 function keyOf(query: ChangeQuery): string {
@@ -46,12 +57,18 @@ interface Ahead {
   read?: Promise<ChangePage>;
 }
 
-/** See {@link PageReadAhead}: at most `maxPages` pages kept, none longer than `maxAgeMs`. */
+/**
+ * See {@link PageReadAhead}: at most `maxPages` pages kept, none longer than `maxAgeMs`, at most
+ * `maxReads` of them being read.
+ */
 export function createPageReadAhead({
   maxPages = 32,
   maxAgeMs = 5_000,
+  maxReads = 4,
 }: PageReadAheadOptions = {}): PageReadAhead {
   const pages = new LRUCache<string, Ahead>({ max: maxPages, ttl: maxAgeMs });
+  let reading = 0;
+  let closed = false;
   return {
     async read(store, query, facts) {
       const key = keyOf(query);
@@ -64,20 +81,32 @@ export function createPageReadAhead({
     },
     readAhead(store, query) {
       const key = keyOf(query);
-      if (pages.has(key)) return;
+      if (closed || reading >= maxReads || pages.has(key)) return;
       const ahead: Ahead = {};
       pages.set(key, ahead);
       // After the current answer is written: the read must not hold it up.
+      reading += 1;
       setImmediate(() => {
-        if (pages.peek(key) !== ahead) return;
+        if (closed || pages.peek(key) !== ahead) {
+          reading -= 1;
+          return;
+        }
         // A store that throws rather than rejects fails the read all the same.
         const read = (async () => store.readChanges(query))();
         ahead.read = read;
         // A failed read is read again by its request; one never asked for is never awaited.
-        read.catch(() => {
-          if (pages.peek(key) === ahead) pages.delete(key);
-        });
+        read
+          .catch(() => {
+            if (pages.peek(key) === ahead) pages.delete(key);
+          })
+          .finally(() => {
+            reading -= 1;
+          });
       });
+    },
+    close() {
+      closed = true;
+      pages.clear();
     },
   };
 }

@@ -81,6 +81,8 @@ export async function createSyncServer({
   await store.adoptRows(model);
   const pruning = startTombstonePruning(store, limits.tombstoneRetentionSeconds);
   const batchPruning = startBatchPruning(store, batchRetention);
+  const pageReadAhead =
+    readAheadPages > 0 ? createPageReadAhead({ maxPages: readAheadPages }) : undefined;
   const yoga = createYoga<Record<string, unknown>, SyncContext>({
     schema: createSchema<Record<string, unknown> & SyncContext>({
       typeDefs,
@@ -94,8 +96,7 @@ export async function createSyncServer({
         rules,
         maxClientsPerSubject: auth?.maxClientsPerSubject ?? 16,
         rateLimits,
-        pageReadAhead:
-          readAheadPages > 0 ? createPageReadAhead({ maxPages: readAheadPages }) : undefined,
+        pageReadAhead,
         logRuleError: (error) => {
           if (logging) console.error("afterCommit rule failed:", error);
         },
@@ -138,6 +139,7 @@ export async function createSyncServer({
     batchRetention,
     model,
     async close() {
+      pageReadAhead?.close();
       await pruning.stop();
       await batchPruning.stop();
       await store.close();

@@ -100,23 +100,32 @@ describe("pages read ahead", () => {
     expect(log).toEqual(["ask", "read after 0", "ask", "read after 2"]);
   });
 
-  it("refuses option readAheadPages that is not an integer of 0 or more", async () => {
-    for (const value of [-1, 1.5, Number.NaN, "8"]) {
+  it("refuses option readAheadPages that is not an integer from 0 to 10,000", async () => {
+    for (const value of [
+      -1,
+      1.5,
+      Number.NaN,
+      "8",
+      10_001,
+      1e9,
+      2 ** 32,
+      Number.POSITIVE_INFINITY,
+    ]) {
       await expect(start({ readAheadPages: value as number })).rejects.toThrow(
-        /option "readAheadPages" must be an integer of 0 or more/,
+        /option "readAheadPages" must be an integer from 0 to 10000/,
       );
     }
   });
 
-  it("refuses SYNC_READ_AHEAD_PAGES that is not an integer of 0 or more, naming it", async () => {
+  it("refuses SYNC_READ_AHEAD_PAGES that is not an integer from 0 to 10,000, naming it", async () => {
     const dir = tempDir("read-ahead-env-");
     try {
-      for (const value of ["-1", "1.5", "8 pages", "1e3"]) {
+      for (const value of ["-1", "1.5", "8 pages", "1e3", "10001", "1000000000"]) {
         await expect(
           startServerProcess(`file:${join(dir.path, "server.db")}`, {
             SYNC_READ_AHEAD_PAGES: value,
           }),
-        ).rejects.toThrow(`SYNC_READ_AHEAD_PAGES must be an integer of 0 or more, got ${value}`);
+        ).rejects.toThrow(`SYNC_READ_AHEAD_PAGES must be an integer from 0 to 10000, got ${value}`);
       }
     } finally {
       dir.remove();
@@ -160,6 +169,7 @@ describe("pages read ahead", () => {
     expect((await receiveRun(server, "dev", after.cursor, 2)).changes).toEqual([]);
   });
 
+  // Regression guards: these refusals come before a page read ahead is looked up.
   it("answers another clientId presenting the cursor with INVALID_CURSOR, never the page read ahead", async () => {
     const log: string[] = [];
     const server = await start({ wrapStore: noting(log) });

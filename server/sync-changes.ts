@@ -133,7 +133,6 @@ export async function syncChanges(
   const ahead = options.pageReadAhead;
   const page = await (ahead ? ahead.read(store, query, facts) : store.readChanges(query));
   const last = page.changes[page.changes.length - 1]?.seq ?? start.after;
-  if (ahead && page.hasMore) ahead.readAhead(store, { ...query, after: last });
   // A finished run has seen every change up to the store's newest, in its scopes or not.
   const seq = page.hasMore ? last : Math.max(last, page.facts.lastSeq);
   const cursor: CursorState = {
@@ -144,6 +143,8 @@ export async function syncChanges(
     scopes: digest,
     snapshot: page.hasMore ? start.snapshot : null,
   };
+  // The request's own reads are done: the next page's read takes nothing from them.
+  if (ahead && page.hasMore) ahead.readAhead(store, { ...query, after: last });
   return {
     changes: page.changes.map((change) => ({
       table: change.table,

@@ -82,12 +82,18 @@ export interface SyncServerOptions extends ModelMigrationOptions {
   /**
    * Pages of changes read ahead (see `PageReadAhead`): the page after one that says `hasMore` is
    * read while its answer travels, for at most this many devices at once (each page kept at most
-   * 5 s); 0 reads every page when asked. Behind a load balancer that spreads one device's requests
+   * 5 s, at most 4 read at once); 0 reads every page when asked, 10,000 at most. Behind a load balancer that spreads one device's requests
    * over several processes, a page read ahead by one process is wasted work: use 0 there, or send
    * each device to one process. Default: 32.
    */
   readonly readAheadPages?: number;
 }
+
+/**
+ * The most pages read ahead a server keeps (`readAheadPages`): each may hold a page of
+ * `maxChangesPerPage` changes, and the cache sets up room for all of them when it is made.
+ */
+export const maxReadAheadPages = 10_000;
 
 /**
  * Refuses options whose type cannot say what is wrong with them (a short cursor secret, a
@@ -114,10 +120,12 @@ export function checkServerOptions({
   }
   if (
     readAheadPages !== undefined &&
-    (!Number.isSafeInteger(readAheadPages) || readAheadPages < 0)
+    (!Number.isSafeInteger(readAheadPages) ||
+      readAheadPages < 0 ||
+      readAheadPages > maxReadAheadPages)
   ) {
     throw new Error(
-      `createSyncServer: option "readAheadPages" must be an integer of 0 or more, got ${String(readAheadPages)}`,
+      `createSyncServer: option "readAheadPages" must be an integer from 0 to ${maxReadAheadPages}, got ${String(readAheadPages)}`,
     );
   }
   if (typeof database !== "string" && database !== undefined && poolSize !== undefined) {

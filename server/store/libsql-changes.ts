@@ -14,9 +14,13 @@ export async function initStoreFacts(execute: Execute): Promise<void> {
   });
 }
 
-/** The store's facts (`sync_meta`). */
+/** `sync_meta`'s names and values, and the newest commit mark's id as `newest_mark`. */
+const factsQuery = `SELECT name, value FROM sync_meta
+  UNION ALL SELECT 'newest_mark', id FROM sync_commit WHERE seq = (SELECT max(seq) FROM sync_commit)`;
+
+/** The store's facts (`sync_meta`, `sync_commit`). */
 export function* factsPlan(): ReadPlan<StoreFacts> {
-  const rows = yield { sql: "SELECT name, value FROM sync_meta", args: [] };
+  const rows = yield { sql: factsQuery, args: [] };
   const facts = new Map(rows.map((row) => [String(row[0]), String(row[1])]));
   const epoch = facts.get("epoch");
   const cursorSecret = facts.get("cursor_secret");
@@ -26,6 +30,7 @@ export function* factsPlan(): ReadPlan<StoreFacts> {
     cursorSecret,
     lastSeq: Number(facts.get("seq") ?? 0),
     prunedSeq: Number(facts.get("pruned_seq") ?? 0),
+    newestMark: facts.get("newest_mark") ?? "",
   };
 }
 

@@ -18,7 +18,10 @@ export async function initStoreFacts(sql: PgSql): Promise<void> {
 
 /** The store's facts (`sync_meta`). */
 export async function factsOf(sql: PgSql): Promise<StoreFacts> {
-  const rows = await valuesOf(sql, { text: "SELECT name, value FROM sync_meta" });
+  const rows = await valuesOf(sql, {
+    text: `SELECT name, value FROM sync_meta
+      UNION ALL SELECT 'newest_mark', id FROM sync_commit WHERE seq = (SELECT max(seq) FROM sync_commit)`,
+  });
   const facts = new Map(rows.map(([name, value]) => [String(name), String(value)]));
   const epoch = facts.get("epoch");
   const cursorSecret = facts.get("cursor_secret");
@@ -28,6 +31,7 @@ export async function factsOf(sql: PgSql): Promise<StoreFacts> {
     cursorSecret,
     lastSeq: Number(facts.get("seq") ?? 0),
     prunedSeq: Number(facts.get("pruned_seq") ?? 0),
+    newestMark: facts.get("newest_mark") ?? "",
   };
 }
 

@@ -153,6 +153,19 @@ describe("numbers handed out", () => {
     expect(new Set(seqs).size).toBe(4);
     expect((await first.facts()).lastSeq).toBeGreaterThanOrEqual((seqs.at(-1) ?? 0) + 2);
   });
+
+  it("names the newest commit mark among its facts, a new one after each write that hands out numbers", async () => {
+    const store = await opened();
+    const marks: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await store.writeTransaction((tx) => tx.reserveSeqs(2));
+      const facts = await store.facts();
+      expect(facts.newestMark).toBe(await store.commitMark(facts.lastSeq));
+      expect(facts.newestMark).not.toBe("");
+      marks.push(facts.newestMark);
+    }
+    expect(new Set(marks).size).toBe(3);
+  });
 });
 
 describe("a broken constraint", () => {

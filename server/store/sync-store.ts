@@ -148,6 +148,11 @@ export interface StoreFacts {
   readonly lastSeq: number;
   /** The newest change sequence of a pruned tombstone or scope exit (0: none pruned). */
   readonly prunedSeq: number;
+  /**
+   * The id of the newest commit mark (`""`: none): a store restored from a backup in place keeps
+   * its epoch, and may reach the same `lastSeq` again, but not with the same marks.
+   */
+  readonly newestMark: string;
 }
 
 /** Thrown by a store when a write breaks a constraint (not null, unique, foreign key). */
@@ -287,7 +292,7 @@ export interface SyncStore {
     clientId: string,
     subject: string,
   ): Promise<Exclude<ClientBinding, "over-quota"> | undefined>;
-  /** The store's facts: its epoch, cursor secret, newest and pruned change sequence. */
+  /** The store's facts: its epoch, cursor secret, newest and pruned change sequence, newest mark. */
   facts(): Promise<StoreFacts>;
   /**
    * The id of the newest commit mark at or below change sequence `seq` (`""`: none): a cursor
