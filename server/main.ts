@@ -2,6 +2,7 @@ import { authFromEnv } from "./auth-from-env.ts";
 import { createHttpServer } from "./create-http-server.ts";
 import { rateLimitFromEnv } from "./rate-limits.ts";
 import { createSyncServer } from "./server.ts";
+import { shownDatabase } from "./shown-database.ts";
 import { maxReadAheadPages } from "./sync-server-options.ts";
 
 const port = Number(process.env.PORT ?? 4000);
@@ -9,17 +10,6 @@ const host = process.env.HOST ?? "127.0.0.1";
 const database = process.env.DATABASE_URL ?? "file:data/server.db";
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
-}
-
-/** The database URL without its password, fit for a log line. */
-function shownDatabase(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** A positive integer from the environment, or undefined when the variable is not set. */
