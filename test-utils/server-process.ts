@@ -15,7 +15,7 @@ export interface ServerProcess {
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** The arguments `npm start` gives node (`node ARGS`), so the bench starts the server the same way. */
-function startArguments(): string[] {
+export function startArguments(): string[] {
   const manifest = JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as {
     scripts?: { start?: string };
   };
