@@ -46,6 +46,18 @@ function fakeTarget(roundMs = 0) {
   return { target, state, write, listeners };
 }
 
+/** Stands in for a browser's window events; returns the "online" listeners registered. */
+function stubOnlineEvents(): Set<() => void> {
+  const online = new Set<() => void>();
+  vi.stubGlobal("addEventListener", (type: string, listener: () => void) => {
+    if (type === "online") online.add(listener);
+  });
+  vi.stubGlobal("removeEventListener", (type: string, listener: () => void) => {
+    if (type === "online") online.delete(listener);
+  });
+  return online;
+}
+
 const start = <R>(target: AutoSyncTarget<R>, options: Parameters<typeof startAutoSync<R>>[1]) => {
   const autoSync = startAutoSync(target, options);
   running.push(autoSync);
@@ -119,23 +131,40 @@ describe("startAutoSync()", () => {
   });
 
   it("runs a round when the platform says it is online again, whatever the backoff", async () => {
-    const online = new Set<() => void>();
-    vi.stubGlobal("addEventListener", (type: string, listener: () => void) => {
-      if (type === "online") online.add(listener);
-    });
-    vi.stubGlobal("removeEventListener", (type: string, listener: () => void) => {
-      if (type === "online") online.delete(listener);
-    });
+    const online = stubOnlineEvents();
     const { target, state } = fakeTarget();
     state.failing = true;
-    const autoSync = start(target, { intervalMs: 600_000, debounceMs: 600_000 });
-    await until(() => state.rounds === 1);
+    const errors: unknown[] = [];
+    const autoSync = start(target, {
+      intervalMs: 600_000,
+      debounceMs: 600_000,
+      onError: (error) => errors.push(error),
+    });
+    await until(() => errors.length === 1);
     expect(online.size).toBe(1);
     state.failing = false;
     for (const listener of online) listener();
     await until(() => state.rounds === 2);
     await autoSync.stop();
     expect(online.size).toBe(0);
+  });
+
+  it("runs a round at once after a failed one when the platform came online during it", async () => {
+    const online = stubOnlineEvents();
+    const { target, state } = fakeTarget(50);
+    state.failing = true;
+    const errors: unknown[] = [];
+    start(target, {
+      intervalMs: 600_000,
+      debounceMs: 600_000,
+      onError: (error) => errors.push(error),
+    });
+    await until(() => state.inRound === 1);
+    for (const listener of online) listener();
+    // The first round fails after the news; without it the next would wait intervalMs (10 min).
+    await until(() => state.rounds === 2);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(state.maxInRound).toBe(1);
   });
 
   it("stop() waits for the round under way; then nothing runs", async () => {

@@ -104,6 +104,8 @@ export function startAutoSync<R>(target: AutoSyncTarget<R>, options: AutoSyncOpt
   let writeAt: number | undefined;
   /** No round before this (Unix ms): the `retryAt` of the last round, if it was rate-limited. */
   let notBefore = 0;
+  /** The platform came online during the round under way: the next round at once when it ends. */
+  let onlineDuringRound = false;
 
   const arm = (): void => {
     if (stopped || running) return;
@@ -136,8 +138,15 @@ export function startAutoSync<R>(target: AutoSyncTarget<R>, options: AutoSyncOpt
     );
     void running.then(() => {
       running = undefined;
-      const wait = failures === 0 ? intervalMs : intervalMs * 2 ** Math.min(failures - 1, 30);
-      timerAt = Date.now() + Math.min(wait, failures === 0 ? intervalMs : maxBackoffMs);
+      if (onlineDuringRound) {
+        // The round may have failed for being offline when it began: the news outranks its backoff.
+        onlineDuringRound = false;
+        failures = 0;
+        timerAt = Date.now();
+      } else {
+        const wait = failures === 0 ? intervalMs : intervalMs * 2 ** Math.min(failures - 1, 30);
+        timerAt = Date.now() + Math.min(wait, failures === 0 ? intervalMs : maxBackoffMs);
+      }
       arm();
     });
   };
@@ -148,6 +157,11 @@ export function startAutoSync<R>(target: AutoSyncTarget<R>, options: AutoSyncOpt
     arm();
   });
   const stopOnline = onOnline(() => {
+    if (stopped) return;
+    if (running) {
+      onlineDuringRound = true;
+      return;
+    }
     failures = 0;
     timerAt = Date.now();
     arm();
