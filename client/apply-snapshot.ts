@@ -1,34 +1,19 @@
 import type { SyncModel, TableInfo } from "../schema/index.ts";
 import { multiRowInserts, multiRowStatements } from "../writer/multi-row-insert.ts";
-import { quoteIdentifier } from "../writer/quote-identifier.ts";
 import {
   DeviceDatabaseError,
   type DeviceTransaction,
   type SqlStatement,
   type SqlValue,
 } from "./device-database.ts";
+import { isEmptyDevice } from "./empty-device.ts";
 import type { ChangeShape, StagedChange } from "./staged-page.ts";
+import { applyTypedStage } from "./typed-stage.ts";
 import { eachStagedPage } from "./unpack-pages.ts";
 import type { UpsertRow } from "./upsert-rows.ts";
 
 /** Rows one statement writes. */
 const rowsPerStatement = 500;
-
-/**
- * True when the device holds nothing a staged run must be weighed against: no synced row, no
- * version known, no change held or staged as rows, no event in its outbox. Pulled rows then need no
- * freshness check, no overlay and no removal, and each can be inserted as it comes.
- */
-async function isEmptyDevice(tx: DeviceTransaction, model: SyncModel): Promise<boolean> {
-  const checks = [
-    "sync_receive_stage",
-    "sync_row_version",
-    ...model.ordered.map((table) => quoteIdentifier(table.name)),
-  ].map((name) => `NOT EXISTS (SELECT 1 FROM ${name})`);
-  checks.push("NOT EXISTS (SELECT 1 FROM sync_outbox WHERE kind != 'checkpoint')");
-  const { rows } = await tx.execute(`SELECT ${checks.join(" AND ")}`);
-  return Number(rows[0]?.[0]) === 1;
-}
 
 /** For a shape's columns, where each of `table`'s columns is among them (-1: left out). */
 function positionsOf(table: TableInfo, columns: readonly string[]): number[] {
@@ -101,31 +86,33 @@ async function referencesHold(tx: DeviceTransaction, model: SyncModel): Promise<
 const isConstraint = (error: unknown): boolean =>
   error instanceof DeviceDatabaseError && error.code.startsWith("SQLITE_CONSTRAINT");
 
+/** Writes the staged pages as they come; null when a page holds a change this cannot write. */
+async function applyPages(tx: DeviceTransaction, model: SyncModel): Promise<number | null> {
+  let applied = 0;
+  const whole = await eachStagedPage(tx, async ({ shapes, changes }) => {
+    const statements = pageStatements(model, shapes, changes);
+    if (!statements) return false;
+    await tx.batch(statements);
+    applied += changes.length;
+    return true;
+  });
+  return whole ? applied : null;
+}
+
 /**
- * Applies the staged pages of a run to an empty device (see `isEmptyDevice`) in the caller's
- * transaction, page after page, each UPSERT inserted as it comes with its version: the result the
- * full apply gives, without staging every row again. It holds only when every change is an UPSERT
- * of a table in the model, each row comes once, and every reference finds its parent; otherwise it
- * undoes what it wrote (a savepoint) and returns null, and the full apply takes the run. Expects
- * foreign keys deferred. Returns the rows written.
+ * Runs `write` under a savepoint: keeps what it wrote when it returns a count, no key failed (a row
+ * staged twice, changed again while the run was read) and every reference finds its parent;
+ * otherwise undoes it and returns null.
  */
-export async function applySnapshot(
+async function attempt(
   tx: DeviceTransaction,
   model: SyncModel,
+  write: () => Promise<number | null>,
 ): Promise<number | null> {
-  if (!(await isEmptyDevice(tx, model))) return null;
   await tx.execute("SAVEPOINT receive_snapshot");
-  let applied = 0;
   try {
-    const whole = await eachStagedPage(tx, async ({ shapes, changes }) => {
-      const statements = pageStatements(model, shapes, changes);
-      if (!statements) return false;
-      // A row twice (changed again while the run was read) fails its key: the full apply.
-      await tx.batch(statements);
-      applied += changes.length;
-      return true;
-    });
-    if (whole && (await referencesHold(tx, model))) {
+    const applied = await write();
+    if (applied !== null && (await referencesHold(tx, model))) {
       await tx.execute("RELEASE receive_snapshot");
       return applied;
     }
@@ -134,4 +121,26 @@ export async function applySnapshot(
   }
   await tx.batch(["ROLLBACK TO receive_snapshot", "RELEASE receive_snapshot"]);
   return null;
+}
+
+/**
+ * Applies a staged run to an empty device (see `isEmptyDevice`) in the caller's transaction: the
+ * result the full apply gives, without staging every row again. From the typed stage when `typed`
+ * (the run's rows staged as table rows, see `typed-stage.ts`), else page after page, each UPSERT
+ * inserted as it comes with its version. It holds only when every change is an UPSERT of a table in
+ * the model, each row comes once, and every reference finds its parent; otherwise it undoes what it
+ * wrote and returns null, and the full apply takes the run. Expects foreign keys deferred. Returns
+ * the rows written.
+ */
+export async function applySnapshot(
+  tx: DeviceTransaction,
+  model: SyncModel,
+  typed: boolean,
+): Promise<number | null> {
+  if (!(await isEmptyDevice(tx, model))) return null;
+  if (typed) {
+    const applied = await attempt(tx, model, () => applyTypedStage(tx, model));
+    if (applied !== null) return applied;
+  }
+  return attempt(tx, model, () => applyPages(tx, model));
 }

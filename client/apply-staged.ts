@@ -9,6 +9,7 @@ import type { ReceiveReset } from "./receive-report.ts";
 import { finishRun, readReceiveState } from "./receive-stage.ts";
 import { isFresh } from "./stage-sql.ts";
 import { SyncClientError } from "./sync-client-error.ts";
+import { dropTypedStage, typedStageLayout } from "./typed-stage.ts";
 import { unpackPages } from "./unpack-pages.ts";
 
 /** What applying a staged run did (see `ReceiveReport`). */
@@ -85,7 +86,7 @@ const recordVersions = [
  */
 export async function applyStaged(tx: DeviceTransaction, model: SyncModel): Promise<AppliedRun> {
   await refuseUnansweredBatches(tx);
-  const { stagedCursor, stagedReset } = await readReceiveState(tx);
+  const { stagedCursor, stagedReset, typedStage } = await readReceiveState(tx);
   if (stagedCursor === null) {
     throw new SyncClientError("LOCAL_DATABASE", "receive(): no staged run to apply");
   }
@@ -93,7 +94,9 @@ export async function applyStaged(tx: DeviceTransaction, model: SyncModel): Prom
     "PRAGMA defer_foreign_keys = ON",
     "UPDATE sync_receive_stage SET held = 0 WHERE held = 1",
   ]);
-  const snapshot = await applySnapshot(tx, model);
+  const typed = typedStage !== null && typedStage === typedStageLayout(model);
+  const snapshot = await applySnapshot(tx, model, typed);
+  if (typedStage !== null) await dropTypedStage(tx);
   if (snapshot !== null) {
     await tx.batch(finishRun(stagedCursor));
     return { applied: snapshot, skipped: 0, held: 0, removed: 0, reset: stagedReset };

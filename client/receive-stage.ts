@@ -1,7 +1,15 @@
+import type { SyncModel } from "../schema/index.ts";
 import type { CheckedPage } from "./check-page.ts";
 import type { DeviceDatabase, DeviceTransaction, SqlStatement } from "./device-database.ts";
 import type { ReceiveReset } from "./receive-report.ts";
 import { stagedPageText } from "./staged-page.ts";
+import {
+  dropTypedStage,
+  startTypedStage,
+  typedStageLayout,
+  typedStageState,
+  typedStageStatements,
+} from "./typed-stage.ts";
 
 /** Where receiving stands, as `sync_state` keeps it. */
 export interface ReceiveState {
@@ -11,15 +19,18 @@ export interface ReceiveState {
   readonly stagedCursor: string | null;
   /** Why the staged run is a snapshot that rebuilds the device's copy, if it is one. */
   readonly stagedReset: ReceiveReset | null;
+  /** The layout the staged run's rows are staged as table rows for, if they are (`typed-stage.ts`). */
+  readonly typedStage: string | null;
 }
 
 const names = {
   cursor: "receive_cursor",
   stagedCursor: "receive_staged_cursor",
   stagedReset: "receive_staged_reset",
+  typedStage: typedStageState,
 } as const;
 
-const stateQuery = `SELECT name, value FROM sync_state WHERE name IN ('${names.cursor}', '${names.stagedCursor}', '${names.stagedReset}')`;
+const stateQuery = `SELECT name, value FROM sync_state WHERE name IN ('${names.cursor}', '${names.stagedCursor}', '${names.stagedReset}', '${names.typedStage}')`;
 
 /** Reads where receiving stands, through a transaction or the database's reads. */
 export async function readReceiveState(
@@ -31,6 +42,7 @@ export async function readReceiveState(
     cursor: values.get(names.cursor) ?? null,
     stagedCursor: values.get(names.stagedCursor) ?? null,
     stagedReset: (values.get(names.stagedReset) ?? null) as ReceiveReset | null,
+    typedStage: values.get(names.typedStage) ?? null,
   };
 }
 
@@ -56,13 +68,16 @@ const dropState = (name: string): SqlStatement => ({
  */
 export async function stagePage(
   tx: DeviceTransaction,
+  model: SyncModel,
   page: CheckedPage,
   fromStart: boolean,
 ): Promise<ReceiveReset | null> {
   const state = await readReceiveState(tx);
   const statements: Array<SqlStatement | string> = [];
   let reset = state.stagedReset;
-  if (fromStart || (page.snapshotStart && page.reset !== null)) {
+  let typed = state.typedStage;
+  const discard = fromStart || (page.snapshotStart && page.reset !== null);
+  if (discard) {
     // A snapshot the server forced, or one restarted while it ran (its reason may be the same).
     reset = page.reset ?? "FROM_START";
     statements.push(
@@ -73,6 +88,12 @@ export async function stagePage(
     );
     if (fromStart) statements.push(dropState(names.cursor));
   }
+  if (discard || state.stagedCursor === null) {
+    // The run starts with this page: its typed stage, if the device is empty once discarded.
+    await tx.batch(statements.splice(0));
+    typed = await startTypedStage(tx, model);
+  }
+  if (typed !== null) statements.push(...(await stageTyped(tx, model, page, typed)));
   if (page.count > 0) {
     statements.push({
       sql: "INSERT INTO sync_receive_page (seq, changes) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM sync_receive_page), ?)",
@@ -82,6 +103,25 @@ export async function stagePage(
   statements.push(setState(names.stagedCursor, page.cursor));
   await tx.batch(statements);
   return reset;
+}
+
+/**
+ * The statements that stage a page's rows in the run's typed stage too. Drops the typed stage
+ * instead (and returns none) when the page holds a change it cannot take, or the model is no
+ * longer the one it was made for (an app upgraded while the run was staged): the run is then
+ * applied from its pages.
+ */
+async function stageTyped(
+  tx: DeviceTransaction,
+  model: SyncModel,
+  page: CheckedPage,
+  layout: string,
+): Promise<SqlStatement[]> {
+  const statements =
+    layout === typedStageLayout(model) ? typedStageStatements(model, page.staged) : null;
+  if (statements !== null) return statements;
+  await dropTypedStage(tx);
+  return [];
 }
 
 /**

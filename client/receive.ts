@@ -191,7 +191,7 @@ export async function receive(
         // it was parsed and checked): the server works on it meanwhile.
         if (page.hasMore) next = readAfter(setting, next, page.cursor);
         else next.early()?.read.stop();
-        const reset = await database.transaction((tx) => stagePage(tx, page, fromStart));
+        const reset = await database.transaction((tx) => stagePage(tx, model, page, fromStart));
         fromStart = false;
         report.pages += 1;
         report.changes += page.count + page.unknownTables;

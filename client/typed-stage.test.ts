@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { exampleTables as t } from "../schema/index.ts";
+import { syncedRows } from "../test-utils/compare-databases.ts";
+import { sendFixtures } from "../test-utils/send-fixtures.ts";
+import type { TestDevice } from "../test-utils/test-device.ts";
+import { ReceiveError } from "./sync-client-error.ts";
+
+const fixtures = sendFixtures();
+
+/** A server where device `a` wrote 6 customers (one named like an SQL injection) with a note each. */
+async function serverWithRows() {
+  const server = await fixtures.server();
+  const a = await fixtures.device(server.endpoint);
+  await a.client.transaction(async (w) => {
+    for (let i = 0; i < 6; i++) {
+      const name = i === 3 ? `x'); DROP TABLE customer; --` : `c${i}`;
+      const customerId = await w.insert(t.customer, { name, email: `${i}@x` });
+      await w.insert(t.note, { customerId, body: `note ${i}` });
+    }
+  });
+  await a.client.send();
+  const b = await fixtures.device(server.endpoint);
+  return { server, a, b };
+}
+
+/** The rows held in the typed stage's tables, and its `sync_state` entry. */
+async function typedStage(device: TestDevice) {
+  const tables = await device.rows(
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'sync_typed_stage_*' ORDER BY name",
+  );
+  let rows = 0;
+  for (const { name } of tables) {
+    const [count] = await device.rows(`SELECT count(*) AS n FROM "${String(name)}"`);
+    rows += Number(count?.n);
+  }
+  const state = await device.rows("SELECT 1 FROM sync_state WHERE name = 'receive_typed_stage'");
+  return { tables: tables.length, rows, recorded: state.length === 1 };
+}
+
+/** Receives pages of `limit` changes and closes the client once `pages` are staged (unapplied). */
+async function stopAfter(device: TestDevice, pages: number, limit: number) {
+  const stopped = await device.client
+    .receive({
+      limit,
+      onProgress: (progress) => {
+        if (progress.pages === pages) void device.closeClient();
+      },
+    })
+    .catch((error: unknown) => error);
+  expect(stopped).toBeInstanceOf(ReceiveError);
+}
+
+async function expectEqualToServer(device: TestDevice, server: { rows: TestDevice["rows"] }) {
+  expect(await syncedRows(device.rows)).toEqual(await syncedRows((sql) => server.rows(sql)));
+  expect(await device.rows("PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
+  expect(await device.rows("PRAGMA foreign_key_check")).toEqual([]);
+  expect(await typedStage(device)).toEqual({ tables: 0, rows: 0, recorded: false });
+}
+
+describe("the typed stage of a run received by an empty device", () => {
+  it("holds the staged rows as table rows, and the apply writes them with their versions", async () => {
+    const { server, b } = await serverWithRows();
+    await stopAfter(b, 2, 5);
+    expect(await typedStage(b)).toEqual({ tables: 5, rows: 10, recorded: true });
+    await b.reopen();
+    const report = await b.client.receive({ limit: 5 });
+    expect(report).toMatchObject({ pages: 1, changes: 2, applied: 12, skipped: 0, held: 0 });
+    await expectEqualToServer(b, server);
+    expect(await b.rows("SELECT name FROM customer WHERE id = 4")).toEqual([
+      { name: `x'); DROP TABLE customer; --` },
+    ]);
+    const versions = await b.rows(
+      "SELECT table_name, row_key, version FROM sync_row_version ORDER BY table_name, CAST(row_key AS INTEGER)",
+    );
+    expect(versions).toHaveLength(12);
+    expect(versions[0]).toEqual({ table_name: "customer", row_key: "1", version: 1 });
+    expect(versions.at(-1)).toMatchObject({ table_name: "note", version: 1 });
+  });
+
+  it("is dropped at a DELETE in the run, which is then applied from its pages", async () => {
+    const { server, a, b } = await serverWithRows();
+    const [last] = await a.rows("SELECT id FROM note ORDER BY rowid DESC LIMIT 1");
+    await a.client.delete(t.note, String(last?.id));
+    await a.client.send();
+    await stopAfter(b, 1, 5);
+    expect((await typedStage(b)).recorded).toBe(true);
+    await b.reopen();
+    await b.client.receive({ limit: 5 });
+    await expectEqualToServer(b, server);
+  });
+
+  it("is left when the app writes while the run is staged: the pages' apply keeps the write", async () => {
+    const { server, b } = await serverWithRows();
+    await stopAfter(b, 1, 5);
+    await b.reopen();
+    await b.client.insert(t.customer, { name: "local" });
+    // The write's batch is answered before the run is applied (sync() sends first).
+    const report = await b.client.sync({ receive: { limit: 5 } });
+    expect(report.receive?.applied).toBe(12);
+    await expectEqualToServer(b, server);
+    expect(await b.rows("SELECT count(*) AS n FROM customer WHERE name = 'local'")).toEqual([
+      { n: 1 },
+    ]);
+  });
+
+  it("is not made on a device that holds rows", async () => {
+    const { server, b } = await serverWithRows();
+    await b.client.receive();
+    await b.client.insert(t.customer, { name: "local" });
+    await b.client.send();
+    await stopAfter(b, 1, 5);
+    expect(await typedStage(b)).toEqual({ tables: 0, rows: 0, recorded: false });
+    await b.reopen();
+    await b.client.receive({ fromStart: true, limit: 5 });
+    await expectEqualToServer(b, server);
+  });
+});

@@ -1,0 +1,146 @@
+// A run's rows, staged a second time as table rows while its pages arrive, so that an empty device
+// applies the run with one INSERT … SELECT per table instead of reading every page again. The
+// staged pages stay the run's durable record: when the typed stage cannot take a change, or the
+// device is no longer empty when the run is applied, the apply reads the pages as before.
+//
+// Layout: one table a synced table, `sync_typed_stage_<position in model.ordered>`, with a column
+// for each of the table's columns (in `TableInfo.columns` order, `c0` … ) and the row's version
+// last (`v`); no declared types, so a value stays as the server sent it until the synced table's
+// own column takes it. `sync_state.receive_typed_stage` holds the model's layout the tables were
+// made for; without it (or with another layout) the typed stage is not used.
+
+import type { SyncModel, TableInfo } from "../schema/index.ts";
+import { multiRowStatements } from "../writer/multi-row-insert.ts";
+import { quoteIdentifier } from "../writer/quote-identifier.ts";
+import type { DeviceTransaction, SqlStatement, SqlValue } from "./device-database.ts";
+import { isEmptyDevice } from "./empty-device.ts";
+import type { StagedPage } from "./staged-page.ts";
+
+/** The `sync_state` entry that says the run's rows are staged as table rows too, and for which layout. */
+export const typedStageState = "receive_typed_stage";
+
+/** Rows one staging statement writes. */
+const rowsPerStatement = 500;
+
+const tableOf = (position: number): string => `sync_typed_stage_${position}`;
+const columnOf = (position: number): string => `c${position}`;
+
+/** The model's layout as the typed stage records it: its tables and their columns, in order. */
+export function typedStageLayout(model: SyncModel): string {
+  return JSON.stringify(
+    model.ordered.map((table) => [table.name, table.columns.map((c) => c.name)]),
+  );
+}
+
+const setLayout = (layout: string): SqlStatement => ({
+  sql: "INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+  args: [typedStageState, layout],
+});
+
+/**
+ * Drops the typed stage's tables and its `sync_state` entry, whatever layout made them: the run
+ * they were staged for is applied, discarded, or staged without them from here on.
+ */
+export async function dropTypedStage(tx: DeviceTransaction): Promise<void> {
+  const { rows } = await tx.execute(
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'sync_typed_stage_[0-9]*'",
+  );
+  await tx.batch([
+    ...rows.map((row) => `DROP TABLE ${quoteIdentifier(String(row[0]))}`),
+    { sql: "DELETE FROM sync_state WHERE name = ?", args: [typedStageState] },
+  ]);
+}
+
+/**
+ * Starts the typed stage of a run that starts now (nothing of it staged yet), in the caller's
+ * transaction: made only when the device is empty (see `isEmptyDevice`), the one case the typed
+ * stage can be applied in. Returns the layout it was made for, or null.
+ */
+export async function startTypedStage(
+  tx: DeviceTransaction,
+  model: SyncModel,
+): Promise<string | null> {
+  await dropTypedStage(tx);
+  if (!(await isEmptyDevice(tx, model))) return null;
+  const layout = typedStageLayout(model);
+  const creates = model.ordered.map((table, position) => {
+    const columns = table.columns.map((_, j) => columnOf(j));
+    return `CREATE TABLE ${tableOf(position)} (${[...columns, "v"].join(", ")})`;
+  });
+  await tx.batch([...creates, setLayout(layout)]);
+  return layout;
+}
+
+/**
+ * The statements that stage one page's rows as table rows; null when the page holds a change the
+ * typed stage cannot take: a DELETE, or an UPSERT that lacks one of its table's columns (the
+ * synced table's default would apply, which a copy cannot know).
+ */
+export function typedStageStatements(model: SyncModel, page: StagedPage): SqlStatement[] | null {
+  const rowsByTable = new Map<number, SqlValue[][]>();
+  const shapes = page.shapes.map(([name, columns]) => {
+    const position = model.ordered.findIndex((table) => table.name === name);
+    const table = model.ordered[position];
+    if (!table || !columns) return null;
+    const at = table.columns.map((column) => columns.indexOf(column.name));
+    const whole = table.columns.every((column, j) => column.isKey || at[j] !== -1);
+    return whole ? { position, table, at } : null;
+  });
+  for (const change of page.changes) {
+    const shape = shapes[change[0]];
+    if (!shape) return null;
+    let rows = rowsByTable.get(shape.position);
+    if (!rows) {
+      rows = [];
+      rowsByTable.set(shape.position, rows);
+    }
+    rows.push(rowOf(shape.table, shape.at, change));
+  }
+  const statements: SqlStatement[] = [];
+  for (const [position, rows] of rowsByTable) {
+    const width = (model.ordered[position] as TableInfo).columns.length + 1;
+    const head = `INSERT INTO ${tableOf(position)}`;
+    statements.push(...multiRowStatements(head, width, rows, rowsPerStatement));
+  }
+  return statements;
+}
+
+/** The typed stage's row of a change: its table's columns in order, then the version. */
+function rowOf(
+  table: TableInfo,
+  at: readonly number[],
+  change: StagedPage["changes"][number],
+): SqlValue[] {
+  const row: SqlValue[] = table.columns.map((column, j) => {
+    if (column.isKey) return table.keyKind === "autonumber" ? Number(change[1]) : change[1];
+    return change[(at[j] as number) + 3] as SqlValue;
+  });
+  row.push(change[2]);
+  return row;
+}
+
+/**
+ * Writes the typed stage into the synced tables and their versions, in the caller's transaction;
+ * returns the rows written. Expects an empty device, the layout of `model` staged, and the checks
+ * the caller makes afterwards (a row staged twice fails its key; references are checked at commit).
+ */
+export async function applyTypedStage(tx: DeviceTransaction, model: SyncModel): Promise<number> {
+  let written = 0;
+  for (const [position, table] of model.ordered.entries()) {
+    const columns = table.columns.map((column) => quoteIdentifier(column.name));
+    const staged = table.columns.map((_, j) => columnOf(j));
+    const keyAt = table.columns.findIndex((column) => column.isKey);
+    // A server key is bound as a JS number, which an untyped column keeps as a REAL ('1.0' as text).
+    const key =
+      table.keyKind === "autonumber" ? `CAST(CAST(c${keyAt} AS INTEGER) AS TEXT)` : `c${keyAt}`;
+    const [rows] = await tx.batch([
+      `INSERT INTO ${quoteIdentifier(table.name)} (${columns.join(", ")}) SELECT ${staged.join(", ")} FROM ${tableOf(position)} ORDER BY rowid`,
+      {
+        sql: `INSERT INTO sync_row_version (table_name, row_key, version) SELECT ?, ${key}, v FROM ${tableOf(position)}`,
+        args: [table.name],
+      },
+    ]);
+    written += rows?.rowsAffected ?? 0;
+  }
+  return written;
+}
