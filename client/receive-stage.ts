@@ -93,11 +93,12 @@ export async function stagePage(
     await tx.batch(statements.splice(0));
     typed = await startTypedStage(tx, model);
   }
-  if (typed !== null) statements.push(...(await stageTyped(tx, model, page, typed)));
+  const text = stagedPageText(page.staged);
+  if (typed !== null) statements.push(...(await stageTyped(tx, model, page, text, typed)));
   if (page.count > 0) {
     statements.push({
       sql: "INSERT INTO sync_receive_page (seq, changes) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM sync_receive_page), ?)",
-      args: [stagedPageText(page.staged)],
+      args: [text],
     });
   }
   statements.push(setState(names.stagedCursor, page.cursor));
@@ -115,10 +116,11 @@ async function stageTyped(
   tx: DeviceTransaction,
   model: SyncModel,
   page: CheckedPage,
+  text: string,
   layout: string,
 ): Promise<SqlStatement[]> {
   const statements =
-    layout === typedStageLayout(model) ? typedStageStatements(model, page.staged) : null;
+    layout === typedStageLayout(model) ? typedStageStatements(model, page.staged, text) : null;
   if (statements !== null) return statements;
   await dropTypedStage(tx);
   return [];

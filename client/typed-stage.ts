@@ -5,22 +5,18 @@
 //
 // Layout: one table a synced table, `sync_typed_stage_<position in model.ordered>`, with a column
 // for each of the table's columns (in `TableInfo.columns` order, `c0` … ) and the row's version
-// last (`v`); no declared types, so a value stays as the server sent it until the synced table's
-// own column takes it. `sync_state.receive_typed_stage` holds the model's layout the tables were
+// last (`v`); no declared types, so a value stays as SQLite reads it from the staged page's JSON
+// (as the full apply reads it) until the synced table's own column takes it. `sync_state.receive_typed_stage` holds the model's layout the tables were
 // made for; without it (or with another layout) the typed stage is not used.
 
-import type { SyncModel, TableInfo } from "../schema/index.ts";
-import { multiRowStatements } from "../writer/multi-row-insert.ts";
+import type { SyncModel } from "../schema/index.ts";
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
-import type { DeviceTransaction, SqlStatement, SqlValue } from "./device-database.ts";
+import type { DeviceTransaction, SqlStatement } from "./device-database.ts";
 import { isEmptyDevice } from "./empty-device.ts";
 import type { StagedPage } from "./staged-page.ts";
 
 /** The `sync_state` entry that says the run's rows are staged as table rows too, and for which layout. */
 export const typedStageState = "receive_typed_stage";
-
-/** Rows one staging statement writes. */
-const rowsPerStatement = 500;
 
 const tableOf = (position: number): string => `sync_typed_stage_${position}`;
 const columnOf = (position: number): string => `c${position}`;
@@ -72,51 +68,39 @@ export async function startTypedStage(
 }
 
 /**
- * The statements that stage one page's rows as table rows; null when the page holds a change the
- * typed stage cannot take: a DELETE, or an UPSERT that lacks one of its table's columns (the
- * synced table's default would apply, which a copy cannot know).
+ * The statements that stage one page's rows as table rows, read by SQLite from the page's staged
+ * JSON text (`text`, as `stagedPageText` wrote `page`): one statement a shape. Null when the page
+ * holds a change the typed stage cannot take: a DELETE, or an UPSERT that lacks one of its table's
+ * columns (the synced table's default would apply, which a copy cannot know).
  */
-export function typedStageStatements(model: SyncModel, page: StagedPage): SqlStatement[] | null {
-  const rowsByTable = new Map<number, SqlValue[][]>();
-  const shapes = page.shapes.map(([name, columns]) => {
+export function typedStageStatements(
+  model: SyncModel,
+  page: StagedPage,
+  text: string,
+): SqlStatement[] | null {
+  const statements: SqlStatement[] = [];
+  for (const [index, [name, columns]] of page.shapes.entries()) {
     const position = model.ordered.findIndex((table) => table.name === name);
     const table = model.ordered[position];
     if (!table || !columns) return null;
-    const at = table.columns.map((column) => columns.indexOf(column.name));
-    const whole = table.columns.every((column, j) => column.isKey || at[j] !== -1);
-    return whole ? { position, table, at } : null;
-  });
-  for (const change of page.changes) {
-    const shape = shapes[change[0]];
-    if (!shape) return null;
-    let rows = rowsByTable.get(shape.position);
-    if (!rows) {
-      rows = [];
-      rowsByTable.set(shape.position, rows);
+    // Positions in a staged change: 0 the shape, 1 the key, 2 the version, then the shape's values.
+    const values: string[] = [];
+    for (const column of table.columns) {
+      if (column.isKey) {
+        values.push(table.keyKind === "autonumber" ? "CAST(value->>1 AS INTEGER)" : "value->>1");
+        continue;
+      }
+      const at = columns.indexOf(column.name);
+      if (at === -1) return null;
+      values.push(`value->>${at + 3}`);
     }
-    rows.push(rowOf(shape.table, shape.at, change));
-  }
-  const statements: SqlStatement[] = [];
-  for (const [position, rows] of rowsByTable) {
-    const width = (model.ordered[position] as TableInfo).columns.length + 1;
-    const head = `INSERT INTO ${tableOf(position)}`;
-    statements.push(...multiRowStatements(head, width, rows, rowsPerStatement));
+    values.push("value->>2");
+    statements.push({
+      sql: `INSERT INTO ${tableOf(position)} SELECT ${values.join(", ")} FROM json_each(?, '$[1]') WHERE value->>0 = ${index} ORDER BY key`,
+      args: [text],
+    });
   }
   return statements;
-}
-
-/** The typed stage's row of a change: its table's columns in order, then the version. */
-function rowOf(
-  table: TableInfo,
-  at: readonly number[],
-  change: StagedPage["changes"][number],
-): SqlValue[] {
-  const row: SqlValue[] = table.columns.map((column, j) => {
-    if (column.isKey) return table.keyKind === "autonumber" ? Number(change[1]) : change[1];
-    return change[(at[j] as number) + 3] as SqlValue;
-  });
-  row.push(change[2]);
-  return row;
 }
 
 /**
@@ -130,9 +114,7 @@ export async function applyTypedStage(tx: DeviceTransaction, model: SyncModel): 
     const columns = table.columns.map((column) => quoteIdentifier(column.name));
     const staged = table.columns.map((_, j) => columnOf(j));
     const keyAt = table.columns.findIndex((column) => column.isKey);
-    // A server key is bound as a JS number, which an untyped column keeps as a REAL ('1.0' as text).
-    const key =
-      table.keyKind === "autonumber" ? `CAST(CAST(c${keyAt} AS INTEGER) AS TEXT)` : `c${keyAt}`;
+    const key = table.keyKind === "autonumber" ? `CAST(c${keyAt} AS TEXT)` : `c${keyAt}`;
     const [rows] = await tx.batch([
       `INSERT INTO ${quoteIdentifier(table.name)} (${columns.join(", ")}) SELECT ${staged.join(", ")} FROM ${tableOf(position)} ORDER BY rowid`,
       {
