@@ -9,7 +9,7 @@ import type { ReceiveReset } from "./receive-report.ts";
 import { finishRun, readReceiveState } from "./receive-stage.ts";
 import { isFresh } from "./stage-sql.ts";
 import { SyncClientError } from "./sync-client-error.ts";
-import { dropTypedStage, typedStageLayout } from "./typed-stage.ts";
+import { dropTypedStage, typedStageFits } from "./typed-stage.ts";
 import { unpackPages } from "./unpack-pages.ts";
 
 /** What applying a staged run did (see `ReceiveReport`). */
@@ -94,8 +94,7 @@ export async function applyStaged(tx: DeviceTransaction, model: SyncModel): Prom
     "PRAGMA defer_foreign_keys = ON",
     "UPDATE sync_receive_stage SET held = 0 WHERE held = 1",
   ]);
-  const typed = typedStage !== null && typedStage === typedStageLayout(model);
-  const snapshot = await applySnapshot(tx, model, typed);
+  const snapshot = await applySnapshot(tx, model, typedStageFits(typedStage, model));
   if (typedStage !== null) await dropTypedStage(tx);
   if (snapshot !== null) {
     await tx.batch(finishRun(stagedCursor));

@@ -6,7 +6,7 @@ import { stagedPageText } from "./staged-page.ts";
 import {
   dropTypedStage,
   startTypedStage,
-  typedStageLayout,
+  typedStageFits,
   typedStageState,
   typedStageStatements,
 } from "./typed-stage.ts";
@@ -119,8 +119,9 @@ async function stageTyped(
   text: string,
   layout: string,
 ): Promise<SqlStatement[]> {
-  const statements =
-    layout === typedStageLayout(model) ? typedStageStatements(model, page.staged, text) : null;
+  const statements = typedStageFits(layout, model)
+    ? typedStageStatements(model, page.staged, text)
+    : null;
   if (statements !== null) return statements;
   await dropTypedStage(tx);
   return [];

@@ -28,6 +28,11 @@ export function typedStageLayout(model: SyncModel): string {
   );
 }
 
+/** True when `layout` (a recorded typed stage's, or null: none) is the one `model` makes. */
+export function typedStageFits(layout: string | null, model: SyncModel): layout is string {
+  return layout !== null && layout === typedStageLayout(model);
+}
+
 const setLayout = (layout: string): SqlStatement => ({
   sql: "INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
   args: [typedStageState, layout],
@@ -114,7 +119,8 @@ export async function applyTypedStage(tx: DeviceTransaction, model: SyncModel): 
     const columns = table.columns.map((column) => quoteIdentifier(column.name));
     const staged = table.columns.map((_, j) => columnOf(j));
     const keyAt = table.columns.findIndex((column) => column.isKey);
-    const key = table.keyKind === "autonumber" ? `CAST(c${keyAt} AS TEXT)` : `c${keyAt}`;
+    const key =
+      table.keyKind === "autonumber" ? `CAST(${columnOf(keyAt)} AS TEXT)` : columnOf(keyAt);
     const [rows] = await tx.batch([
       `INSERT INTO ${quoteIdentifier(table.name)} (${columns.join(", ")}) SELECT ${staged.join(", ")} FROM ${tableOf(position)} ORDER BY rowid`,
       {
