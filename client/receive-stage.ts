@@ -94,7 +94,7 @@ export async function stagePage(
     typed = await startTypedStage(tx, model);
   }
   const text = stagedPageText(page.staged);
-  if (typed !== null) statements.push(...(await stageTyped(tx, model, page, text, typed)));
+  if (typed !== null) statements.push(...(await stageTyped(tx, model, page, typed)));
   if (page.count > 0) {
     statements.push({
       sql: "INSERT INTO sync_receive_page (seq, changes) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM sync_receive_page), ?)",
@@ -116,11 +116,10 @@ async function stageTyped(
   tx: DeviceTransaction,
   model: SyncModel,
   page: CheckedPage,
-  text: string,
   layout: string,
 ): Promise<SqlStatement[]> {
   const statements = typedStageFits(layout, model)
-    ? typedStageStatements(model, page.staged, text)
+    ? typedStageStatements(model, page.staged)
     : null;
   if (statements !== null) return statements;
   await dropTypedStage(tx);

@@ -5,18 +5,25 @@
 //
 // Layout: one table a synced table, `sync_typed_stage_<position in model.ordered>`, with a column
 // for each of the table's columns (in `TableInfo.columns` order, `c0` … ) and the row's version
-// last (`v`); no declared types, so a value stays as SQLite reads it from the staged page's JSON
-// (as the full apply reads it) until the synced table's own column takes it. `sync_state.receive_typed_stage` holds the model's layout the tables were
-// made for; without it (or with another layout) the typed stage is not used.
+// last (`v`). Values are bound as the full apply binds them, into columns without a declared type,
+// so a value stays as bound until the synced table's own column takes it; only an autonumbered
+// key's column is INTEGER, so the key reads back as the synced table holds it. A row is bound
+// rather than read by SQLite from the page's JSON text: extracting each value from the JSON costs
+// SQLite more than binding costs the device. `sync_state.receive_typed_stage` holds the model's
+// layout the tables were made for; without it (or with another layout) the typed stage is not used.
 
-import type { SyncModel } from "../schema/index.ts";
+import type { SyncModel, TableInfo } from "../schema/index.ts";
+import { multiRowStatements } from "../writer/multi-row-insert.ts";
 import { quoteIdentifier } from "../writer/quote-identifier.ts";
-import type { DeviceTransaction, SqlStatement } from "./device-database.ts";
+import type { DeviceTransaction, SqlStatement, SqlValue } from "./device-database.ts";
 import { isEmptyDevice } from "./empty-device.ts";
-import type { StagedPage } from "./staged-page.ts";
+import type { StagedChange, StagedPage } from "./staged-page.ts";
 
 /** The `sync_state` entry that says the run's rows are staged as table rows too, and for which layout. */
 export const typedStageState = "receive_typed_stage";
+
+/** Rows one staging statement writes. */
+const rowsPerStatement = 500;
 
 const tableOf = (position: number): string => `sync_typed_stage_${position}`;
 const columnOf = (position: number): string => `c${position}`;
@@ -65,45 +72,79 @@ export async function startTypedStage(
   if (!(await isEmptyDevice(tx, model))) return null;
   const layout = typedStageLayout(model);
   const creates = model.ordered.map((table, position) => {
-    const columns = table.columns.map((_, j) => columnOf(j));
+    const columns = table.columns.map((column, j) =>
+      column.isKey && table.keyKind === "autonumber" ? `${columnOf(j)} INTEGER` : columnOf(j),
+    );
     return `CREATE TABLE ${tableOf(position)} (${[...columns, "v"].join(", ")})`;
   });
   await tx.batch([...creates, setLayout(layout)]);
   return layout;
 }
 
+/** Where a shape's changes go: the typed stage table, and the position of each of its columns in a change. */
+interface ShapeTarget {
+  readonly position: number;
+  readonly table: TableInfo;
+  readonly at: readonly number[];
+}
+
 /**
- * The statements that stage one page's rows as table rows, read by SQLite from the page's staged
- * JSON text (`text`, as `stagedPageText` wrote `page`): one statement a shape. Null when the page
- * holds a change the typed stage cannot take: a DELETE, or an UPSERT that lacks one of its table's
- * columns (the synced table's default would apply, which a copy cannot know).
+ * Where the changes of `shape` go; null when the typed stage cannot take them: a DELETE, an
+ * UPSERT that lacks one of its table's columns (the synced table's default would apply, which a
+ * copy cannot know), or a table the model lacks.
  */
-export function typedStageStatements(
+function shapeTarget(
   model: SyncModel,
-  page: StagedPage,
-  text: string,
-): SqlStatement[] | null {
-  const statements: SqlStatement[] = [];
-  for (const [index, [name, columns]] of page.shapes.entries()) {
-    const position = model.ordered.findIndex((table) => table.name === name);
-    const table = model.ordered[position];
-    if (!table || !columns) return null;
-    // Positions in a staged change: 0 the shape, 1 the key, 2 the version, then the shape's values.
-    const values: string[] = [];
-    for (const column of table.columns) {
-      if (column.isKey) {
-        values.push(table.keyKind === "autonumber" ? "CAST(value->>1 AS INTEGER)" : "value->>1");
-        continue;
-      }
-      const at = columns.indexOf(column.name);
-      if (at === -1) return null;
-      values.push(`value->>${at + 3}`);
+  [name, columns]: StagedPage["shapes"][number],
+): ShapeTarget | null {
+  const position = model.ordered.findIndex((table) => table.name === name);
+  const table = model.ordered[position];
+  if (!table || !columns) return null;
+  // Positions in a staged change: 0 the shape, 1 the key, 2 the version, then the shape's values.
+  const at: number[] = [];
+  for (const column of table.columns) {
+    if (column.isKey) {
+      at.push(1);
+      continue;
     }
-    values.push("value->>2");
-    statements.push({
-      sql: `INSERT INTO ${tableOf(position)} SELECT ${values.join(", ")} FROM json_each(?, '$[1]') WHERE value->>0 = ${index} ORDER BY key`,
-      args: [text],
-    });
+    const given = columns.indexOf(column.name);
+    if (given === -1) return null;
+    at.push(given + 3);
+  }
+  return { position, table, at };
+}
+
+/** The typed stage's row of a change: its table's columns in order, then the version. */
+function rowOf({ table, at }: ShapeTarget, change: StagedChange): SqlValue[] {
+  const row = at.map((i) =>
+    i === 1 && table.keyKind === "autonumber" ? Number(change[1]) : (change[i] as SqlValue),
+  );
+  row.push(change[2]);
+  return row;
+}
+
+/**
+ * The statements that stage one page's rows as table rows, in page order within each table; null
+ * when the page holds a change the typed stage cannot take (see `shapeTarget`).
+ */
+export function typedStageStatements(model: SyncModel, page: StagedPage): SqlStatement[] | null {
+  const targets = page.shapes.map((shape) => shapeTarget(model, shape));
+  const rowsByTable = new Map<number, SqlValue[][]>();
+  for (const change of page.changes) {
+    const target = targets[change[0]];
+    if (!target) return null;
+    let rows = rowsByTable.get(target.position);
+    if (!rows) {
+      rows = [];
+      rowsByTable.set(target.position, rows);
+    }
+    rows.push(rowOf(target, change));
+  }
+  const statements: SqlStatement[] = [];
+  for (const [position, rows] of rowsByTable) {
+    const width = (model.ordered[position] as TableInfo).columns.length + 1;
+    const head = `INSERT INTO ${tableOf(position)}`;
+    statements.push(...multiRowStatements(head, width, rows, rowsPerStatement));
   }
   return statements;
 }
