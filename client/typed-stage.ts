@@ -164,8 +164,9 @@ export async function applyTypedStage(tx: DeviceTransaction, model: SyncModel): 
       table.keyKind === "autonumber" ? `CAST(${columnOf(keyAt)} AS TEXT)` : columnOf(keyAt);
     const [rows] = await tx.batch([
       `INSERT INTO ${quoteIdentifier(table.name)} (${columns.join(", ")}) SELECT ${staged.join(", ")} FROM ${tableOf(position)} ORDER BY rowid`,
+      // In key order, the order of the versions' primary key: each entry goes at the end of it.
       {
-        sql: `INSERT INTO sync_row_version (table_name, row_key, version) SELECT ?, ${key}, v FROM ${tableOf(position)}`,
+        sql: `INSERT INTO sync_row_version (table_name, row_key, version) SELECT ?, ${key} AS row_key, v FROM ${tableOf(position)} ORDER BY row_key`,
         args: [table.name],
       },
     ]);
