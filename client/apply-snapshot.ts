@@ -123,10 +123,13 @@ async function attempt(
   return null;
 }
 
+/** Where a staged run's rows are read from: the run's typed stage, or its staged pages. */
+export type SnapshotSource = "typed stage" | "pages";
+
 /**
  * Applies a staged run to an empty device (see `isEmptyDevice`) in the caller's transaction: the
- * result the full apply gives, without staging every row again. From the typed stage when `typed`
- * (the run's rows staged as table rows, see `typed-stage.ts`), else page after page, each UPSERT
+ * result the full apply gives, without staging every row again. From `source`: the typed stage
+ * (the run's rows staged as table rows, see `typed-stage.ts`), or page after page, each UPSERT
  * inserted as it comes with its version. It holds only when every change is an UPSERT of a table in
  * the model, each row comes once, and every reference finds its parent; otherwise it undoes what it
  * wrote and returns null, and the full apply takes the run. Expects foreign keys deferred. Returns
@@ -135,12 +138,10 @@ async function attempt(
 export async function applySnapshot(
   tx: DeviceTransaction,
   model: SyncModel,
-  typed: boolean,
+  source: SnapshotSource,
 ): Promise<number | null> {
   if (!(await isEmptyDevice(tx, model))) return null;
-  if (typed) {
-    const applied = await attempt(tx, model, () => applyTypedStage(tx, model));
-    if (applied !== null) return applied;
-  }
-  return attempt(tx, model, () => applyPages(tx, model));
+  return source === "typed stage"
+    ? attempt(tx, model, () => applyTypedStage(tx, model))
+    : attempt(tx, model, () => applyPages(tx, model));
 }

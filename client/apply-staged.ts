@@ -10,6 +10,7 @@ import { finishRun, readReceiveState } from "./receive-stage.ts";
 import { isFresh } from "./stage-sql.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 import { dropTypedStage, typedStageFits } from "./typed-stage.ts";
+import { spillTypedStage } from "./typed-stage-spill.ts";
 import { unpackPages } from "./unpack-pages.ts";
 
 /** What applying a staged run did (see `ReceiveReport`). */
@@ -70,6 +71,28 @@ const recordVersions = [
 ];
 
 /**
+ * Applies the staged run as a snapshot of an empty device (`applySnapshot`), from its typed stage
+ * if it has one that fits the model, else from its pages; returns null when neither holds. The
+ * typed stage is gone afterwards: dropped once applied, its rows staged as pages otherwise.
+ */
+async function applyStagedSnapshot(
+  tx: DeviceTransaction,
+  model: SyncModel,
+  typedStage: string | null,
+): Promise<number | null> {
+  if (typedStage === null) return applySnapshot(tx, model, "pages");
+  if (typedStageFits(typedStage, model)) {
+    const applied = await applySnapshot(tx, model, "typed stage");
+    if (applied !== null) {
+      await dropTypedStage(tx);
+      return applied;
+    }
+  }
+  await spillTypedStage(tx);
+  return applySnapshot(tx, model, "pages");
+}
+
+/**
  * Applies the staged run in the caller's write transaction. On an empty device, the run's pages
  * are written as they are when that gives the same result (`applySnapshot`); otherwise they are
  * unpacked into `sync_receive_stage`, one entry per row at its latest change, and applied there,
@@ -94,8 +117,7 @@ export async function applyStaged(tx: DeviceTransaction, model: SyncModel): Prom
     "PRAGMA defer_foreign_keys = ON",
     "UPDATE sync_receive_stage SET held = 0 WHERE held = 1",
   ]);
-  const snapshot = await applySnapshot(tx, model, typedStageFits(typedStage, model));
-  if (typedStage !== null) await dropTypedStage(tx);
+  const snapshot = await applyStagedSnapshot(tx, model, typedStage);
   if (snapshot !== null) {
     await tx.batch(finishRun(stagedCursor));
     return { applied: snapshot, skipped: 0, held: 0, removed: 0, reset: stagedReset };

@@ -2,14 +2,14 @@ import type { SyncModel } from "../schema/index.ts";
 import type { CheckedPage } from "./check-page.ts";
 import type { DeviceDatabase, DeviceTransaction, SqlStatement } from "./device-database.ts";
 import type { ReceiveReset } from "./receive-report.ts";
-import { stagedPageText } from "./staged-page.ts";
+import { stagedPageText, stagePageStatement } from "./staged-page.ts";
 import {
-  dropTypedStage,
   startTypedStage,
   typedStageFits,
   typedStageState,
   typedStageStatements,
 } from "./typed-stage.ts";
+import { spillTypedStage } from "./typed-stage-spill.ts";
 
 /** Where receiving stands, as `sync_state` keeps it. */
 export interface ReceiveState {
@@ -57,7 +57,8 @@ const dropState = (name: string): SqlStatement => ({
 
 /**
  * Stages one page in the caller's transaction, as one entry of `sync_receive_page` (after the
- * pages staged before it), with its cursor: a crash after it loses nothing, the next receive goes
+ * pages staged before it) or as rows of the run's typed stage (`typed-stage.ts`), with its
+ * cursor: a crash after it loses nothing, the next receive goes
  * on from that cursor. A page that starts a snapshot the server forced (or the first page of
  * `fromStart`), even one that restarts a snapshot under way, first discards what was staged before
  * (pages of an earlier run, held changes) and the versions the device knew, which a snapshot
@@ -93,37 +94,32 @@ export async function stagePage(
     await tx.batch(statements.splice(0));
     typed = await startTypedStage(tx, model);
   }
-  const text = stagedPageText(page.staged);
-  if (typed !== null) statements.push(...(await stageTyped(tx, model, page, typed)));
-  if (page.count > 0) {
-    statements.push({
-      sql: "INSERT INTO sync_receive_page (seq, changes) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM sync_receive_page), ?)",
-      args: [text],
-    });
-  }
+  // A page the typed stage takes is staged there only; otherwise as JSON text.
+  const typedRows = typed === null ? null : await stageTyped(tx, model, page, typed);
+  if (typedRows !== null) statements.push(...typedRows);
+  else if (page.count > 0) statements.push(stagePageStatement(stagedPageText(page.staged)));
   statements.push(setState(names.stagedCursor, page.cursor));
   await tx.batch(statements);
   return reset;
 }
 
 /**
- * The statements that stage a page's rows in the run's typed stage too. Drops the typed stage
- * instead (and returns none) when the page holds a change it cannot take, or the model is no
- * longer the one it was made for (an app upgraded while the run was staged): the run is then
- * applied from its pages.
+ * The statements that stage a page's rows in the run's typed stage. Null, once the typed stage's
+ * rows are staged as pages and it is dropped (`spillTypedStage`), when the page holds a change it
+ * cannot take or the model is no longer the one it was made for (an app upgraded while the run was
+ * staged): the run goes on as pages.
  */
 async function stageTyped(
   tx: DeviceTransaction,
   model: SyncModel,
   page: CheckedPage,
   layout: string,
-): Promise<SqlStatement[]> {
+): Promise<SqlStatement[] | null> {
   const statements = typedStageFits(layout, model)
     ? typedStageStatements(model, page.staged)
     : null;
-  if (statements !== null) return statements;
-  await dropTypedStage(tx);
-  return [];
+  if (statements === null) await spillTypedStage(tx);
+  return statements;
 }
 
 /**

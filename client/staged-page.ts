@@ -1,4 +1,4 @@
-import type { SqlValue } from "./device-database.ts";
+import type { SqlStatement, SqlValue } from "./device-database.ts";
 
 /**
  * What a change writes: the table, and for an UPSERT the columns its data gives (SQL names, in the
@@ -33,6 +33,14 @@ export function parseStagedPage(text: string): StagedPage {
 /** A staged page's JSON text. */
 export function stagedPageText(page: StagedPage): string {
   return JSON.stringify([page.shapes, page.changes]);
+}
+
+/** The statement that stages a page's JSON text after the pages staged before it. */
+export function stagePageStatement(text: string): SqlStatement {
+  return {
+    sql: "INSERT INTO sync_receive_page (seq, changes) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM sync_receive_page), ?)",
+    args: [text],
+  };
 }
 
 /**

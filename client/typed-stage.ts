@@ -1,11 +1,13 @@
-// A run's rows, staged a second time as table rows while its pages arrive, so that an empty device
-// applies the run with one INSERT … SELECT per table instead of reading every page again. The
-// staged pages stay the run's durable record: when the typed stage cannot take a change, or the
-// device is no longer empty when the run is applied, the apply reads the pages as before.
+// A run's rows, staged as table rows while its pages arrive, so that an empty device applies the
+// run with one INSERT … SELECT per table instead of reading every page. A page the typed stage takes
+// is staged there only, in the same transaction as its cursor (its durable record); when the typed
+// stage cannot take a change, or the device is no longer empty when the run is applied, its rows
+// become staged pages again (`typed-stage-spill.ts`), ahead of the pages that follow, and the run
+// goes on as pages.
 //
 // Layout: one table a synced table, `sync_typed_stage_<position in model.ordered>`, with a column
 // for each of the table's columns (in `TableInfo.columns` order, `c0` … ) and the row's version
-// last (`v`). Values are bound as the full apply binds them, into columns without a declared type,
+// last (`v`), rows in the order staged. Values are bound as the full apply binds them, into columns without a declared type,
 // so a value stays as bound until the synced table's own column takes it; only an autonumbered
 // key's column is INTEGER, so the key reads back as the synced table holds it. A row is bound
 // rather than read by SQLite from the page's JSON text: extracting each value from the JSON costs
@@ -25,14 +27,27 @@ export const typedStageState = "receive_typed_stage";
 /** Rows one staging statement writes. */
 const rowsPerStatement = 500;
 
-const tableOf = (position: number): string => `sync_typed_stage_${position}`;
+/** The typed stage's table of the synced table at `position` in `model.ordered`. */
+export const typedStageTable = (position: number): string => `sync_typed_stage_${position}`;
+const tableOf = typedStageTable;
 const columnOf = (position: number): string => `c${position}`;
 
-/** The model's layout as the typed stage records it: its tables and their columns, in order. */
+/**
+ * One table of a typed stage's layout: the synced table's name, its columns in order, and the
+ * position of its key among them.
+ */
+export type TypedStageTable = readonly [name: string, columns: readonly string[], keyAt: number];
+
+/** The model's layout as the typed stage records it: a {@link TypedStageTable} a synced table, in order. */
 export function typedStageLayout(model: SyncModel): string {
-  return JSON.stringify(
-    model.ordered.map((table) => [table.name, table.columns.map((c) => c.name)]),
+  const tables = model.ordered.map(
+    (table): TypedStageTable => [
+      table.name,
+      table.columns.map((column) => column.name),
+      table.columns.findIndex((column) => column.isKey),
+    ],
   );
+  return JSON.stringify(tables);
 }
 
 /** True when `layout` (a recorded typed stage's, or null: none) is the one `model` makes. */
