@@ -6,6 +6,7 @@ import { exampleMigrations } from "../schema/index.ts";
 import { migrateLibsql } from "../server/store/libsql-migrate.ts";
 import { startServerProcess } from "../test-utils/server-process.ts";
 import { multiRowInsertSql } from "../writer/index.ts";
+import { warmUpReceive } from "./warm-up-server.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -88,6 +89,7 @@ export async function receiveRun(
   await serverDatabase(serverPath, rows);
   const server = await startServerProcess(`file:${serverPath}`);
   try {
+    await warmUpReceive(dir, server.endpoint);
     const child = spawn(
       process.execPath,
       [

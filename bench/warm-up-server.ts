@@ -1,5 +1,7 @@
 import { join } from "node:path";
+import { createTransport } from "../client/create-transport.ts";
 import { createSyncClient } from "../client/index.ts";
+import { resolveOptions } from "../client/resolve-options.ts";
 import {
   copyTemplate,
   type DeviceTemplate,
@@ -42,5 +44,26 @@ export async function warmUpServer(
     } finally {
       await client.close();
     }
+  }
+}
+
+/**
+ * Warms up a fresh server process before a measured receive, as `warmUpServer` does before a
+ * send: another client id reads up to `pages` pages from the start (the same query a device sends),
+ * and the server's state is left as it was (a read writes nothing in open mode).
+ */
+export async function warmUpReceive(dir: string, endpoint: string, pages = 20): Promise<void> {
+  const transport = createTransport(
+    resolveOptions({ database: `file:${join(dir, "warm-up-receive.db")}`, endpoint }),
+  );
+  try {
+    let cursor: string | null = null;
+    for (let page = 0; page < pages; page++) {
+      const answer = await transport.changes("warm-up-receive", { cursor, limit: undefined }, {});
+      if (!answer.hasMore) break;
+      cursor = answer.cursor;
+    }
+  } finally {
+    transport.close();
   }
 }
