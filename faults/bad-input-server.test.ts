@@ -113,6 +113,27 @@ describe("bad input at the server", () => {
     await stillServes(response.text);
   });
 
+  it.each([
+    [
+      "depth",
+      `{ __schema { types { fields { type { ${"ofType { ".repeat(40)}name${" }".repeat(40)} } } } } }`,
+    ],
+    [
+      "aliases",
+      `{ ${Array.from({ length: 50 }, (_, i) => `a${i}: syncLimits { maxBodyBytes }`).join(" ")} }`,
+    ],
+    ["directives", `{ syncLimits ${"@include(if: true) ".repeat(30)} { maxBodyBytes } }`],
+  ])(
+    "refuses a document past the %s limit with one error and the validation code",
+    async (_label, query) => {
+      const response = await server.post(JSON.stringify({ query }));
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect(response.errors?.[0]?.message).toMatch(/limit of \d+ exceeded/);
+      await stillServes(response.text);
+    },
+  );
+
   it("refuses 10,001 operations with BATCH_TOO_LARGE and a body over the limit with 413", async () => {
     const before = await counts();
     const many = Array.from({ length: 10_001 }, (_, i) => ({

@@ -2,7 +2,13 @@ import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
-import { createSchema, createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { GraphQLError, ValidationContext } from "graphql";
+import {
+  createGraphQLError,
+  createSchema,
+  createYoga,
+  type YogaServerInstance,
+} from "graphql-yoga";
 import { exampleModel, findModelGap, type SyncModel, typeDefs } from "../schema/index.ts";
 import { createAuthenticate } from "./authenticate.ts";
 import { startBatchPruning } from "./batch-pruning.ts";
@@ -28,6 +34,22 @@ import { useJit } from "./use-jit.ts";
 import { useNestingLimit } from "./use-nesting-limit.ts";
 import { useNextCursor } from "./use-next-cursor.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
+
+/**
+ * graphql-armor's limits refuse a document with the code GraphQL's own validation errors carry:
+ * a client tells errors apart by `extensions.code`, and armor's own error has none. Still thrown,
+ * so that validation stops at the first limit passed.
+ */
+const refusedWithCode = {
+  propagateOnRejection: false,
+  onReject: [
+    (_context: ValidationContext | null, error: GraphQLError) => {
+      throw createGraphQLError(error.message, {
+        extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+      });
+    },
+  ],
+};
 
 /** A running sync server: a Yoga instance to mount anywhere (Node's http, `yoga.fetch` in tests). */
 export interface SyncServer {
@@ -121,9 +143,9 @@ export async function createSyncServer({
       useNestingLimit(),
       // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations
       // travel in variables, so the document of a real request stays small.
-      maxDepthPlugin({ n: 30, ignoreIntrospection: false }),
-      maxAliasesPlugin({ n: 15 }),
-      maxDirectivesPlugin({ n: 20 }),
+      maxDepthPlugin({ n: 30, ignoreIntrospection: false, ...refusedWithCode }),
+      maxAliasesPlugin({ n: 15, ...refusedWithCode }),
+      maxDirectivesPlugin({ n: 20, ...refusedWithCode }),
       maxTokensPlugin({ n: 20_000 }),
       useOneSyncBatch(),
       useJit({ trusted: trustedDocuments }),
