@@ -58,8 +58,7 @@ const dropState = (name: string): SqlStatement => ({
 /**
  * Stages one page in the caller's transaction, as one entry of `sync_receive_page` (after the
  * pages staged before it) or as rows of the run's typed stage (`typed-stage.ts`), with its
- * cursor: a crash after it loses nothing, the next receive goes
- * on from that cursor. A page that starts a snapshot the server forced (or the first page of
+ * cursor: a crash after it loses nothing, the next receive goes on from that cursor. A page that starts a snapshot the server forced (or the first page of
  * `fromStart`), even one that restarts a snapshot under way, first discards what was staged before
  * (pages of an earlier run, held changes) and the versions the device knew, which a snapshot
  * supersedes; a version recorded from a `syncBatch` answer after this point is newer than the

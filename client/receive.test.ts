@@ -3,6 +3,7 @@ import { exampleTables as t } from "../schema/index.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
 import { sendFixtures } from "../test-utils/send-fixtures.ts";
 import type { TestDevice } from "../test-utils/test-device.ts";
+import { typedStageRows } from "../test-utils/typed-stage-rows.ts";
 import { ReceiveError } from "./sync-client-error.ts";
 
 const fixtures = sendFixtures();
@@ -24,18 +25,11 @@ async function staged(device: TestDevice) {
     `SELECT table_name, row_key, kind FROM sync_receive_stage
      UNION ALL SELECT j.value->>1, NULL, NULL FROM sync_receive_page p, json_each(p.changes, '$[1]') j`,
   );
-  let typedRows = 0;
-  const typedTables = await device.rows(
-    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'sync_typed_stage_*'",
-  );
-  for (const { name } of typedTables) {
-    const [count] = await device.rows(`SELECT count(*) AS n FROM "${String(name)}"`);
-    typedRows += Number(count?.n);
-  }
+  const typed = await typedStageRows(device);
   const state = await device.rows(
     "SELECT name FROM sync_state WHERE name LIKE 'receive_%' ORDER BY name",
   );
-  return { entries: entries.length + typedRows, state: state.map((row) => row.name) };
+  return { entries: entries.length + typed.rows, state: state.map((row) => row.name) };
 }
 
 async function integrity(device: TestDevice) {

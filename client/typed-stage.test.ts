@@ -4,6 +4,7 @@ import { exampleModel, exampleTables as t } from "../schema/index.ts";
 import { syncedRows } from "../test-utils/compare-databases.ts";
 import { sendFixtures } from "../test-utils/send-fixtures.ts";
 import type { TestDevice } from "../test-utils/test-device.ts";
+import { typedStageRows } from "../test-utils/typed-stage-rows.ts";
 import { openNodeDeviceDatabase } from "./node-device-database.ts";
 import { ReceiveError } from "./sync-client-error.ts";
 import { typedStageLayout, typedStageTable } from "./typed-stage.ts";
@@ -29,16 +30,9 @@ async function serverWithRows() {
 
 /** The rows held in the typed stage's tables, and its `sync_state` entry. */
 async function typedStage(device: TestDevice) {
-  const tables = await device.rows(
-    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'sync_typed_stage_*' ORDER BY name",
-  );
-  let rows = 0;
-  for (const { name } of tables) {
-    const [count] = await device.rows(`SELECT count(*) AS n FROM "${String(name)}"`);
-    rows += Number(count?.n);
-  }
+  const { tables, rows } = await typedStageRows(device);
   const state = await device.rows("SELECT 1 FROM sync_state WHERE name = 'receive_typed_stage'");
-  return { tables: tables.length, rows, recorded: state.length === 1 };
+  return { tables, rows, recorded: state.length === 1 };
 }
 
 /** How many pages are staged as JSON text, and how many changes they hold. */

@@ -38,16 +38,24 @@ const columnOf = (position: number): string => `c${position}`;
  */
 export type TypedStageTable = readonly [name: string, columns: readonly string[], keyAt: number];
 
+/** Layouts by model: every staged page checks the recorded one against its model's. */
+const layouts = new WeakMap<SyncModel, string>();
+
 /** The model's layout as the typed stage records it: a {@link TypedStageTable} a synced table, in order. */
 export function typedStageLayout(model: SyncModel): string {
-  const tables = model.ordered.map(
-    (table): TypedStageTable => [
-      table.name,
-      table.columns.map((column) => column.name),
-      table.columns.findIndex((column) => column.isKey),
-    ],
-  );
-  return JSON.stringify(tables);
+  let layout = layouts.get(model);
+  if (layout === undefined) {
+    const tables = model.ordered.map(
+      (table): TypedStageTable => [
+        table.name,
+        table.columns.map((column) => column.name),
+        table.columns.findIndex((column) => column.isKey),
+      ],
+    );
+    layout = JSON.stringify(tables);
+    layouts.set(model, layout);
+  }
+  return layout;
 }
 
 /** True when `layout` (a recorded typed stage's, or null: none) is the one `model` makes. */
