@@ -62,5 +62,16 @@ export const outboxMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796404954087,
     "hash": "2e99774f198615e3029bc6f21780382290f4271dad3074489a7b68d2a94533a8",
     "bps": true
+  },
+  {
+    "sql": [
+      "-- Hand-written (drizzle-kit has no WITHOUT ROWID). sync_row_version is a map from a row to its\n-- version: kept as its primary key's b-tree alone, each entry is written once rather than twice (a\n-- table row and its key's index), and a lookup reads one b-tree.\nCREATE TABLE `__sync_row_version_new` (\n\t`table_name` text NOT NULL,\n\t`row_key` text NOT NULL,\n\t`version` integer NOT NULL,\n\tPRIMARY KEY(`table_name`, `row_key`)\n) WITHOUT ROWID;\n",
+      "\nINSERT INTO `__sync_row_version_new` (`table_name`, `row_key`, `version`)\nSELECT `table_name`, `row_key`, `version` FROM `sync_row_version`;\n",
+      "\nDROP TABLE `sync_row_version`;\n",
+      "\nALTER TABLE `__sync_row_version_new` RENAME TO `sync_row_version`;\n"
+    ],
+    "folderMillis": 1796531165131,
+    "hash": "a71f11f7525838016251a09e5ab5120c2315433a480ad28187ad1587aa852438",
+    "bps": true
   }
 ];
