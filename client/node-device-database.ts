@@ -91,10 +91,6 @@ export async function openNodeDeviceDatabase({
   let reads: FileConnection;
   try {
     writes.execute("PRAGMA journal_mode = WAL", []);
-    // This libSQL keeps temporary data in memory by default (TEMP_STORE=2): a sort of a million
-    // keys would hold tens of MB of the device's memory. On disk, a sort keeps a small cache and
-    // spills the rest.
-    writes.execute("PRAGMA temp_store = FILE", []);
     reads = connect(path, busyTimeoutMs);
   } catch (error) {
     await writes.close();
@@ -102,7 +98,6 @@ export async function openNodeDeviceDatabase({
   }
   try {
     reads.execute("PRAGMA query_only = ON", []);
-    reads.execute("PRAGMA temp_store = FILE", []);
   } catch (error) {
     await Promise.all([reads.close(), writes.close()]);
     throw error;

@@ -198,6 +198,15 @@ export function openFileConnection(
   const db = new Database(path, { timeout: busyTimeoutMs });
   const statements = preparedStatements(db, cachedStatements);
   const execute = executor(statements.prepare, errors);
+  try {
+    // This libSQL keeps temporary data in memory by default (TEMP_STORE=2): a sort of a million
+    // keys (a device's apply, a server's page of many scopes) would hold tens of MB of the
+    // process's memory. On disk, a sort keeps a small cache and spills the rest.
+    execute("PRAGMA temp_store = FILE", []);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const mutex = new Mutex();
   let closing = false;
   return {

@@ -4,6 +4,7 @@ import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { createFileWriter } from "./create-file-writer.ts";
+import { openFileReader } from "./file-reader.ts";
 import { createWriter, type Writer, type WriteTransaction } from "./create-writer.ts";
 
 /** A row's values in column order. */
@@ -256,6 +257,22 @@ describe("createFileWriter", () => {
     const client = createClient({ url: `file:${path}` });
     expect((await client.execute("SELECT count(*) AS n FROM t")).rows[0]?.n).toBe(3);
     client.close();
+  });
+
+  it("keeps temporary data on disk, the writer's and a reader's: a large sort holds no memory", async () => {
+    const writer = createFileWriter(path, { busyTimeoutMs: 1000 });
+    const reader = openFileReader(path, { busyTimeoutMs: 1000 });
+    try {
+      // 1 is FILE; this libSQL's default is MEMORY (2).
+      const written = await writer.run((tx) => tx.execute("PRAGMA temp_store"));
+      expect(Number(written.rows[0]?.[0])).toBe(1);
+      expect(Number(reader.read((execute) => execute("PRAGMA temp_store", []).rows[0]?.[0]))).toBe(
+        1,
+      );
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
   });
 });
 
