@@ -29,6 +29,10 @@ export function scopeMatters(context: ApplyContext, table: TableInfo): boolean {
   return matters;
 }
 
+/** Where a scoped table's rows take their scope from, for a message: `project.team_id`. */
+const scopeSource = (table: TableInfo): string =>
+  table.scope.kind === "global" ? table.name : `${table.name}.${table.scope.column.name}`;
+
 /** What writing a row outside the guard's scopes gets. */
 const forbidden = (message: string): Rejection => ({ code: "FORBIDDEN", message });
 
@@ -73,20 +77,24 @@ async function hiddenReference(
   return undefined;
 }
 
-/** The scope a row of `table` with these values takes (a parent's from `run` or the store). */
+/**
+ * The scope a row of `table` with these values takes (a parent's from `run` or the store);
+ * undefined when the parent it names is missing: the write fails its foreign key, as a write
+ * naming a row outside the read scopes does, and the two must look alike.
+ */
 async function scopeOf(
   context: ApplyContext,
   table: TableInfo,
   columnValue: (column: string) => SqlValue | undefined,
   run?: RunScopes,
-): Promise<string> {
+): Promise<string | undefined> {
   const rule = table.scope;
   if (rule.kind === "global") return "";
   const value = columnValue(rule.column.name);
   if (rule.kind === "column") return scopeValue(value) ?? "";
   const parent = context.model.byName.get(rule.parent);
   if (!parent || value === null || value === undefined) return "";
-  return (await referencedScope(context, parent, value, run)) ?? "";
+  return referencedScope(context, parent, value, run);
 }
 
 /**
@@ -109,7 +117,7 @@ export async function refuseChange(
     return { rejection: missingRow(table, key, item.key), giveBack: false };
   }
   const what = `${item.operation.kind} of ${table.name} ${String(key)}`;
-  if (!canWrite(guard, state.scope)) {
+  if (!canWrite(guard, table, state.scope)) {
     return { rejection: forbidden(`${what}: this client may not write its scope`), giveBack: true };
   }
   if (changes.length === 0) return undefined;
@@ -120,7 +128,9 @@ export async function refuseChange(
     return undefined;
   }
   const scope = await scopeOf(context, table, (name) => changes.find(([c]) => c === name)?.[1]);
-  if (scope === state.scope || canWrite(guard, scope)) return undefined;
+  if (scope === undefined || scope === state.scope || canWrite(guard, table, scope)) {
+    return undefined;
+  }
   return {
     rejection: forbidden(`${what}: it would move the row into a scope this client may not write`),
     giveBack: true,
@@ -143,8 +153,14 @@ export async function refuseInsert(
   if (hidden) return hidden;
   const columnValue = (name: string) => row[table.columns.findIndex((c) => c.name === name)];
   const scope = await scopeOf(context, table, columnValue, run);
-  if (!canWrite(context.guard, scope)) {
-    return forbidden(`INSERT into ${table.name}: this client may not write scope ${scope}`);
+  // A parent that is missing fails the row's foreign key instead, whatever the scopes.
+  if (scope === undefined) return undefined;
+  if (!canWrite(context.guard, table, scope)) {
+    const which =
+      scope === ""
+        ? `the global scope (${scopeSource(table)} names no scope), which only a client that writes every scope may write`
+        : `scope ${scope}, which this client may not write`;
+    return forbidden(`INSERT into ${table.name}: the row would be in ${which}`);
   }
   const key = row[0] ?? null;
   let keys = run.get(table.name);

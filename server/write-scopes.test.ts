@@ -99,7 +99,9 @@ describe("writes outside the write scopes are FORBIDDEN", () => {
       "APPLIED",
       "APPLIED",
     ]);
-    expect(answer.results[0]?.error?.message).toMatch(/may not write scope t3/);
+    expect(answer.results[0]?.error?.message).toMatch(
+      /the row would be in scope t3, which this client may not write/,
+    );
     expect(await count(s.seeded, "project")).toBe(3);
   });
 
@@ -141,5 +143,52 @@ describe("writes outside the write scopes are FORBIDDEN", () => {
     expect(answer.results[0]?.error?.code).toBe("FORBIDDEN");
     const after = await seqOf();
     expect(Number(after[0]?.seq)).toBeGreaterThan(Number(before[0]?.seq));
+  });
+
+  it("a scoped row with no scope value is in the global scope: only a client that writes every scope writes it", async () => {
+    const s = await start();
+    // An empty team_id would publish the row (and its tasks) to every device, and let every
+    // device edit or delete it.
+    const published = await sendBatch(s.seeded, "dev", "b1", [
+      insert("project", -1, { team_id: "", name: "to everyone" }),
+      insert("task", -1, { project_id: -1, tag_id: null, title: "its task" }),
+      update("project", 1, { team_id: "" }),
+      insert("tag", -1, { label: "a global table's row" }),
+    ]);
+    expect(published.results.map((r) => r.error?.code ?? "APPLIED")).toEqual([
+      "FORBIDDEN",
+      "DEPENDENCY_REJECTED",
+      "FORBIDDEN",
+      "APPLIED",
+    ]);
+    expect(published.results[0]?.error?.message).toBe(
+      "INSERT into project: the row would be in the global scope (project.team_id names no scope), which only a client that writes every scope may write",
+    );
+    expect(published.results[2]?.error?.message).toMatch(/move the row into a scope/);
+    expect(await s.seeded.rows("SELECT team_id FROM project WHERE id = 1")).toEqual([
+      { team_id: "t1" },
+    ]);
+    // A shared project the admin made: every device reads it, no device of one team writes it.
+    const shared = await sendBatch(s.seeded, "admin", "shared", [
+      insert("project", -9, { team_id: "", name: "shared" }),
+    ]);
+    expect(shared.results[0]?.status).toBe("APPLIED");
+    const key = Number(shared.keyMappings[0]?.serverKey);
+    const edits = await sendBatch(s.seeded, "dev", "b2", [
+      update("project", key, { name: "vandalised" }),
+      insert("task", -1, { project_id: key, tag_id: null, title: "under the shared project" }),
+      remove("project", key),
+    ]);
+    expect(edits.results.map((r) => r.error?.code)).toEqual([
+      "FORBIDDEN",
+      "FORBIDDEN",
+      "FORBIDDEN",
+    ]);
+    expect(edits.results[1]?.error?.message).toMatch(
+      /the global scope \(task\.project_id names no scope\)/,
+    );
+    expect(await s.seeded.rows(`SELECT name FROM project WHERE id = ${key}`)).toEqual([
+      { name: "shared" },
+    ]);
   });
 });
