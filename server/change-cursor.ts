@@ -58,8 +58,10 @@ export function readCursor(
   if (text.length > maxCursorLength) return undefined;
   const [payload, signature, extra] = text.split(".");
   if (payload === undefined || signature === undefined || extra !== undefined) return undefined;
-  const expected = mac(secret, payload);
-  const given = Buffer.from(signature, "base64url");
+  // Compared as text: base64url decoding takes several texts for one signature (padding bits,
+  // a trailing "=", "+" and "/"), and a cursor altered in any character must be refused.
+  const expected = Buffer.from(mac(secret, payload).toString("base64url"));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   let fields: unknown;
   try {

@@ -11,6 +11,16 @@ import {
 } from "../test-utils/receive-fixtures.ts";
 import type { TestServer } from "../test-utils/test-server.ts";
 
+/**
+ * `text` (base64url whose length leaves padding bits in its last character) with the lowest of
+ * those bits flipped: other text, the same bytes once decoded.
+ */
+function lowBitFlipped(text: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet.indexOf(text.at(-1) ?? "");
+  return `${text.slice(0, -1)}${alphabet[last ^ 1]}`;
+}
+
 describe("INVALID_CURSOR", () => {
   const expectInvalid = async (server: TestServer, clientId: string, cursor: string) => {
     const response = await requestPage(server, clientId, cursor);
@@ -43,7 +53,14 @@ describe("INVALID_CURSOR", () => {
       "x".repeat(10_000),
       `${payload}.${signature}${"A".repeat(10_000)}`,
       Buffer.from(JSON.stringify(["dev", 1, "e", "all", null, null])).toString("base64url"),
+      // The same signature bytes written otherwise: base64url decoding would take each of them.
+      `${payload}.${lowBitFlipped(signature)}`,
+      `${payload}.${signature}=`,
+      `${payload}.${Buffer.from(signature, "base64url").toString("base64")}`,
     ];
+    expect(Buffer.from(lowBitFlipped(signature), "base64url")).toEqual(
+      Buffer.from(signature, "base64url"),
+    );
     for (const text of invalid) await expectInvalid(server, "dev", text);
     // A cursor of another device.
     await expectInvalid(server, "other-device", cursor);
