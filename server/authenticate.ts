@@ -39,7 +39,8 @@ export type Authenticate = (request: Request) => Promise<Identity>;
 /** The longest Authorization header read: a JWT is far shorter; a longer one is refused unread. */
 export const maxAuthorizationLength = 8192;
 
-const bearer = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+/** `Bearer` and a JWT; the scheme's name is case-insensitive (RFC 9110, 11.1). */
+const bearer = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 const asymmetric = [
   "RS256",
   "RS384",

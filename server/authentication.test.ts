@@ -117,6 +117,10 @@ describe("authentication", () => {
     const ok = await s.post(body("dev"), bearer(await token("ada")));
     expect([ok.status, ok.errors]).toEqual([200, undefined]);
     expect(await customers(s)).toBe(1);
+    // The scheme's name is case-insensitive (RFC 9110, 11.1).
+    const lower = await s.post(body("dev-2"), { authorization: `bearer ${await token("ada")}` });
+    expect([lower.status, lower.errors]).toEqual([200, undefined]);
+    expect(await customers(s)).toBe(2);
   });
 
   it("verifies tokens from a JWKS; an HS256 token signed with the public key is refused", async () => {
