@@ -134,6 +134,45 @@ describe("bad input at the server", () => {
     },
   );
 
+  it.each([
+    ["variables", "variables=notjson"],
+    ["variables", "variables=%7B"],
+    ["extensions", "extensions=notjson"],
+  ])(
+    "refuses a GET whose %s parameter is not JSON with 400 BAD_REQUEST naming it",
+    async (name, param) => {
+      const query = encodeURIComponent("{ syncLimits { maxChangesPerPage } }");
+      const response = await server.sync.yoga.fetch(
+        `http://127.0.0.1/graphql?query=${query}&${param}`,
+      );
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      const body = JSON.parse(text) as { errors: Array<{ message: string; extensions: unknown }> };
+      expect(body.errors).toEqual([
+        {
+          message: `The query string's "${name}" parameter is not JSON.`,
+          extensions: { code: "BAD_REQUEST" },
+        },
+      ]);
+      await stillServes(text);
+    },
+  );
+
+  it("answers a GET query with variables and an operation name", async () => {
+    const query = encodeURIComponent(
+      "query Limits($yes: Boolean!) { a: syncLimits @include(if: $yes) { maxChangesPerPage } } query Other { __typename }",
+    );
+    const variables = encodeURIComponent(JSON.stringify({ yes: true }));
+    const response = await server.sync.yoga.fetch(
+      `http://127.0.0.1/graphql?query=${query}&variables=${variables}&operationName=Limits`,
+    );
+    const text = await response.text();
+    expect([response.status, text]).toEqual([
+      200,
+      JSON.stringify({ data: { a: { maxChangesPerPage: 1000 } } }),
+    ]);
+  });
+
   it("refuses 10,001 operations with BATCH_TOO_LARGE and a body over the limit with 413", async () => {
     const before = await counts();
     const many = Array.from({ length: 10_001 }, (_, i) => ({

@@ -29,6 +29,7 @@ import { startTombstonePruning } from "./tombstone-pruning.ts";
 import { trustedDocuments } from "./trusted-documents.ts";
 import { useAuthentication } from "./use-authentication.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
+import { useQueryString } from "./use-query-string.ts";
 import { useCommitSignal } from "./use-commit-signal.ts";
 import { useJit } from "./use-jit.ts";
 import { useNestingLimit } from "./use-nesting-limit.ts";
@@ -140,6 +141,7 @@ export async function createSyncServer({
     plugins: [
       useAuthentication(authenticate),
       useBodyLimit(limits),
+      useQueryString(),
       useNestingLimit(),
       // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations
       // travel in variables, so the document of a real request stays small.

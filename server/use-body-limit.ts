@@ -1,5 +1,6 @@
 import { Semaphore } from "async-mutex";
 import { createGraphQLError, type GraphQLParams, type Plugin } from "graphql-yoga";
+import { badRequest } from "./bad-request.ts";
 import { jsonShapeProblem } from "./json-shape.ts";
 import type { SyncLimits } from "./limits.ts";
 
@@ -14,12 +15,6 @@ function tooLarge(maxBytes: number): Error {
     `The request body is larger than the server's limit of ${maxBytes} bytes`,
     { extensions: { code: "BODY_TOO_LARGE", http: { status: 413 } } },
   );
-}
-
-function badRequest(message: string): Error {
-  return createGraphQLError(message, {
-    extensions: { code: "BAD_REQUEST", http: { status: 400 } },
-  });
 }
 
 /** Whether a Content-Type names JSON: `application/json`, parameters (`; charset=utf-8`) allowed. */
