@@ -12,6 +12,7 @@
 // included, starts one sooner. A trigger during a round counts once the round ends. stop() clears
 // the timer and waits for a round under way.
 
+import { callOptions, checkFunction, invalidOption, shownValue } from "./call-options.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** Options of `startAutoSync()`. */
@@ -48,11 +49,21 @@ export interface AutoSyncTarget<R> {
 /** The longest delay Node's timers keep. */
 const maxTimerMs = 2_147_483_647;
 
+const where = { call: "startAutoSync()" };
+const autoSyncOptionNames = [
+  "intervalMs",
+  "debounceMs",
+  "maxBackoffMs",
+  "onSync",
+  "onError",
+] as const;
+
 function delayOption(name: string, value: unknown, min: number): number {
   if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > maxTimerMs) {
-    throw new SyncClientError(
-      "INVALID_OPTION",
-      `startAutoSync(): ${name} must be an integer from ${min} to ${maxTimerMs} (milliseconds), got ${JSON.stringify(value) ?? typeof value}`,
+    throw invalidOption(
+      where,
+      name,
+      `must be an integer from ${min} to ${maxTimerMs} (milliseconds), got ${shownValue(value)}`,
     );
   }
   return value as number;
@@ -89,6 +100,9 @@ export function startAutoSync<R>(target: AutoSyncTarget<R>, options: AutoSyncOpt
       "startAutoSync(): options must be an object with intervalMs and debounceMs",
     );
   }
+  callOptions<AutoSyncOptions<R>>(where, options, autoSyncOptionNames);
+  checkFunction(where, "onSync", options.onSync);
+  checkFunction(where, "onError", options.onError);
   const intervalMs = delayOption("intervalMs", options.intervalMs, 1);
   const debounceMs = delayOption("debounceMs", options.debounceMs, 0);
   const maxBackoffMs =

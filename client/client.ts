@@ -16,21 +16,14 @@ import {
   type ReceiveReport,
   receive,
 } from "./receive.ts";
+import { receiveOptionsOf } from "./receive-report.ts";
 import { removeEvent } from "./remove-event.ts";
 import { resolveOptions, type SyncClientOptions } from "./resolve-options.ts";
 import { retryEvent } from "./retry-event.ts";
 import { type SendContext, type SendOptions, type SendReport, send } from "./send.ts";
+import { sendOptionsOf } from "./send-report.ts";
 import { SyncClientError } from "./sync-client-error.ts";
-
-/** Options of `sync()`. */
-export interface SyncOptions {
-  /** Stops the send or the receive under way (see theirs). */
-  readonly signal?: AbortSignal;
-  /** The send's options (its `onProgress`). */
-  readonly send?: Omit<SendOptions, "signal">;
-  /** The receive's options (its `onProgress`, `limit`). */
-  readonly receive?: Omit<ReceiveOptions, "signal" | "fromStart">;
-}
+import { type SyncOptions, syncOptionsOf } from "./sync-options.ts";
 
 /** What a `sync()` did: its send, then its receive. */
 export interface SyncReport {
@@ -179,10 +172,10 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     inTurn(receives, closing.signal, options.signal, "receive()", () =>
       receive(receiveContext, { ...options, signal: callSignal(closing.signal, options.signal) }),
     );
-  const sync = async (options: SyncOptions = {}): Promise<SyncReport> => {
-    const { signal } = options;
-    const sent = await sendInTurn({ ...options.send, ...(signal ? { signal } : {}) });
-    const received = await receiveInTurn({ ...options.receive, ...(signal ? { signal } : {}) });
+  const sync = async (options: unknown): Promise<SyncReport> => {
+    const checked = syncOptionsOf(options);
+    const sent = await sendInTurn(checked.send);
+    const received = await receiveInTurn(checked.receive);
     return { send: sent, receive: received };
   };
 
@@ -195,15 +188,20 @@ export async function createSyncClient<TTables extends Record<string, SQLiteTabl
     delete: (table, key) => write("delete()", (writer) => writer.delete(table, key)),
     setSendCheckpoint: () => write("setSendCheckpoint()", (writer) => writer.setSendCheckpoint()),
     transaction: (work) => write("transaction()", work),
-    send: (sendOptions = {}) => outsideTransactions("send()", () => sendInTurn(sendOptions)),
-    receive: (receiveOptions = {}) =>
-      outsideTransactions("receive()", () => receiveInTurn(receiveOptions)),
-    sync: (syncOptions = {}) => outsideTransactions("sync()", () => sync(syncOptions)),
+    send: (options) =>
+      outsideTransactions("send()", async () =>
+        sendInTurn(sendOptionsOf(options, { call: "send()" })),
+      ),
+    receive: (options) =>
+      outsideTransactions("receive()", async () =>
+        receiveInTurn(receiveOptionsOf(options, { call: "receive()" })),
+      ),
+    sync: (options) => outsideTransactions("sync()", () => sync(options)),
     startAutoSync(autoSyncOptions) {
       if (closed) throw new SyncClientError("ABORTED", "the client is closed");
       const running = startAutoSync(
         {
-          sync: () => outsideTransactions("sync()", () => sync()),
+          sync: () => outsideTransactions("sync()", () => sync(undefined)),
           onLocalWrite(listener) {
             writeListeners.add(listener);
             return () => writeListeners.delete(listener);

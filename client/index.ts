@@ -1,12 +1,7 @@
 export type { ConflictResolution, EventConflict } from "./answer-conflict.ts";
 export type { AutoSync, AutoSyncOptions } from "./auto-sync.ts";
 export type { GetToken } from "./bearer-token.ts";
-export {
-  createSyncClient,
-  type SyncClient,
-  type SyncOptions,
-  type SyncReport,
-} from "./client.ts";
+export { createSyncClient, type SyncClient, type SyncReport } from "./client.ts";
 export { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "./create-node-fetch.ts";
 export type { DeviceReads } from "./device-reads.ts";
 export type { LocalWriter } from "./local-writer.ts";
@@ -27,4 +22,5 @@ export {
   type SyncClientErrorDetails,
   syncClientErrorCodes,
 } from "./sync-client-error.ts";
+export type { SyncOptions } from "./sync-options.ts";
 export type { InsertValues, KeyProperty, RowKey, UpdateValues } from "./typed-tables.ts";

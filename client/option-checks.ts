@@ -1,3 +1,4 @@
+import { shownValue } from "./call-options.ts";
 import { SyncClientError } from "./sync-client-error.ts";
 
 /** The longest delay Node's timers keep (a longer one fires after 1 ms). */
@@ -16,7 +17,7 @@ export function integerOption(
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw invalid(name, `must be an integer from ${min} to ${max}, got ${shownValue(value)}`);
   }
   return value;
 }

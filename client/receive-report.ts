@@ -1,5 +1,14 @@
+import {
+  callOptions,
+  checkBoolean,
+  checkFunction,
+  checkSignal,
+  invalidOption,
+  type OptionsAt,
+  shownValue,
+} from "./call-options.ts";
 import type { ResetReason } from "./generated/graphql.ts";
-import { SyncClientError } from "./sync-client-error.ts";
+import { ReceiveError, SyncClientError } from "./sync-client-error.ts";
 
 /**
  * Why a run rebuilt the device's copy from a full snapshot: the server's reason, or `FROM_START`
@@ -90,5 +99,31 @@ export function tellProgress(
       `receive() stopped: the onProgress callback threw: ${(error as Error)?.message ?? String(error)}`,
       { cause: error },
     );
+  }
+}
+
+const receiveOptionNames = ["onProgress", "signal", "limit", "fromStart"] as const;
+
+/**
+ * The options of a `receive()` (or of a `sync()`'s receive, `at` "receive."), checked before it
+ * does anything: INVALID_OPTION, as a {@link ReceiveError} with an empty report.
+ */
+export function receiveOptionsOf(
+  options: unknown,
+  where: OptionsAt,
+  names: readonly (keyof ReceiveOptions)[] = receiveOptionNames,
+): ReceiveOptions {
+  try {
+    const checked = callOptions<ReceiveOptions>(where, options, names);
+    checkFunction(where, "onProgress", checked.onProgress);
+    checkSignal(where, checked.signal);
+    checkBoolean(where, "fromStart", checked.fromStart);
+    const { limit } = checked;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+      throw invalidOption(where, "limit", `must be a positive integer, got ${shownValue(limit)}`);
+    }
+    return checked;
+  } catch (error) {
+    throw new ReceiveError(error as SyncClientError, emptyReceiveReport());
   }
 }

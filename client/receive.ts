@@ -129,21 +129,10 @@ function readAfter(setting: ReadSetting, current: PageRead, cursor: string): Pag
 const isInvalidCursor = (error: unknown): boolean =>
   error instanceof SyncClientError && error.code === "INVALID_CURSOR";
 
-/** The page size an app asked for: a positive integer, or the server's. */
-function pageLimit(limit: unknown): number | undefined {
-  if (limit === undefined) return undefined;
-  if (!Number.isSafeInteger(limit) || (limit as number) < 1) {
-    throw new SyncClientError(
-      "INVALID_OPTION",
-      `receive(): limit must be a positive integer, got ${JSON.stringify(limit) ?? typeof limit}`,
-    );
-  }
-  return limit as number;
-}
-
 /**
  * Receives the server's changes since the device's cursor and applies them (see the steps above);
- * returns what it did. Throws a {@link ReceiveError} carrying that report when it stops.
+ * returns what it did. Throws a {@link ReceiveError} carrying that report when it stops. Expects
+ * options checked (`receiveOptionsOf`).
  */
 export async function receive(
   context: ReceiveContext,
@@ -156,7 +145,7 @@ export async function receive(
     report.retries += 1;
   };
   try {
-    const limit = pageLimit(options.limit);
+    const { limit } = options;
     await context.inTurnWithSends(() => refuseUnansweredBatches(database), signal);
     let fromStart = options.fromStart === true;
     const state = await readReceiveState(database);

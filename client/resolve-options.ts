@@ -7,6 +7,7 @@ import {
   type SyncModel,
 } from "../schema/index.ts";
 import type { GetToken } from "./bearer-token.ts";
+import { shownValue } from "./call-options.ts";
 import { integerOption, invalid, maxTimerMs } from "./option-checks.ts";
 
 /**
@@ -138,11 +139,14 @@ function databasePath(database: unknown): string {
   if (typeof database !== "string" || database.length === 0) {
     throw invalid("database", 'is required: a libSQL file URL such as "file:data/device.db"');
   }
+  const fileUrl = 'a libSQL file URL such as "file:data/device.db"';
+  // No in-memory device: its writes and staged pages would not outlive the process.
+  if (database === ":memory:") throw invalid("database", `must be ${fileUrl}, got ":memory:"`);
   let uri: ReturnType<typeof parseUri>;
   try {
     uri = parseUri(database);
   } catch (error) {
-    throw invalid("database", `is not a libSQL URL: ${(error as Error).message}`);
+    throw invalid("database", `is not ${fileUrl}: ${(error as Error).message}`);
   }
   const { scheme, path } = uri;
   if (scheme !== "file" || path.length === 0 || path === ":memory:") {
@@ -197,6 +201,9 @@ export function resolveOptions<M extends SyncModel>(
   const checkedHeaders = headersOption(headers);
   const getToken = getTokenOption(options.getToken, checkedHeaders);
   const retry = options.retry ?? {};
+  if (typeof retry !== "object" || retry === null || Array.isArray(retry)) {
+    throw invalid("retry", `must be an object of retry options, got ${shownValue(retry)}`);
+  }
   const minDelayMs = integerOption("retry.minDelayMs", retry.minDelayMs, 250, { max: maxTimerMs });
   const maxDelayMs = Math.max(
     minDelayMs,

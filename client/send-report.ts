@@ -1,6 +1,7 @@
 import type { ConflictResolution } from "./answer-conflict.ts";
+import { callOptions, checkFunction, checkSignal, type OptionsAt } from "./call-options.ts";
 import type { CheckedAnswer } from "./check-answer.ts";
-import { SyncClientError } from "./sync-client-error.ts";
+import { SendError, SyncClientError } from "./sync-client-error.ts";
 
 /** Progress after each batch: batches and operations done, and the totals when the send began. */
 export interface SendProgress {
@@ -124,5 +125,26 @@ export class ProgressTeller {
         { cause: error },
       );
     }
+  }
+}
+
+const sendOptionNames = ["onProgress", "signal"] as const;
+
+/**
+ * The options of a `send()` (or of a `sync()`'s send, `at` "send."), checked before it does
+ * anything: INVALID_OPTION, as a {@link SendError} with an empty report.
+ */
+export function sendOptionsOf(
+  options: unknown,
+  where: OptionsAt,
+  names: readonly (keyof SendOptions)[] = sendOptionNames,
+): SendOptions {
+  try {
+    const checked = callOptions<SendOptions>(where, options, names);
+    checkFunction(where, "onProgress", checked.onProgress);
+    checkSignal(where, checked.signal);
+    return checked;
+  } catch (error) {
+    throw new SendError(error as SyncClientError, emptyReport());
   }
 }

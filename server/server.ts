@@ -29,12 +29,12 @@ import { startTombstonePruning } from "./tombstone-pruning.ts";
 import { trustedDocuments } from "./trusted-documents.ts";
 import { useAuthentication } from "./use-authentication.ts";
 import { useBodyLimit } from "./use-body-limit.ts";
-import { useQueryString } from "./use-query-string.ts";
 import { useCommitSignal } from "./use-commit-signal.ts";
 import { useJit } from "./use-jit.ts";
 import { useNestingLimit } from "./use-nesting-limit.ts";
 import { useNextCursor } from "./use-next-cursor.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
+import { useQueryString } from "./use-query-string.ts";
 
 /**
  * graphql-armor's limits refuse a document with the code GraphQL's own validation errors carry:

@@ -4,8 +4,8 @@ import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../test-utils/temp-dir.ts";
 import { createFileWriter } from "./create-file-writer.ts";
-import { openFileReader } from "./file-reader.ts";
 import { createWriter, type Writer, type WriteTransaction } from "./create-writer.ts";
+import { openFileReader } from "./file-reader.ts";
 
 /** A row's values in column order. */
 const valuesOf = (row: Row | undefined): Value[] =>
