@@ -123,10 +123,19 @@ export function createRowVersions(
     return (await stateOf(parent, parentKey))?.scope ?? "";
   }
 
-  /** Moves a row to `scope`, leaving an exit, and the rows that inherit from it along. */
-  async function move(table: TableInfo, key: string, state: Tracked, scope: string) {
+  /**
+   * Moves a row to `scope`, leaving an exit at `version` (the one it leaves with: the moving
+   * write's), and the rows that inherit from it along, each at the version it has.
+   */
+  async function move(
+    table: TableInfo,
+    key: string,
+    state: Tracked,
+    scope: string,
+    version = state.version,
+  ) {
     if (state.scope === scope) return;
-    if (!state.deleted) exits.push({ table: table.name, key, scope: state.scope });
+    if (!state.deleted) exits.push({ table: table.name, key, scope: state.scope, version });
     state.scope = scope;
     state.changed = true;
     for (const child of model.ordered) {
@@ -210,7 +219,7 @@ export function createRowVersions(
         const value = await tx.readColumn(table, rule.column, key);
         scope = await scopeFrom(table, () => value);
       }
-      if (state) await move(table, text, state, scope);
+      if (state) await move(table, text, state, scope, state.version + 1);
       return wrote(table, text, state, {
         version: (state?.version ?? 0) + 1,
         scope,

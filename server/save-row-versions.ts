@@ -60,7 +60,7 @@ export async function saveRowVersions(
   if (unreadable.length > 0) {
     await tx.saveWriterExits(
       writer.clientId,
-      unreadable.map(({ table, key }) => ({ table, key, seq: seq++ })),
+      unreadable.map(({ table, key, version }) => ({ table, key, version, seq: seq++ })),
       now,
     );
   }

@@ -72,6 +72,38 @@ describe("a writer's rows outside its read scopes", () => {
   });
 });
 
+describe("the version of a DELETE for a row that left", () => {
+  it("is the one the row left with: writes made since, in a scope the device does not read, stay unseen", async () => {
+    const s = await start();
+    // Written by t1 into t2 at version 1, then edited three times by another client in t2.
+    await sendBatch(s, "t1", "b1", [insert("project", -1, { team_id: "t2", name: "elsewhere" })]);
+    await sendBatch(s, "other", "seed", [insert("project", -1, { team_id: "t1", name: "mine" })]);
+    const before = await receiveRun(s, "t1", null);
+    expect(briefs(before)).toEqual([
+      ["project", "1", "DELETE", 1],
+      ["project", "2", "UPSERT", 1],
+    ]);
+    // Project 2 leaves t1 at version 2 (the moving UPDATE), then is edited three times in t2.
+    const edits = [1, 2, 3].map((i) => update("project", 2, { name: `edit ${i}` }));
+    await sendBatch(s, "other", "move", [update("project", 2, { team_id: "t2" })]);
+    await sendBatch(s, "other", "edits", edits);
+    await sendBatch(
+      s,
+      "other",
+      "edits of 1",
+      [1, 2, 3].map((i) => update("project", 1, { name: `${i}` })),
+    );
+    const after = await receiveRun(s, "t1", before.cursor);
+    expect(briefs(after)).toEqual([["project", "2", "DELETE", 2]]);
+    // A snapshot holds the writer's exit (the device may hold the row), at the version it wrote.
+    expect(briefs(await receiveRun(s, "t1", null))).toEqual([["project", "1", "DELETE", 1]]);
+    expect(briefs(await receiveRun(s, "other", null))).toEqual([
+      ["project", "2", "UPSERT", 5],
+      ["project", "1", "UPSERT", 4],
+    ]);
+  });
+});
+
 describe("a writer's rejected UPDATE or DELETE", () => {
   it("sends the row again at the version the server has; readers that know it skip nothing new", async () => {
     const s = await start();

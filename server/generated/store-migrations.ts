@@ -72,5 +72,16 @@ export const storeMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796333884897,
     "hash": "979096aee5668c71c3b674f0375953430dd6d63a4e011e9341171d3f9e78d97d",
     "bps": true
+  },
+  {
+    "sql": [
+      "ALTER TABLE `sync_scope_exit` ADD `version` integer DEFAULT 0 NOT NULL;",
+      "\nALTER TABLE `sync_writer_exit` ADD `version` integer DEFAULT 0 NOT NULL;",
+      "\n-- Hand-written: an exit saved before this step takes the version its row has now, which is what\n-- its DELETE carried until now; later exits keep the version the row left with.\nUPDATE `sync_scope_exit` SET `version` = coalesce((SELECT r.`version` FROM `sync_row` r\n  WHERE r.`table_name` = `sync_scope_exit`.`table_name` AND r.`row_key` = `sync_scope_exit`.`row_key`), 0);",
+      "\nUPDATE `sync_writer_exit` SET `version` = coalesce((SELECT r.`version` FROM `sync_row` r\n  WHERE r.`table_name` = `sync_writer_exit`.`table_name` AND r.`row_key` = `sync_writer_exit`.`row_key`), 0);\n"
+    ],
+    "folderMillis": 1796533262306,
+    "hash": "606baa86eff9e94ae13433f8cc281e5f1d141f06ee6e4848ce670a04e12b6e39",
+    "bps": true
   }
 ];

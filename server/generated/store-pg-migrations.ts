@@ -28,5 +28,16 @@ export const storePgMigrations: readonly MigrationMeta[] = [
     "folderMillis": 1796334116115,
     "hash": "b19df7823a21f5fa0a7f77eb99a0cff866d956464133e39523b43efeb943930a",
     "bps": true
+  },
+  {
+    "sql": [
+      "ALTER TABLE \"sync_scope_exit\" ADD COLUMN \"version\" bigint DEFAULT 0 NOT NULL;",
+      "\nALTER TABLE \"sync_writer_exit\" ADD COLUMN \"version\" bigint DEFAULT 0 NOT NULL;",
+      "\n-- Hand-written: an exit saved before this step takes the version its row has now, which is what\n-- its DELETE carried until now; later exits keep the version the row left with.\nUPDATE \"sync_scope_exit\" e SET \"version\" = r.\"version\" FROM \"sync_row\" r\n  WHERE r.\"table_name\" = e.\"table_name\" AND r.\"row_key\" = e.\"row_key\";",
+      "\nUPDATE \"sync_writer_exit\" w SET \"version\" = r.\"version\" FROM \"sync_row\" r\n  WHERE r.\"table_name\" = w.\"table_name\" AND r.\"row_key\" = w.\"row_key\";\n"
+    ],
+    "folderMillis": 1796533262958,
+    "hash": "0fa033a1d21d8acdd21c00e94960b35250861ac5709ebe9a396e0b5d03ec727e",
+    "bps": true
   }
 ];

@@ -40,7 +40,7 @@ function entryParts({ after, floor, scopes, clientId }: ChangeQuery, upTo?: numb
   rows += ` AND (r.scope = '' OR r.scope IN ${list.sql})`;
   rowArgs.push(...list.args);
   const exitArgs: Args = [after, floor];
-  let exits = `SELECT e.table_name, e.row_key, coalesce(r.version, 0) AS version, e.seq FROM sync_scope_exit e
+  let exits = `SELECT e.table_name, e.row_key, e.version, e.seq FROM sync_scope_exit e
       LEFT JOIN sync_row r ON r.table_name = e.table_name AND r.row_key = e.row_key
       WHERE e.seq > ? AND e.seq > ?`;
   if (upTo !== undefined) {
@@ -55,7 +55,7 @@ function entryParts({ after, floor, scopes, clientId }: ChangeQuery, upTo?: numb
   exitArgs.push(...list.args, ...list.args, ...list.args);
   // The rows the reader itself left in scopes it does not read (and still does not), snapshots
   // included: the device holds them, and a snapshot that is not a reset removes nothing.
-  exits += ` UNION ALL SELECT w.table_name, w.row_key, coalesce(r.version, 0), w.seq
+  exits += ` UNION ALL SELECT w.table_name, w.row_key, w.version, w.seq
       FROM sync_writer_exit w
       LEFT JOIN sync_row r ON r.table_name = w.table_name AND r.row_key = w.row_key
       WHERE w.client_id = ? AND w.seq > ?${upTo === undefined ? "" : " AND w.seq <= ?"}

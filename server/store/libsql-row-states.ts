@@ -111,17 +111,31 @@ export function libsqlRowStates(
     },
 
     async saveScopeExits(exits, changedAt) {
-      const rows = exits.map((exit) => [exit.table, exit.key, exit.scope, exit.seq, changedAt]);
+      const rows = exits.map((exit) => [
+        exit.table,
+        exit.key,
+        exit.scope,
+        exit.seq,
+        changedAt,
+        exit.version,
+      ]);
       const head =
-        "INSERT OR REPLACE INTO sync_scope_exit (table_name, row_key, scope, seq, changed_at)";
-      for (const statement of multiRowStatements(head, 5, rows)) await tx.execute(statement);
+        "INSERT OR REPLACE INTO sync_scope_exit (table_name, row_key, scope, seq, changed_at, version)";
+      for (const statement of multiRowStatements(head, 6, rows)) await tx.execute(statement);
     },
 
     async saveWriterExits(clientId, exits, changedAt) {
-      const rows = exits.map((exit) => [clientId, exit.table, exit.key, exit.seq, changedAt]);
+      const rows = exits.map((exit) => [
+        clientId,
+        exit.table,
+        exit.key,
+        exit.seq,
+        changedAt,
+        exit.version,
+      ]);
       const head =
-        "INSERT OR REPLACE INTO sync_writer_exit (client_id, table_name, row_key, seq, changed_at)";
-      for (const statement of multiRowStatements(head, 5, rows)) await tx.execute(statement);
+        "INSERT OR REPLACE INTO sync_writer_exit (client_id, table_name, row_key, seq, changed_at, version)";
+      for (const statement of multiRowStatements(head, 6, rows)) await tx.execute(statement);
     },
   };
 }

@@ -47,13 +47,13 @@ function exitsPart(
   const upper = (alias: string) =>
     upTo === undefined ? "" : ` AND ${alias}.seq <= ${params.add(upTo)}`;
   const readable = `coalesce(r.scope = '' OR r.scope IN ${list}, false)`;
-  return `SELECT e.table_name, e.row_key, coalesce(r.version, 0) AS version, e.seq FROM sync_scope_exit e
+  return `SELECT e.table_name, e.row_key, e.version, e.seq FROM sync_scope_exit e
       LEFT JOIN sync_row r ON r.table_name = e.table_name AND r.row_key = e.row_key
       WHERE e.seq > ${after} AND e.seq > ${floor}${upper("e")} AND e.scope IN ${list}
         AND NOT ${readable}
         AND NOT EXISTS (SELECT 1 FROM sync_scope_exit n WHERE n.table_name = e.table_name
           AND n.row_key = e.row_key AND n.scope IN ${list} AND n.seq > e.seq)
-    UNION ALL SELECT w.table_name, w.row_key, coalesce(r.version, 0), w.seq
+    UNION ALL SELECT w.table_name, w.row_key, w.version, w.seq
       FROM sync_writer_exit w
       LEFT JOIN sync_row r ON r.table_name = w.table_name AND r.row_key = w.row_key
       WHERE w.client_id = ${params.add(query.clientId)} AND w.seq > ${after}${upper("w")}

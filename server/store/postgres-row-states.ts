@@ -107,15 +107,15 @@ export function postgresRowStates(
 
     async saveScopeExits(exits, changedAt) {
       const rows = lastByKey(exits, (exit) => `${exit.table}\n${exit.key}\n${exit.scope}`).map(
-        (exit) => [exit.table, String(exit.key), exit.scope, exit.seq, changedAt],
+        (exit) => [exit.table, String(exit.key), exit.scope, exit.seq, changedAt, exit.version],
       );
       await upsert(
         tx,
-        "INSERT INTO sync_scope_exit (table_name, row_key, scope, seq, changed_at)",
-        5,
+        "INSERT INTO sync_scope_exit (table_name, row_key, scope, seq, changed_at, version)",
+        6,
         rows,
         "table_name, row_key, scope",
-        ["seq", "changed_at"],
+        ["seq", "changed_at", "version"],
       );
     },
 
@@ -126,14 +126,15 @@ export function postgresRowStates(
         String(exit.key),
         exit.seq,
         changedAt,
+        exit.version,
       ]);
       await upsert(
         tx,
-        "INSERT INTO sync_writer_exit (client_id, table_name, row_key, seq, changed_at)",
-        5,
+        "INSERT INTO sync_writer_exit (client_id, table_name, row_key, seq, changed_at, version)",
+        6,
         rows,
         "client_id, table_name, row_key",
-        ["seq", "changed_at"],
+        ["seq", "changed_at", "version"],
       );
     },
   };

@@ -96,6 +96,30 @@ describe("PostgreSQL for the tests", () => {
     expect(await journalRows("__drizzle_migrations")).toBe(examplePgMigrations.length);
     expect(await journalRows("__sync_server_migrations")).toBe(storePgMigrations.length);
   });
+
+  it("exit_versions: exits saved before it take their rows' versions (0 for a row gone)", async () => {
+    const step = storePgMigrations.findIndex((m) =>
+      m.sql.join("").includes('"sync_scope_exit" ADD COLUMN "version"'),
+    );
+    expect(step).toBeGreaterThan(0);
+    await migratePostgres(sql, storePgMigrations.slice(0, step), "__sync_server_migrations");
+    await sql`INSERT INTO sync_row (seq, table_name, row_key, version, scope, deleted, changed_at)
+      VALUES (5, 'project', '1', 7, 't2', 0, 0), (6, 'task', 'a', 3, 't2', 1, 0)`;
+    await sql`INSERT INTO sync_scope_exit (table_name, row_key, scope, seq, changed_at)
+      VALUES ('project', '1', 't1', 3, 0), ('task', 'a', 't1', 4, 0), ('task', 'gone', 't1', 2, 0)`;
+    await sql`INSERT INTO sync_writer_exit (client_id, table_name, row_key, seq, changed_at)
+      VALUES ('dev', 'project', '1', 1, 0)`;
+    await migratePostgres(sql, storePgMigrations, "__sync_server_migrations");
+    const exits = await sql<{ row_key: string; version: string }[]>`
+      SELECT row_key, version FROM sync_scope_exit ORDER BY seq`;
+    expect(exits.map((row) => [row.row_key, Number(row.version)])).toEqual([
+      ["gone", 0],
+      ["1", 7],
+      ["a", 3],
+    ]);
+    const [writer] = await sql<{ version: string }[]>`SELECT version FROM sync_writer_exit`;
+    expect(Number(writer?.version)).toBe(7);
+  });
 });
 
 const insertCustomer = {

@@ -93,6 +93,8 @@ export interface ScopeExit {
   readonly key: string | number;
   readonly scope: string;
   readonly seq: number;
+  /** The row's version when it left: its DELETE's (later writes in another scope stay unseen). */
+  readonly version: number;
 }
 
 /** A row its writer may not read, and the change sequence of its DELETE to that writer. */
@@ -101,6 +103,8 @@ export interface WriterExit {
   /** As the table holds it. */
   readonly key: string | number;
   readonly seq: number;
+  /** The row's version as the writer left it: its DELETE's. */
+  readonly version: number;
 }
 
 /** What binding a clientId to a subject found (see `SyncStoreTransaction.bindClient`). */

@@ -134,6 +134,8 @@ export const syncScopeExit = sqliteTable(
     scope: text("scope").notNull(),
     seq: integer("seq").notNull(),
     changedAt: integer("changed_at").notNull(),
+    /** The row's version when it left: its DELETE's, telling nothing of later writes elsewhere. */
+    version: integer("version").notNull().default(0),
   },
   (table) => [
     primaryKey({ columns: [table.tableName, table.rowKey, table.scope] }),
@@ -154,6 +156,8 @@ export const syncWriterExit = sqliteTable(
     rowKey: blob("row_key").notNull(),
     seq: integer("seq").notNull(),
     changedAt: integer("changed_at").notNull(),
+    /** The row's version when the client wrote it there: its DELETE's. */
+    version: integer("version").notNull().default(0),
   },
   (table) => [
     primaryKey({ columns: [table.clientId, table.tableName, table.rowKey] }),
