@@ -158,6 +158,37 @@ describe("bad input at the server", () => {
     },
   );
 
+  it.each([
+    [
+      "syncChanges",
+      "query($i: SyncChangesInput!) { syncChanges(input: $i) { hasMore } }",
+      { i: { clientId: "a", limit: "5" } },
+      /^Variable "\$i" got invalid value "5" at "i.limit"/,
+    ],
+    [
+      "syncChanges",
+      "query($i: SyncChangesInput!) { syncChanges(input: $i) { hasMore } }",
+      { i: { clientId: "a", limit: 1e300 } },
+      /^Variable "\$i" got invalid value 1e\+300 at "i.limit"/,
+    ],
+    [
+      "syncBatch",
+      syncBatchDocument,
+      { input: { clientId: "c", batchId: "b", batchSeq: 1, operations: "all" } },
+      /^Variable "\$input" got invalid value "all" at "input.operations"/,
+    ],
+  ])(
+    "gives a %s whose variables do not fit the schema 400 and BAD_USER_INPUT",
+    async (_name, query, variables, message) => {
+      const response = await server.post(JSON.stringify({ query, variables }));
+      expect(response.status).toBe(400);
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(response.errors?.[0]?.message).toMatch(message);
+      await stillServes(response.text);
+    },
+  );
+
   it("answers a GET query with variables and an operation name", async () => {
     const query = encodeURIComponent(
       "query Limits($yes: Boolean!) { a: syncLimits @include(if: $yes) { maxChangesPerPage } } query Other { __typename }",

@@ -165,10 +165,10 @@ describe("hostile page limits", () => {
       const answer = await hostile("dev", changes("dev-laptop", { limit }), [allowedWrites.rate]);
       refusedWhole(answer, [200, "BAD_USER_INPUT"]);
     }
-    // GraphQL's own coercion refuses it before any resolver runs: HTTP 400, with no code (as
-    // every bad variable of the API is answered; see faults/bad-input-server.test.ts).
+    // GraphQL's own coercion refuses it before any resolver runs: HTTP 400 and BAD_USER_INPUT
+    // (as every bad variable of the API is answered; see faults/bad-input-server.test.ts).
     const huge = await hostile("dev", changes("dev-laptop", { limit: 1e12 }));
-    expect(verdict(huge)).toEqual([400, null]);
+    expect(verdict(huge)).toEqual([400, "BAD_USER_INPUT"]);
     expect(huge.json.errors?.[0]?.message).toMatch(
       /Int cannot represent non 32-bit signed integer/,
     );

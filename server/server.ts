@@ -35,6 +35,7 @@ import { useNestingLimit } from "./use-nesting-limit.ts";
 import { useNextCursor } from "./use-next-cursor.ts";
 import { useOneSyncBatch } from "./use-one-sync-batch.ts";
 import { useQueryString } from "./use-query-string.ts";
+import { useRequestErrorCodes } from "./use-request-error-codes.ts";
 
 /**
  * graphql-armor's limits refuse a document with the code GraphQL's own validation errors carry:
@@ -142,6 +143,7 @@ export async function createSyncServer({
       useAuthentication(authenticate),
       useBodyLimit(limits),
       useQueryString(),
+      useRequestErrorCodes(),
       useNestingLimit(),
       // Hostile documents (deep, aliased, huge) are refused before they are executed. Operations
       // travel in variables, so the document of a real request stays small.
