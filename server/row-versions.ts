@@ -124,17 +124,12 @@ export function createRowVersions(
   }
 
   /**
-   * Moves a row to `scope`, leaving an exit at `version` (the one it leaves with: the moving
+   * Moves a row to `scope`, leaving an exit at `left` (the version it leaves with: the moving
    * write's), and the rows that inherit from it along, each at the version it has.
    */
-  async function move(
-    table: TableInfo,
-    key: string,
-    state: Tracked,
-    scope: string,
-    version = state.version,
-  ) {
+  async function move(table: TableInfo, key: string, state: Tracked, scope: string, left?: number) {
     if (state.scope === scope) return;
+    const version = left ?? state.version;
     if (!state.deleted) exits.push({ table: table.name, key, scope: state.scope, version });
     state.scope = scope;
     state.changed = true;
