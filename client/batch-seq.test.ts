@@ -1,13 +1,10 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { faultyFetch } from "../test-utils/faulty-fetch.ts";
+import { migratingDevice } from "../test-utils/migrating-device.ts";
 import { count, locations, sendFixtures } from "../test-utils/send-fixtures.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
 import { nextBatchSeq } from "./batch-seq.ts";
-import { applyMigrations } from "./device-migrations.ts";
 import { outboxMigrations } from "./generated/outbox-migrations.ts";
 import { type SendError, SyncClientError } from "./index.ts";
-import { openNodeDeviceDatabase } from "./node-device-database.ts";
 
 // The device numbers its batches (batchSeq) durably: a resend carries the number it was formed
 // with, a new batch one above every earlier one, also after a restart; and a batch the server
@@ -64,20 +61,8 @@ describe("batchSeq on the device", () => {
 
 describe("the batch_seq migration", () => {
   it("numbers a device's open batches in the order they were formed, from 1, and goes on above them", async () => {
-    const dir = tempDir("batch-seq-migration-");
-    const database = await openNodeDeviceDatabase({
-      path: join(dir.path, "device.db"),
-      busyTimeoutMs: 1_000,
-    });
+    const { database, migrate, close } = await migratingDevice("batch-seq-migration-");
     try {
-      const journal = "__sync_client_migrations";
-      const migrate = (upTo: number) =>
-        database.transaction(
-          (tx) => applyMigrations(tx, outboxMigrations.slice(0, upTo), journal),
-          {
-            foreignKeys: false,
-          },
-        );
       // A device of the release before: two open batches, formed 1 and 2, seq ranges reversed.
       await migrate(4);
       await database.transaction(async (tx) => {
@@ -94,27 +79,18 @@ describe("the batch_seq migration", () => {
       ]);
       expect(await database.transaction((tx) => nextBatchSeq(tx))).toBe(3);
     } finally {
-      await database.close();
-      dir.remove();
+      await close();
     }
   });
 
   it("starts a device without open batches at 1", async () => {
-    const dir = tempDir("batch-seq-migration-");
-    const database = await openNodeDeviceDatabase({
-      path: join(dir.path, "device.db"),
-      busyTimeoutMs: 1_000,
-    });
+    const { database, migrate, close } = await migratingDevice("batch-seq-migration-");
     try {
-      await database.transaction(
-        (tx) => applyMigrations(tx, outboxMigrations, "__sync_client_migrations"),
-        { foreignKeys: false },
-      );
+      await migrate(outboxMigrations.length);
       expect(await database.transaction((tx) => nextBatchSeq(tx))).toBe(1);
       expect(await database.transaction((tx) => nextBatchSeq(tx))).toBe(2);
     } finally {
-      await database.close();
-      dir.remove();
+      await close();
     }
   });
 });

@@ -1,12 +1,9 @@
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { exampleTables as t } from "../schema/index.ts";
+import { migratingDevice } from "../test-utils/migrating-device.ts";
 import { sendFixtures } from "../test-utils/send-fixtures.ts";
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { applyMigrations } from "./device-migrations.ts";
 import { outboxMigrations } from "./generated/outbox-migrations.ts";
 import { createNodeFetch } from "./index.ts";
-import { openNodeDeviceDatabase } from "./node-device-database.ts";
 
 // A rejected UPDATE makes the device forget its row's version (the row holds values the server
 // refused: the next receive must take the server's row, even at that same version), and keep it,
@@ -99,18 +96,9 @@ const rejected = (seq: number, kind: string, key: string, baseVersion: number | 
 
 describe("the forgotten_versions migration", () => {
   it("keeps, negated, the newest base of a row's rejected events when its version is gone", async () => {
-    const dir = tempDir("forgotten-versions-");
-    const database = await openNodeDeviceDatabase({
-      path: join(dir.path, "device.db"),
-      busyTimeoutMs: 1_000,
-    });
+    const { database, migrate, stepOf, close } = await migratingDevice("forgotten-versions-");
     try {
-      const migrate = (upTo: number) =>
-        database.transaction(
-          (tx) => applyMigrations(tx, outboxMigrations.slice(0, upTo), "__sync_client_migrations"),
-          { foreignKeys: false },
-        );
-      const step = outboxMigrations.findIndex((m) => m.sql.join("").includes("forgotten"));
+      const step = stepOf("forgotten");
       expect(step).toBeGreaterThan(0);
       await migrate(step);
       await database.transaction((tx) =>
@@ -136,8 +124,7 @@ describe("the forgotten_versions migration", () => {
         ["c", 7],
       ]);
     } finally {
-      await database.close();
-      dir.remove();
+      await close();
     }
   });
 });

@@ -1,33 +1,18 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../test-utils/temp-dir.ts";
-import { applyMigrations } from "./device-migrations.ts";
+import { migratingDevice } from "../test-utils/migrating-device.ts";
 import { outboxMigrations } from "./generated/outbox-migrations.ts";
-import { openNodeDeviceDatabase } from "./node-device-database.ts";
 
 // The versions_without_rowid migration: sync_row_version becomes a WITHOUT ROWID table (its
 // primary key's b-tree alone); every version a device knew, forgotten ones (negated) included,
 // stays as it was.
 
-const journal = "__sync_client_migrations";
 const tableSql = "SELECT sql FROM sqlite_schema WHERE name = 'sync_row_version'";
 
 describe("the versions_without_rowid migration", () => {
   it("keeps every version, negated ones included, in a table without rowid", async () => {
-    const dir = tempDir("versions-without-rowid-");
-    const database = await openNodeDeviceDatabase({
-      path: join(dir.path, "device.db"),
-      busyTimeoutMs: 1_000,
-    });
+    const { database, migrate, stepOf, close } = await migratingDevice("versions-without-rowid-");
     try {
-      const migrate = (upTo: number) =>
-        database.transaction(
-          (tx) => applyMigrations(tx, outboxMigrations.slice(0, upTo), journal),
-          {
-            foreignKeys: false,
-          },
-        );
-      const step = outboxMigrations.findIndex((m) => m.sql.join("").includes("WITHOUT ROWID"));
+      const step = stepOf("WITHOUT ROWID");
       expect(step).toBeGreaterThan(0);
       await migrate(step);
       expect(String((await database.read(tableSql)).rows[0]?.[0])).not.toMatch(/WITHOUT ROWID/);
@@ -65,8 +50,7 @@ describe("the versions_without_rowid migration", () => {
       expect(after.rows.map((row) => row[0])).toEqual([4, 1]);
       expect((await database.read("PRAGMA integrity_check")).rows).toEqual([["ok"]]);
     } finally {
-      await database.close();
-      dir.remove();
+      await close();
     }
   });
 });

@@ -123,10 +123,8 @@ export function createRowVersions(
     return (await stateOf(parent, parentKey))?.scope ?? "";
   }
 
-  /**
-   * Moves a row to `scope`, leaving an exit at `left` (the version it leaves with: the moving
-   * write's), and the rows that inherit from it along, each at the version it has.
-   */
+  /** Moves a row to `scope`, leaving an exit at `left` (the version it leaves with: the moving
+   *  write's), and the rows that inherit from it along, each at the version it has. */
   async function move(table: TableInfo, key: string, state: Tracked, scope: string, left?: number) {
     if (state.scope === scope) return;
     const version = left ?? state.version;
